@@ -1,0 +1,1 @@
+"""Adapters: DynamoDB (PynamoDB), Secrets Manager, tokens, clock."""

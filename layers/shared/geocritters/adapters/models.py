@@ -1,0 +1,145 @@
+"""PynamoDB models: declarations only. Table names are bound from settings at first
+use (``bind_tables``), never at import. Key schemas come from infra/template.json; a
+unit test checks these declarations agree with it."""
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.models import Model
+
+# SDK time budget: API Gateway gives up at 29 s and our functions time out at 20 s.
+# Worst case here is attempts x (connect + read) = 3 x (1 + 2) s = 9 s.
+_CONNECT_TIMEOUT_S = 1
+_READ_TIMEOUT_S = 2
+_MAX_ATTEMPTS = 3
+
+
+class _Meta:
+    region = "us-east-1"
+    connect_timeout_seconds = _CONNECT_TIMEOUT_S
+    read_timeout_seconds = _READ_TIMEOUT_S
+    max_retry_attempts = _MAX_ATTEMPTS
+
+
+class PlaceAttribute(MapAttribute):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    at_ms = NumberAttribute()
+
+
+class PlayerRecord(Model):
+    class Meta(_Meta):
+        table_name = "players"
+
+    player_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    created_ms = NumberAttribute()
+    team = UnicodeAttribute(null=True)
+    xp = NumberAttribute(default=0)
+    stardust = NumberAttribute(default=0)
+    items = MapAttribute(default=dict)
+    candy = MapAttribute(default=dict)
+    stop_cooldowns = MapAttribute(default=dict)
+    resolved_spawns = MapAttribute(default=dict)
+    last_action = PlaceAttribute(null=True)
+    position = PlaceAttribute(null=True)
+    catch_day = NumberAttribute(default=0)
+    catches_today = NumberAttribute(default=0)
+    revision = NumberAttribute(default=0)
+
+
+class CreatureRecord(Model):
+    class Meta(_Meta):
+        table_name = "creatures"
+
+    player_id = UnicodeAttribute(hash_key=True)
+    creature_id = UnicodeAttribute(range_key=True)
+    species_id = NumberAttribute()
+    level = NumberAttribute()
+    cp = NumberAttribute()
+    iv_attack = NumberAttribute()
+    iv_defense = NumberAttribute()
+    iv_stamina = NumberAttribute()
+    caught_ms = NumberAttribute()
+    encounter_id = UnicodeAttribute()
+
+
+class EncounterRecord(Model):
+    class Meta(_Meta):
+        table_name = "encounters"
+
+    player_id = UnicodeAttribute(hash_key=True)
+    encounter_id = UnicodeAttribute(range_key=True)
+    spawn_id = UnicodeAttribute()
+    species_id = NumberAttribute()
+    level = NumberAttribute()
+    cp = NumberAttribute()
+    iv_attack = NumberAttribute()
+    iv_defense = NumberAttribute()
+    iv_stamina = NumberAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    started_ms = NumberAttribute()
+    expires_ms = NumberAttribute()
+    despawn_ms = NumberAttribute()
+    status = UnicodeAttribute()  # active | caught | fled
+    throws = NumberAttribute(default=0)
+    expires_at = NumberAttribute()  # TTL, epoch seconds
+
+
+class ActionRecord(Model):
+    """An idempotency record: written in the same transaction as the action's effects."""
+
+    class Meta(_Meta):
+        table_name = "actions"
+
+    player_id = UnicodeAttribute(hash_key=True)
+    idempotency_key = UnicodeAttribute(range_key=True)
+    action = UnicodeAttribute()
+    fingerprint = UnicodeAttribute()
+    status_code = NumberAttribute()
+    response = UnicodeAttribute()  # the JSON body returned the first time
+    created_ms = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL, epoch seconds
+
+
+class VisitRecord(Model):
+    """A stop this player has spun at least once (first spins give bonus XP)."""
+
+    class Meta(_Meta):
+        table_name = "visits"
+
+    player_id = UnicodeAttribute(hash_key=True)
+    stop_id = UnicodeAttribute(range_key=True)
+    first_ms = NumberAttribute()
+    spins = NumberAttribute(default=1)
+
+
+class CellRecord(Model):
+    """Curated POIs of one geohash-6 cell, stored together so one read gets a cell."""
+
+    class Meta(_Meta):
+        table_name = "cells"
+
+    cell = UnicodeAttribute(hash_key=True)
+    pois = UnicodeAttribute(default="[]")  # JSON list of {id, kind, name, lat, lng}
+
+
+ALL_MODELS = {
+    "players_table": PlayerRecord,
+    "creatures_table": CreatureRecord,
+    "encounters_table": EncounterRecord,
+    "actions_table": ActionRecord,
+    "visits_table": VisitRecord,
+    "cells_table": CellRecord,
+}
+
+
+def bind_tables(settings) -> None:
+    """Point every model at this stage's tables. PynamoDB caches a connection per model
+    class, so drop it: the next call builds one for the new table and region."""
+    for field_name, model in ALL_MODELS.items():
+        model.Meta.table_name = getattr(settings, field_name)
+        model.Meta.region = settings.region
+        model._connection = None

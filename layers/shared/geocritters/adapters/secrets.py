@@ -1,0 +1,26 @@
+"""The game secret, read from Secrets Manager once per warm container.
+
+Every key the game uses (token signing, cursor signing, spawns, outcomes, player ids)
+is derived from this one secret with a purpose label, so rotating it is one operation.
+"""
+import boto3
+
+from ..game.randomness import derive_key
+
+
+class GameKeys:
+    """Purpose-specific keys derived from the one game secret."""
+
+    def __init__(self, secret: bytes):
+        self.tokens = derive_key(secret, "tokens")
+        self.cursors = derive_key(secret, "cursors")
+        self.spawns = derive_key(secret, "spawns")
+        self.outcomes = derive_key(secret, "outcomes")
+        self.player_ids = derive_key(secret, "player-ids")
+
+
+def fetch_game_keys(secret_id: str, region: str) -> GameKeys:
+    """One GetSecretValue call; the caller caches the result for the container's life."""
+    client = boto3.client("secretsmanager", region_name=region)
+    value = client.get_secret_value(SecretId=secret_id)["SecretString"]
+    return GameKeys(value.encode())

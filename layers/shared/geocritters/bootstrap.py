@@ -1,0 +1,56 @@
+"""Wires adapters into a ``GameContext``, lazily and once per warm container.
+
+Nothing here runs at import. Tests call ``reset()`` between cases (PynamoDB caches a
+connection per model; the secret and settings are cached too).
+"""
+from .adapters.clock import SystemClock
+from .adapters.dynamodb import DynamoGameStore
+from .adapters.models import bind_tables
+from .adapters.secrets import GameKeys, fetch_game_keys
+from .game.config import DEFAULT_CONFIG
+from .game.species import spawnable
+from .game.world import World
+from .observability import enable_tracing
+from .settings import load_settings
+from .usecases.context import GameContext
+from .usecases.curated import CuratedForts
+
+_keys: GameKeys | None = None
+_context: GameContext | None = None
+_clock = SystemClock()
+
+
+def game_keys() -> GameKeys:
+    """The derived keys; the authorizer needs only these, not the whole context."""
+    global _keys
+    if _keys is None:
+        settings = load_settings()
+        enable_tracing()
+        _keys = fetch_game_keys(settings.game_secret_id, settings.region)
+    return _keys
+
+
+def clock():
+    return _clock
+
+
+def game_context() -> GameContext:
+    global _context
+    if _context is None:
+        settings = load_settings()
+        bind_tables(settings)
+        keys = game_keys()
+        store = DynamoGameStore(settings.region)
+        world = World(settings.world_seed.encode(), keys.spawns, spawnable(), DEFAULT_CONFIG)
+        _context = GameContext(store=store, world=world, keys=keys, config=DEFAULT_CONFIG,
+                               clock=_clock, curated=CuratedForts(store, _clock))
+    return _context
+
+
+def reset(clock=None) -> None:
+    """Forget every cached piece (tests); optionally install another clock."""
+    global _keys, _context, _clock
+    _keys = None
+    _context = None
+    _clock = clock or SystemClock()
+    load_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""The HTTP edge: request parsing, the authorizer, and the one error table."""

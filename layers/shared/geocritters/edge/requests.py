@@ -1,0 +1,133 @@
+"""Strict request parsing: everything a client can send is validated here, so bad
+input becomes a 4xx JSON error and never reaches the game."""
+import json
+import math
+import re
+from typing import Any, Mapping
+
+from ..game.errors import InvalidInput
+from .errors import PayloadTooLarge, UnsupportedMediaType
+
+MAX_BODY_BYTES = 8 * 1024
+MAX_JSON_DEPTH = 8
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
+
+
+def _reject_constant(name: str):
+    raise InvalidInput(f"{name} is not a JSON number we accept", code="invalid_json")
+
+
+def _unique_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InvalidInput(f"duplicate key {key!r}", code="invalid_json")
+        seen[key] = value
+    return seen
+
+
+def _depth(value, level: int = 1) -> int:
+    if isinstance(value, dict):
+        return max([level] + [_depth(v, level + 1) for v in value.values()])
+    if isinstance(value, list):
+        return max([level] + [_depth(v, level + 1) for v in value])
+    return level
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def json_body(request, *, required: bool = True) -> dict:
+    """The request's JSON object: Content-Type application/json, at most 8 KiB, no
+    NaN/Infinity, no duplicate keys, not too deep."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        if required:
+            raise InvalidInput("a JSON object body is required", code="invalid_json")
+        return {}
+    content_type = (_header(request.headers, "content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        if isinstance(error, InvalidInput):
+            raise
+        raise InvalidInput("the body is not valid JSON", code="invalid_json") from error
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object", code="invalid_json")
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput("the body is nested too deeply", code="invalid_json")
+    return body
+
+
+def only_fields(body: Mapping[str, Any], allowed: set[str]) -> None:
+    """Unknown fields are refused: a client can't set server-owned values (cp, owner,
+    outcome…) by adding them to a request (mass assignment)."""
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", code="unknown_field")
+
+
+def string_field(body: Mapping[str, Any], name: str, *, required: bool = True,
+                 min_len: int = 1, max_len: int = 128) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"{name} is required", code="missing_field")
+        return None
+    if not isinstance(value, str) or not (min_len <= len(value) <= max_len):
+        raise InvalidInput(f"{name} must be a string of {min_len}-{max_len} characters",
+                           code="invalid_field")
+    return value
+
+
+def bool_field(body: Mapping[str, Any], name: str, default: bool = False) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{name} must be true or false", code="invalid_field")
+    return value
+
+
+def number(value: Any, name: str) -> float:
+    """A finite JSON number (bools are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput(f"{name} must be a finite number", code="invalid_coordinates")
+    return float(value)
+
+
+def query_number(params: Mapping[str, str] | None, name: str) -> float:
+    raw = (params or {}).get(name)
+    if raw is None:
+        raise InvalidInput(f"query parameter {name} is required", code="missing_field")
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise InvalidInput(f"{name} must be a number", code="invalid_coordinates") from error
+    return number(value, name)
+
+
+def query_int(params: Mapping[str, str] | None, name: str, default: int, lo: int, hi: int) -> int:
+    raw = (params or {}).get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not lo <= int(raw) <= hi:
+        raise InvalidInput(f"{name} must be an integer from {lo} to {hi}", code="invalid_field")
+    return int(raw)
+
+
+def idempotency_key(request) -> str:
+    """Mutating actions need an Idempotency-Key header (8-128 of [A-Za-z0-9_.:-])."""
+    key = _header(request.headers, "idempotency-key")
+    if key is None:
+        raise InvalidInput("the Idempotency-Key header is required", code="missing_idempotency_key")
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput("Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -",
+                           code="invalid_idempotency_key")
+    return key

@@ -1,0 +1,58 @@
+"""The route decorator every feature uses: JSON in/out, errors mapped in one place,
+one structured log line per request."""
+import functools
+import re
+import time
+
+from ..game.errors import GameError
+from ..observability import log_request, logger
+from .auth import jwt_authorizer
+from .errors import error_response, internal_error_response, json_response
+
+# Chalice answers content types outside this list itself, in its own error format;
+# listing the common ones lets ``requests.json_body`` refuse them in ours (415).
+ACCEPTED_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
+                          "multipart/form-data", "application/xml", "text/xml"]
+
+
+def action_route(blueprint, path: str, method: str, action: str, *, public: bool = False,
+                 status: int = 200):
+    """Register ``view(request, player_id, **path_params) -> dict | (status, dict)``.
+
+    Routes need a valid token unless ``public``; the player id comes only from the
+    verified token (the authorizer's principal), never from the request.
+    """
+    def decorator(view):
+        @functools.wraps(view)
+        def handler(**params):
+            started = time.perf_counter()
+            request = blueprint.current_request
+            player_id = None
+            outcome = None
+            try:
+                if not public:
+                    player_id = request.context["authorizer"]["principalId"]
+                result = view(request, player_id, **params)
+                code, body = result if isinstance(result, tuple) else (status, result)
+                outcome = body.get("outcome") if isinstance(body, dict) else None
+                response = json_response(code, body)
+            except GameError as error:
+                outcome = error.code
+                response = error_response(error)
+            except Exception:  # noqa: BLE001 - the client gets JSON, the log the trace
+                logger().exception("unhandled error", extra={"action": action, "route": path})
+                response = internal_error_response()
+            log_request(action, path, response.status_code, started, player_id,
+                        request.context.get("requestId"), outcome)
+            return response
+
+        # Chalice names each route's handler; make it unique per method and path.
+        handler.__name__ = f"{method.lower()}_" + re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
+
+        blueprint.route(
+            path, methods=[method], content_types=ACCEPTED_CONTENT_TYPES,
+            authorizer=None if public else jwt_authorizer,
+        )(handler)
+        return view
+
+    return decorator

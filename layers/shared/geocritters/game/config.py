@@ -1,0 +1,73 @@
+"""Every tunable number of the game, in one place (see shared design game-rules.md).
+
+``GameConfig`` is a frozen dataclass: a stage or a live event overrides numbers with
+``dataclasses.replace(DEFAULT_CONFIG, ...)``; rules receive the config they apply.
+Community-measured values are marked (c) as in the design notes.
+"""
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+MINUTE_MS = 60_000
+HOUR_MS = 60 * MINUTE_MS
+DAY_MS = 24 * HOUR_MS
+
+
+def _frozen(mapping: dict) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class GameConfig:
+    # Ranges, metres.
+    visible_radius_m: float = 70.0
+    encounter_radius_m: float = 50.0  # (c)
+    radar_radius_m: float = 200.0
+    fort_list_radius_m: float = 300.0
+    fort_interact_radius_m: float = 80.0  # global base since 2021-08-25
+
+    # Spawns: one spawn per spawn point per hour at a fixed minute, lasting 15-60 min (c).
+    spawn_durations_min: tuple = (15, 30, 45, 60)
+    encounter_duration_ms: int = 10 * MINUTE_MS
+    spawn_level_min: int = 1
+    spawn_level_max: int = 30
+
+    # Generated world (game/world.py): expected objects per km², uniform at every latitude.
+    # Chosen for the playability target (>= 1 active spawn within 200 m and >= 1 stop
+    # within 300 m at >= 0.99 of places and moments; measured ~0.9999) while a 70 m view
+    # shows ~1 spawn and a 300 m fort listing ~15 stops. See tests/unit/test_world_playability.py.
+    world_fort_density_per_km2: float = 60.0
+    world_gym_fraction: float = 0.10  # of generated forts; the rest are stops
+    world_spawn_point_density_per_km2: float = 90.0
+    # A world query (map, fort listing) may not reach further than this, and may not need
+    # more generation cells than that: cells narrow with cos(lat), so a 300 m circle
+    # touches ~25 cells at the equator and ~190 at the edge of the generated world.
+    world_max_query_radius_m: float = 1000.0
+    world_query_max_cells: int = 2048
+
+    # Stops.
+    spin_cooldown_ms: int = 5 * MINUTE_MS
+    spin_xp: int = 50
+    spin_first_time_xp: int = 250
+    spin_items_min: int = 3
+    spin_items_max: int = 6
+    bag_capacity: int = 350
+
+    # Catching.
+    catch_xp: int = 100
+    catch_stardust: int = 100
+    catch_candy: int = 3
+    transfer_candy: int = 1
+    daily_catch_cap: int = 4800  # (c)
+    weekly_catch_cap: int = 14000  # (c)
+    max_throws_per_encounter: int = 30
+
+    # Team choice is open from this trainer level on.
+    team_min_level: int = 5
+
+    # What a new player starts with.
+    starting_items: Mapping = field(default_factory=lambda: _frozen({"ball": 50, "razz_berry": 5}))
+    starting_stardust: int = 0
+
+
+DEFAULT_CONFIG = GameConfig()

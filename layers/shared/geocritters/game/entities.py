@@ -1,0 +1,41 @@
+"""Plain records of the things a player owns or is doing."""
+from dataclasses import dataclass
+
+from .stats import IVs
+
+
+@dataclass(frozen=True)
+class Encounter:
+    """A player facing one spawn: its creature is fixed when the encounter starts."""
+
+    player_id: str
+    encounter_id: str
+    spawn_id: str
+    species_id: int
+    level: float
+    cp: int
+    ivs: IVs
+    lat: float
+    lng: float
+    started_ms: int
+    expires_ms: int
+    despawn_ms: int
+    status: str = "active"  # active | caught | fled
+    throws: int = 0
+
+    def is_over(self, now_ms: int) -> bool:
+        return self.status != "active" or now_ms >= self.expires_ms
+
+
+@dataclass(frozen=True)
+class Creature:
+    """A caught creature in a player's collection."""
+
+    player_id: str
+    creature_id: str
+    species_id: int
+    level: float
+    cp: int
+    ivs: IVs
+    caught_ms: int
+    encounter_id: str

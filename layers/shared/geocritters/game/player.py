@@ -1,0 +1,158 @@
+"""A player's game state and the pure transitions on it.
+
+Every transition returns a new ``PlayerState``; the persistence adapter writes it with
+a condition on ``revision`` so two concurrent actions can't both apply to the same
+starting state.
+"""
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+from .config import DAY_MS, GameConfig
+from .errors import Conflict, RuleRefused
+from .geo import haversine_m
+from .levels import trainer_level
+from .travel import cooldown_remaining_ms
+
+TEAMS = ("blue", "red", "yellow")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where and when a player did something."""
+
+    lat: float
+    lng: float
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class PlayerState:
+    player_id: str
+    name: str
+    created_ms: int
+    team: str | None = None
+    xp: int = 0
+    stardust: int = 0
+    items: Mapping[str, int] = field(default_factory=dict)
+    candy: Mapping[str, int] = field(default_factory=dict)
+    # stop id -> epoch ms until which this player can't spin it again.
+    stop_cooldowns: Mapping[str, int] = field(default_factory=dict)
+    # spawn id -> despawn ms, for spawns this player caught or saw flee (hidden on the map).
+    resolved_spawns: Mapping[str, int] = field(default_factory=dict)
+    # The last cooldown-triggering action (catch, throw, spin): the travel-cooldown anchor.
+    last_action: Place | None = None
+    catch_day: int = 0
+    catches_today: int = 0
+    revision: int = 0
+
+    @property
+    def level(self) -> int:
+        return trainer_level(self.xp)
+
+    @property
+    def item_total(self) -> int:
+        return sum(self.items.values())
+
+
+def new_player(player_id: str, name: str, now_ms: int, config: GameConfig) -> PlayerState:
+    """A new player starts with the configured items and stardust, no team, level 1."""
+    return PlayerState(
+        player_id=player_id,
+        name=name,
+        created_ms=now_ms,
+        items=dict(config.starting_items),
+        stardust=config.starting_stardust,
+    )
+
+
+def choose_team(state: PlayerState, team: str, config: GameConfig) -> PlayerState:
+    """A team is chosen once, from the configured trainer level on."""
+    if state.team is not None:
+        raise Conflict(f"team already chosen ({state.team})", code="team_already_chosen")
+    if state.level < config.team_min_level:
+        raise RuleRefused(
+            f"teams open at level {config.team_min_level}; you are level {state.level}",
+            code="level_too_low",
+        )
+    return replace(state, team=team)
+
+
+def check_travel(state: PlayerState, lat: float, lng: float, now_ms: int) -> None:
+    """A cooldown-triggering action is refused until the travel cooldown since the last
+    one has passed (anti-spoofing)."""
+    if state.last_action is None:
+        return
+    distance = haversine_m(state.last_action.lat, state.last_action.lng, lat, lng)
+    remaining = cooldown_remaining_ms(state.last_action.at_ms, distance, now_ms)
+    if remaining > 0:
+        raise RuleRefused(
+            "you travelled too far too fast; try again later",
+            code="travel_cooldown",
+            retry_after_s=-(-remaining // 1000),
+        )
+
+
+def spend_item(state: PlayerState, item: str, count: int = 1) -> PlayerState:
+    """Items are spent only when the player holds enough of them: never negative."""
+    held = state.items.get(item, 0)
+    if held < count:
+        raise Conflict(f"not enough {item} (have {held}, need {count})", code="not_enough_items")
+    items = dict(state.items)
+    items[item] = held - count
+    return replace(state, items=items)
+
+
+def grant(state: PlayerState, *, items: Mapping[str, int] | None = None, xp: int = 0,
+          stardust: int = 0, candy: Mapping[str, int] | None = None) -> PlayerState:
+    """Add rewards (amounts must be non-negative; bag capacity is checked by the caller)."""
+    new_items = dict(state.items)
+    for name, count in (items or {}).items():
+        new_items[name] = new_items.get(name, 0) + count
+    new_candy = dict(state.candy)
+    for family, count in (candy or {}).items():
+        new_candy[family] = new_candy.get(family, 0) + count
+    return replace(state, items=new_items, candy=new_candy, xp=state.xp + xp,
+                   stardust=state.stardust + stardust)
+
+
+def spend(state: PlayerState, *, stardust: int = 0, candy: Mapping[str, int] | None = None) -> PlayerState:
+    """Stardust and candy are spent only when the player holds enough: never negative."""
+    if state.stardust < stardust:
+        raise Conflict(f"not enough stardust (have {state.stardust}, need {stardust})",
+                       code="not_enough_stardust")
+    new_candy = dict(state.candy)
+    for family, count in (candy or {}).items():
+        held = new_candy.get(family, 0)
+        if held < count:
+            raise Conflict(f"not enough {family} candy (have {held}, need {count})",
+                           code="not_enough_candy")
+        new_candy[family] = held - count
+    return replace(state, stardust=state.stardust - stardust, candy=new_candy)
+
+
+def record_action_place(state: PlayerState, lat: float, lng: float, now_ms: int) -> PlayerState:
+    """Remember where a cooldown-triggering action happened (the next travel anchor)."""
+    return replace(state, last_action=Place(lat, lng, now_ms))
+
+
+def prune_expired(state: PlayerState, now_ms: int) -> PlayerState:
+    """Forget cooldowns and resolved spawns that are over, so the item stays small."""
+    return replace(
+        state,
+        stop_cooldowns={k: v for k, v in state.stop_cooldowns.items() if v > now_ms},
+        resolved_spawns={k: v for k, v in state.resolved_spawns.items() if v > now_ms},
+    )
+
+
+def check_catch_cap(state: PlayerState, now_ms: int, config: GameConfig) -> None:
+    """At most ``daily_catch_cap`` catches per UTC day."""
+    if state.catch_day == now_ms // DAY_MS and state.catches_today >= config.daily_catch_cap:
+        raise RuleRefused("daily catch limit reached", code="catch_limit",
+                          retry_after_s=-(-(DAY_MS - now_ms % DAY_MS) // 1000))
+
+
+def count_catch(state: PlayerState, now_ms: int) -> PlayerState:
+    """Count one catch toward today's cap (the counter restarts each UTC day)."""
+    today = now_ms // DAY_MS
+    count = state.catches_today + 1 if state.catch_day == today else 1
+    return replace(state, catch_day=today, catches_today=count)

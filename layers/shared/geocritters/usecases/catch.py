@@ -1,0 +1,89 @@
+"""Throwing at an encounter: the server rolls the outcome from the secret and the
+throw's index, so a retried request can't re-roll it."""
+import hashlib
+import hmac
+from dataclasses import replace
+
+from ..game import player as rules
+from ..game.catching import Throw, resolve_throw
+from ..game.entities import Creature, Encounter
+from ..game.errors import Conflict, NotFound
+from ..game.randomness import OutcomeRng
+from ..game.rewards import catch_reward
+from ..game.species import species
+from .collection import creature_json
+from .idempotency import run_once
+from .player import load_player
+from .ports import AddCreature, SaveEncounter, SavePlayer
+
+
+def creature_id_for(outcome_key: bytes, encounter: Encounter, caught_ms: int) -> str:
+    """Sortable by catch time (newest-first listing) and unique per encounter."""
+    digest = hmac.new(outcome_key, encounter.encounter_id.encode(), hashlib.sha256).hexdigest()
+    return f"cr-{caught_ms:013d}-{digest[:10]}"
+
+
+def _open_encounter(ctx, player_id: str, encounter_id: str, now_ms: int) -> Encounter:
+    encounter = ctx.store.get_encounter(player_id, encounter_id)
+    if encounter is None:
+        raise NotFound("no such encounter", code="encounter_not_found")
+    if encounter.status == "caught":
+        raise Conflict("already caught", code="already_caught")
+    if encounter.is_over(now_ms):
+        raise Conflict("this encounter is over", code="encounter_over")
+    if encounter.throws >= ctx.config.max_throws_per_encounter:
+        raise Conflict("no throws left in this encounter", code="encounter_over")
+    return encounter
+
+
+def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_fingerprint: str):
+    aim.validate()
+
+    def compute():
+        now_ms = ctx.clock.now_ms()
+        encounter = _open_encounter(ctx, player_id, encounter_id, now_ms)
+        before = rules.prune_expired(load_player(ctx, player_id), now_ms)
+        rules.check_travel(before, encounter.lat, encounter.lng, now_ms)
+        rules.check_catch_cap(before, now_ms, ctx.config)
+        state = rules.spend_item(before, aim.ball)
+        if aim.berry:
+            state = rules.spend_item(state, aim.berry)
+        state = rules.record_action_place(state, encounter.lat, encounter.lng, now_ms)
+
+        kind = species(encounter.species_id)
+        rng = OutcomeRng(ctx.keys.outcomes, "throw", player_id, encounter_id, encounter.throws)
+        outcome = resolve_throw(kind, encounter.level, aim, rng)
+        changes, gained, creature = [], {"xp": 0, "stardust": 0, "candy": 0}, None
+        if outcome == "caught":
+            reward = catch_reward(ctx.config)
+            gained = {"xp": reward.xp, "stardust": reward.stardust, "candy": reward.candy}
+            state = rules.grant(state, xp=reward.xp, stardust=reward.stardust,
+                                candy={kind.family: reward.candy})
+            state = rules.count_catch(state, now_ms)
+            creature = Creature(
+                player_id=player_id,
+                creature_id=creature_id_for(ctx.keys.outcomes, encounter, now_ms),
+                species_id=encounter.species_id, level=encounter.level, cp=encounter.cp,
+                ivs=encounter.ivs, caught_ms=now_ms, encounter_id=encounter_id,
+            )
+            changes.append(AddCreature(creature))
+        if outcome in ("caught", "fled"):
+            state = replace(state, resolved_spawns={**state.resolved_spawns,
+                                                    encounter.spawn_id: encounter.despawn_ms})
+        status = {"caught": "caught", "fled": "fled"}.get(outcome, "active")
+        changes += [
+            SavePlayer(state),
+            SaveEncounter(replace(encounter, throws=encounter.throws + 1, status=status),
+                          expected_throws=encounter.throws),
+        ]
+        response = {
+            "outcome": outcome,
+            "throw_index": encounter.throws,
+            **gained,
+            "balls_left": state.items.get(aim.ball, 0),
+        }
+        if creature is not None:
+            response["creature"] = creature_json(creature)
+        return changes, 200, response
+
+    return run_once(ctx, player_id, key, "throw", request_fingerprint, compute)

@@ -1,0 +1,60 @@
+"""Exactly-once mutating actions.
+
+The idempotency record is written in the same transaction as the action's effects, so
+either both exist or neither does. A retry finds the record and gets the stored
+response; the same key with a different request is refused (422). Optimistic
+conflicts (another action changed the player first) are recomputed a few times.
+"""
+import hashlib
+import json
+from typing import Callable, Sequence
+
+from .ports import (
+    ActionAlreadyRecorded,
+    BackendBusy,
+    Change,
+    IdempotencyKeyReused,
+    StaleState,
+    StoredAction,
+)
+
+MAX_ATTEMPTS = 4
+
+Computation = Callable[[], tuple[Sequence[Change], int, dict]]
+
+
+def fingerprint(action: str, *parts) -> str:
+    """A digest of what was asked: same key + different fingerprint is a reused key."""
+    canonical = json.dumps([action, *parts], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(stored: StoredAction, expected_fingerprint: str) -> tuple[int, dict]:
+    if stored.fingerprint != expected_fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used for a different request")
+    return stored.status_code, stored.response
+
+
+def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: str,
+             compute: Computation) -> tuple[int, dict]:
+    """Run ``compute`` and commit its changes exactly once for (player, key)."""
+    stored = ctx.store.get_action(player_id, key)
+    if stored is not None:
+        return _replay(stored, request_fingerprint)
+    for _ in range(MAX_ATTEMPTS):
+        changes, status, response = compute()
+        record = StoredAction(
+            player_id=player_id, idempotency_key=key, action=action,
+            fingerprint=request_fingerprint, status_code=status, response=response,
+            created_ms=ctx.clock.now_ms(),
+        )
+        try:
+            ctx.store.commit(changes, record)
+            return status, response
+        except ActionAlreadyRecorded:
+            # A concurrent twin of this request won the race: answer what it answered.
+            return _replay(ctx.store.get_action(player_id, key), request_fingerprint)
+        except StaleState:
+            continue
+    raise BackendBusy("too many simultaneous actions on this player; retry", retry_after_s=1)

@@ -1,0 +1,34 @@
+"""The map around the player: spawns, the radar, stops and gyms."""
+from ..game import geo
+
+
+def _fort_json(fort, cooldowns: dict) -> dict:
+    body = {"id": fort.id, "name": fort.name, "lat": fort.lat, "lng": fort.lng}
+    if fort.kind == "stop":
+        body["cooldown_until_ms"] = cooldowns.get(fort.id, 0)
+    else:
+        body["team"] = None  # gyms are claimed in a later feature
+    return body
+
+
+def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
+    config = ctx.config
+    now_ms = ctx.clock.now_ms()
+    player = ctx.store.record_position(player_id, lat, lng, now_ms)
+    resolved = player.resolved_spawns
+    cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}
+
+    around = [s for s in ctx.world.spawns_near(lat, lng, config.radar_radius_m, now_ms)
+              if s.id not in resolved]
+    visible = [s for s in around if geo.haversine_m(lat, lng, s.lat, s.lng) <= config.visible_radius_m]
+    forts = ctx.world.forts_near(lat, lng, config.fort_list_radius_m,
+                                 curated=ctx.curated.near(lat, lng, config.fort_list_radius_m))
+    return {
+        "geohash": geo.encode(lat, lng, 7),
+        "spawns": [{"id": s.id, "species": s.species_id, "lat": s.lat, "lng": s.lng,
+                    "despawn_ms": s.despawn_ms} for s in visible],
+        "nearby": [{"id": s.id, "species": s.species_id} for s in around],
+        "stops": [_fort_json(f, cooldowns) for f in forts if f.kind == "stop"],
+        "gyms": [_fort_json(f, cooldowns) for f in forts if f.kind == "gym"],
+        "server_ms": now_ms,
+    }
