@@ -67,6 +67,7 @@ def test_catch_probability_refuses_out_of_range_inputs(args):
         (Throw(ball="ball", berry="golden_berry"), "unknown_berry"),
         (Throw(ball="ball", quality="perfect"), "unknown_throw_quality"),
         (Throw(ball="ball", curveball="yes"), "invalid_throw"),
+        (Throw(ball=["ball"]), "unknown_ball"),  # unhashable JSON value, still a clean refusal
     ],
 )
 def test_throw_validation_names_the_problem(throw, code):

@@ -46,16 +46,16 @@ class Throw:
 
     def validate(self) -> None:
         """A throw names a known ball, an optional known berry and a known quality."""
-        if self.ball not in BALLS:
+        if not isinstance(self.ball, str) or self.ball not in BALLS:
             raise InvalidInput(
                 f"unknown ball {self.ball!r}; expected one of {sorted(BALLS)}", code="unknown_ball"
             )
-        if self.berry is not None and self.berry not in BERRIES:
+        if self.berry is not None and (not isinstance(self.berry, str) or self.berry not in BERRIES):
             raise InvalidInput(
                 f"unknown berry {self.berry!r}; expected one of {sorted(BERRIES)} or none",
                 code="unknown_berry",
             )
-        if self.quality not in THROW_QUALITIES:
+        if not isinstance(self.quality, str) or self.quality not in THROW_QUALITIES:
             raise InvalidInput(
                 f"unknown throw quality {self.quality!r}; expected one of {sorted(THROW_QUALITIES)}",
                 code="unknown_throw_quality",

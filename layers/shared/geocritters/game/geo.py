@@ -141,39 +141,46 @@ def _cell_size_deg(precision: int) -> tuple[float, float]:
     return 180.0 / (1 << lat_bits), 360.0 / (1 << lng_bits)
 
 
+def _spread(x: int) -> int:
+    # Morton-code helper: move bit i of a 32-bit integer to bit 2i.
+    x &= 0xFFFFFFFF
+    x = (x | (x << 16)) & 0x0000FFFF0000FFFF
+    x = (x | (x << 8)) & 0x00FF00FF00FF00FF
+    x = (x | (x << 4)) & 0x0F0F0F0F0F0F0F0F
+    x = (x | (x << 2)) & 0x3333333333333333
+    return (x | (x << 1)) & 0x5555555555555555
+
+
+def _compact(x: int) -> int:
+    # Inverse of _spread: keep the even bits and pack them together.
+    x &= 0x5555555555555555
+    x = (x | (x >> 1)) & 0x3333333333333333
+    x = (x | (x >> 2)) & 0x0F0F0F0F0F0F0F0F
+    x = (x | (x >> 4)) & 0x00FF00FF00FF00FF
+    x = (x | (x >> 8)) & 0x0000FFFF0000FFFF
+    return (x | (x >> 16)) & 0xFFFFFFFF
+
+
 def _indices(geohash: str) -> tuple[int, int]:
     """(row, column) of a validated geohash: row 0 is southmost, column 0 starts at -180."""
-    row = col = 0
-    is_lng = True
+    code = 0
     for char in geohash:
-        value = _DECODE[char]
-        for shift in (4, 3, 2, 1, 0):
-            bit = (value >> shift) & 1
-            if is_lng:
-                col = (col << 1) | bit
-            else:
-                row = (row << 1) | bit
-            is_lng = not is_lng
-    return row, col
+        code = (code << 5) | _DECODE[char]
+    # The first (most significant) bit is a longitude bit, so with an odd bit count the
+    # longitude bits sit at the even positions counted from the least significant end.
+    if (5 * len(geohash)) % 2:
+        return _compact(code >> 1), _compact(code)
+    return _compact(code), _compact(code >> 1)
 
 
 def _from_indices(precision: int, row: int, col: int) -> str:
-    lat_bits, lng_bits = _bits(precision)
-    chars = []
-    value = 0
-    lat_left, lng_left = lat_bits, lng_bits
-    for position in range(5 * precision):
-        if position % 2 == 0:
-            lng_left -= 1
-            bit = (col >> lng_left) & 1
-        else:
-            lat_left -= 1
-            bit = (row >> lat_left) & 1
-        value = (value << 1) | bit
-        if position % 5 == 4:
-            chars.append(GEOHASH_ALPHABET[value])
-            value = 0
-    return "".join(chars)
+    if (5 * precision) % 2:
+        code = _spread(col) | (_spread(row) << 1)
+    else:
+        code = (_spread(col) << 1) | _spread(row)
+    return "".join(
+        GEOHASH_ALPHABET[(code >> (5 * shift)) & 31] for shift in range(precision - 1, -1, -1)
+    )
 
 
 def _bbox(precision: int, row: int, col: int) -> tuple[float, float, float, float]:
@@ -225,20 +232,27 @@ def _min_distance_to_box(
     """Metres from a point to the nearest point of a closed lat/lng box on the sphere."""
     if _lng_within(lng, west, east):
         # Within the box's meridians: for any latitude the nearest box point lies on the
-        # point's own meridian, so the answer is the clamped latitude along it.
-        return _haversine(lat, lng, min(max(lat, south), north), lng)
-    # Outside the meridians the nearest point lies on one of the two bounding meridian
-    # arcs (on a parallel, distance grows with the longitude gap, so a corner wins). Along
-    # a meridian, cos(distance) is a sinusoid in latitude: its maximum on [south, north]
-    # is at an end or at the foot of the perpendicular, atan2(sin(lat), cos(lat)cos(dlng)).
+        # point's own meridian, so the answer is the latitude gap to the box along it.
+        return EARTH_RADIUS_M * math.radians(max(south - lat, lat - north, 0.0))
+    # Outside the meridians: on a parallel, distance grows with the longitude gap, so the
+    # nearest point lies on the nearer bounding meridian. Along a meridian, cos(distance)
+    # is a sinusoid in latitude peaking at the foot of the perpendicular,
+    # atan2(sin(lat), cos(lat)·cos(dlng)); on [south, north] the best is the foot or an end.
+    gap_west = abs((lng - west + 180.0) % 360.0 - 180.0)
+    gap_east = abs((lng - east + 180.0) % 360.0 - 180.0)
+    edge, gap = (west, gap_west) if gap_west <= gap_east else (east, gap_east)
     phi = math.radians(lat)
-    best = math.inf
-    for edge in (west, east):
-        foot = math.degrees(math.atan2(math.sin(phi), math.cos(phi) * math.cos(math.radians(edge - lng))))
-        candidates = (south, north, foot) if south < foot < north else (south, north)
-        for candidate in candidates:
-            best = min(best, _haversine(lat, lng, candidate, edge))
-    return best
+    cos_gap = math.cos(math.radians(gap))
+    foot = math.degrees(math.atan2(math.sin(phi), math.cos(phi) * cos_gap))
+    if south < foot < north:
+        # Distance to the meridian's great circle (the foot is within 90 degrees here).
+        return EARTH_RADIUS_M * math.asin(min(1.0, math.cos(phi) * math.sin(math.radians(gap))))
+    if cos_gap > 0:
+        # The sinusoid falls off on both sides of the foot: the end nearer to it wins.
+        nearest = south if abs(foot - south) <= abs(foot - north) else north
+        return _haversine(lat, lng, nearest, edge)
+    # More than 90 degrees away (beside a pole): just compare both ends.
+    return min(_haversine(lat, lng, south, edge), _haversine(lat, lng, north, edge))
 
 
 def cells_touching_circle(lat, lng, radius_m, precision: int, *, max_cells: int = 64) -> list[str]:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import math
 import re
+import struct
 import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -47,6 +48,7 @@ _CURATED_ID = re.compile(rf"poi-({_GH}{{6}})-({_SLUG})")
 # Keep generated points this fraction of a cell away from its borders, so float rounding
 # can never move a point into the neighbouring cell (its id names the cell it lives in).
 _BORDER_MARGIN = 1e-6
+_FOUR_U64 = struct.Struct(">4Q")  # one SHA-256 block = four 64-bit draws
 
 _ADJECTIVES = (
     "Mossy", "Old", "Hidden", "Sunny", "Quiet", "Painted", "Crooked", "Golden", "Silver",
@@ -257,13 +259,13 @@ class _Draws:
         encoded = (part.encode("utf-8") for part in parts)
         self._message = b"".join(len(raw).to_bytes(2, "big") + raw for raw in encoded)
         self._block = 0
-        self._pool: list[int] = []
+        self._pool: list[int] = []  # popped from the end
 
     def u64(self) -> int:
         if not self._pool:
             digest = hmac.digest(self._key, self._message + self._block.to_bytes(4, "big"), "sha256")
             self._block += 1
-            self._pool = [int.from_bytes(digest[i : i + 8], "big") for i in (24, 16, 8, 0)]
+            self._pool = list(_FOUR_U64.unpack(digest))
         return self._pool.pop()
 
     def unit(self) -> float:

@@ -1,0 +1,64 @@
+"""The map: what it lists, what it refuses, and what it costs in DynamoDB calls."""
+import pytest
+
+from geocritters import bootstrap
+from geocritters.game.geo import haversine_m
+from tests.api.conftest import HOME
+from tests.api.ddb_calls import dynamodb_calls
+
+
+def _map(api, token, lat=HOME[0], lng=HOME[1]):
+    return api.call("GET", f"/v1/map?lat={lat}&lng={lng}", token=token)
+
+
+def test_map_lists_within_the_game_radii(api):
+    _, token = api.login()
+    status, body, _ = _map(api, token)
+    assert status == 200, body
+    config = bootstrap.game_context().config
+    for spawn in body["spawns"]:
+        assert haversine_m(*HOME, spawn["lat"], spawn["lng"]) <= config.visible_radius_m
+        assert spawn["despawn_ms"] > body["server_ms"]
+    assert all(set(n) == {"id", "species"} for n in body["nearby"]), "radar has no coordinates"
+    assert {s["id"] for s in body["spawns"]} <= {n["id"] for n in body["nearby"]}
+    for fort in body["stops"] + body["gyms"]:
+        assert haversine_m(*HOME, fort["lat"], fort["lng"]) <= config.fort_list_radius_m
+    assert body["stops"] and all(s["cooldown_until_ms"] == 0 for s in body["stops"])
+    assert len(body["geohash"]) == 7
+
+
+def test_map_records_the_reported_position(api, clock):
+    player_id, token = api.login()
+    _map(api, token, 51.5, -0.12)
+    status, _, _ = _map(api, token, 51.5, -0.12)
+    assert status == 200
+    from geocritters.adapters.models import PlayerRecord
+    record = PlayerRecord.get(player_id)
+    assert (float(record.position.lat), float(record.position.lng)) == (51.5, -0.12)
+    assert int(record.position.at_ms) == clock.now_ms()
+
+
+@pytest.mark.parametrize("query", [
+    "lat=91&lng=0", "lat=-90.0001&lng=0", "lat=0&lng=180.5", "lat=NaN&lng=0", "lat=0&lng=Infinity",
+    "lat=abc&lng=0", "lat=0", "lng=0", "lat=&lng=0", "lat=1e400&lng=0",
+])
+def test_bad_coordinates_are_400(api, query):
+    _, token = api.login()
+    status, body, _ = api.call("GET", f"/v1/map?{query}", token=token)
+    assert status == 400, body
+    assert body["error"]["code"] in {"invalid_coordinates", "missing_field"}
+
+
+def test_dynamodb_calls_per_map_request(api, clock):
+    """Cold: ≤ 4 calls. Warm: none for the static world and ≤ 2 for the player's state."""
+    _, token = api.login()
+    bootstrap.reset(clock=clock)  # a cold container: nothing cached
+    with dynamodb_calls() as cold:
+        assert _map(api, token)[0] == 200
+    with dynamodb_calls() as warm:
+        assert _map(api, token)[0] == 200
+    assert len(cold) <= 4, cold
+    assert "BatchGetItem" in cold, "curated POIs are read when cold"
+    static_reads = [c for c in warm if c in {"BatchGetItem", "Query", "Scan"}]
+    assert static_reads == [], warm
+    assert len(warm) <= 2, warm
