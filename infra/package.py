@@ -357,7 +357,7 @@ def add_bytecode(src_zip: Path, dst_zip: Path, *, source_root: str, lambda_dir: 
     with tempfile.TemporaryDirectory(prefix="geocritters-pyc-") as tmp:
         tmp_path = Path(tmp)
         with zipfile.ZipFile(src_zip) as source, \
-                zipfile.ZipFile(dst_zip, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+                zipfile.ZipFile(dst_zip, "w", zipfile.ZIP_DEFLATED) as out:
             entries = sorted((i for i in source.infolist() if not _is_bytecode(i.filename)),
                              key=lambda i: i.filename)
             for info in entries:

@@ -401,7 +401,13 @@ class World:
         return tuple(points)
 
     def fort(self, fort_id: str) -> Fort:
-        """A generated fort id resolves to the fort its cell generates (InvalidInput if malformed, NotFound if absent)."""
+        """A generated fort id resolves to the fort its cell generates (InvalidInput if malformed, NotFound if absent).
+
+        Curated ids (``poi-...``) are well-formed but not generated: NotFound here, the
+        caller resolves them from the curated store under ``curated_cell(fort_id)``.
+        """
+        if isinstance(fort_id, str) and _CURATED_ID.fullmatch(fort_id):
+            raise NotFound(f"{fort_id!r} is a curated fort, not a generated one", code="fort_not_found")
         _, cell, _ = parse_fort_id(fort_id)
         for fort in self.forts_in_cell(cell):
             if fort.id == fort_id:

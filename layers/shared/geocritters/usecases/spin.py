@@ -6,7 +6,7 @@ from ..game import player as rules
 from ..game.errors import Conflict, NotFound, RuleRefused
 from ..game.randomness import OutcomeRng
 from ..game.rewards import fit_in_bag, spin_reward
-from ..game.world import parse_fort_id
+from ..game.world import CURATED_ID_PREFIX, parse_fort_id
 from .idempotency import run_once
 from .player import load_player
 from .ports import RecordVisit, SavePlayer
@@ -14,8 +14,11 @@ from .ports import RecordVisit, SavePlayer
 
 def find_stop(ctx, stop_id: str):
     """A generated or curated stop by id; gyms and unknown ids are not stops."""
-    kind, _cell, _n = parse_fort_id(stop_id)
-    fort = ctx.curated.by_id(stop_id) if kind == "poi" else ctx.world.fort(stop_id)
+    if stop_id.startswith(CURATED_ID_PREFIX):
+        fort = ctx.curated.by_id(stop_id)
+    else:
+        parse_fort_id(stop_id)  # a malformed id is the client's mistake: 400, not 404
+        fort = ctx.world.fort(stop_id)
     if fort is None or fort.kind != "stop":
         raise NotFound("no such stop", code="stop_not_found")
     return fort

@@ -1,0 +1,50 @@
+"""Curated POIs imported from GeoJSON appear on the map and can be spun."""
+import json
+from pathlib import Path
+
+from geocritters import bootstrap
+from geocritters.game.world import parse_geojson_pois
+from geocritters.usecases.curated import import_pois
+from tests.api.ddb_calls import dynamodb_calls
+
+SAMPLE = Path(__file__).resolve().parents[2] / "devtools" / "data" / "sample-pois.geojson"
+
+
+def test_imported_pois_are_listed_and_spinnable(api, clock):
+    _, token = api.login()
+    forts = parse_geojson_pois(json.loads(SAMPLE.read_text()))
+    ctx = bootstrap.game_context()
+    import_pois(ctx.store, forts)
+    bootstrap.reset(clock=clock)  # a fresh container: no cached cells
+
+    billboard = next(f for f in forts if f.name == "Crossroads Billboard")
+    status, body, _ = api.call("GET", f"/v1/map?lat={billboard.lat}&lng={billboard.lng}", token=token)
+    assert status == 200
+    assert billboard.id in {s["id"] for s in body["stops"]}
+    assert "poi-dr5ru7-theatre-row" in {g["id"] for g in body["gyms"]}
+
+    status, spun, _ = api.call("POST", f"/v1/stops/{billboard.id}/spin",
+                               {"lat": billboard.lat, "lng": billboard.lng}, token=token,
+                               headers={"Idempotency-Key": "spin-curated-01"})
+    assert status == 200 and spun["first_visit"] is True
+    status, _, _ = api.call("POST", "/v1/stops/poi-dr5ru7-theatre-row/spin",
+                            {"lat": billboard.lat, "lng": billboard.lng}, token=token,
+                            headers={"Idempotency-Key": "spin-curated-02"})
+    assert status == 404, "a gym is not a stop"
+
+
+def test_reimport_replaces_by_id(api):
+    api.login()
+    ctx = bootstrap.game_context()
+    forts = parse_geojson_pois(json.loads(SAMPLE.read_text()))
+    import_pois(ctx.store, forts)
+    counts = import_pois(ctx.store, forts)
+    assert sum(counts.values()) == len(forts)
+
+
+def test_warm_cache_skips_the_cells_table(api):
+    _, token = api.login()
+    api.call("GET", "/v1/map?lat=40.758&lng=-73.9855", token=token)
+    with dynamodb_calls() as calls:
+        api.call("GET", "/v1/map?lat=40.7581&lng=-73.9856", token=token)
+    assert "BatchGetItem" not in calls

@@ -1,0 +1,161 @@
+"""infra/functions.py: the per-function spec agrees with the code, the template and the
+Chalice config (fast: no packaging)."""
+import json
+import re
+
+import pytest
+from chalice import Blueprint, Chalice
+
+from functions import FEATURES
+from infra import PROJECT_DIR, load_template, tables
+from infra import functions as fn
+
+
+def test_one_spec_per_feature_plus_the_authorizer():
+    assert set(fn.FUNCTIONS) == set(FEATURES) | {fn.AUTHORIZER}
+    fn.validate_specs()
+
+
+def test_spec_limits():
+    for spec in fn.FUNCTIONS.values():
+        assert 0 < spec.timeout_s <= 25, spec.name  # API Gateway gives up at 29 s
+        assert 128 <= spec.memory_mb <= 10240, spec.name
+        assert spec.reserved_concurrency > 0, spec.name
+        assert spec.reads_secret, spec.name
+    # AWS keeps 100 of the default 1,000 account concurrency unreserved.
+    assert sum(s.reserved_concurrency for s in fn.FUNCTIONS.values()) <= 900
+
+
+def test_authorizer_touches_no_table():
+    authorizer = fn.FUNCTIONS[fn.AUTHORIZER]
+    assert authorizer.tables == {}
+    assert authorizer.feature_env == "none"
+    assert authorizer.logical_id == "JwtAuthorizer"
+
+
+def test_names():
+    assert fn.FUNCTIONS["catch"].logical_id == "CatchFunction"
+    assert fn.FUNCTIONS["catch"].function_name("prod") == "geocritters-prod-catch"
+    assert fn.FUNCTIONS[fn.AUTHORIZER].function_name("dev") == "geocritters-dev-jwt-authorizer"
+    ids = [s.logical_id for s in fn.FUNCTIONS.values()]
+    assert len(set(ids)) == len(ids)
+    for spec in fn.FUNCTIONS.values():
+        assert len(spec.function_name("staging-eu1")) <= 64
+
+
+def test_every_route_belongs_to_exactly_one_feature():
+    from app import app
+
+    routes = fn.routes_by_feature(app)
+    assert set(routes) == set(FEATURES)
+    flat = [pair for pairs in routes.values() for pair in pairs]
+    assert len(flat) == len(set(flat))
+    assert set(flat) == {(path, method) for path, methods in app.routes.items()
+                         for method in methods}
+    for feature, pairs in routes.items():
+        assert pairs, f"{feature} serves no route"
+
+
+def test_a_route_outside_the_feature_modules_is_refused():
+    stray = Chalice(app_name="stray")
+
+    @stray.route("/v1/stray")
+    def stray_view():
+        return {}
+
+    with pytest.raises(ValueError, match="not a feature module"):
+        fn.routes_by_feature(stray)
+
+
+def test_a_feature_without_routes_is_refused():
+    bare = Chalice(app_name="bare")
+    blueprint = Blueprint("functions.auth")
+
+    @blueprint.route("/v1/auth/guest", methods=["POST"])
+    def guest():
+        return {}
+
+    guest.__module__ = "functions.auth"
+    bare.register_blueprint(blueprint)
+    with pytest.raises(ValueError, match="features without routes"):
+        fn.routes_by_feature(bare)
+
+
+@pytest.mark.parametrize("name", list(fn.FUNCTIONS))
+def test_policy_document_is_least_privilege(name):
+    document = fn.policy_document(name)
+    assert document["Version"] == "2012-10-17"
+    info = tables()
+    by_logical = {i.logical_id: short for short, i in info.items()}
+    granted = {}
+    for statement in document["Statement"]:
+        assert re.fullmatch(r"[A-Za-z0-9]+", statement["Sid"])
+        for action in statement["Action"]:
+            assert "*" not in action
+        if statement["Action"][0].startswith("dynamodb:"):
+            for resource in statement["Resource"]:
+                assert resource != "*"
+                logical = resource["Fn::GetAtt"][0]
+                granted.setdefault(by_logical[logical], set()).update(statement["Action"])
+        elif statement["Resource"] == ["*"]:
+            assert statement["Action"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    assert granted == fn.dynamodb_grants(name)
+
+
+def test_catch_grants_condition_checks_for_its_transaction():
+    grants = fn.dynamodb_grants("catch")
+    for table in ("players", "encounters", "creatures", "actions"):
+        assert "dynamodb:ConditionCheckItem" in grants[table]
+
+
+def test_template_tables_referenced_by_specs_exist():
+    resources = load_template()["Resources"]
+    for spec in fn.FUNCTIONS.values():
+        for table in spec.tables:
+            assert resources[tables()[table].logical_id]["Type"] == "AWS::DynamoDB::Table"
+
+
+def test_gateway_responses_table():
+    assert set(fn.GATEWAY_RESPONSES) == {
+        "UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN",
+        "DEFAULT_4XX", "DEFAULT_5XX"}
+    assert fn.GATEWAY_RESPONSES["UNAUTHORIZED"]["status"] == 401
+    assert fn.GATEWAY_RESPONSES["ACCESS_DENIED"]["status"] == 403
+    assert fn.GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"]["status"] == 404
+    for response_type, entry in fn.GATEWAY_RESPONSES.items():
+        assert re.fullmatch(r"[a-z_]+", entry["code"])
+        body = json.loads(fn.gateway_response_body(response_type))
+        assert body == {"error": {"code": entry["code"], "message": entry["message"]}}
+
+
+def test_dev_policy_file_is_generated_from_the_spec():
+    """.chalice/policy-dev.json = ``python -m infra.functions dev-policy``: regenerate it
+    when this fails."""
+    on_disk = json.loads((PROJECT_DIR / ".chalice" / "policy-dev.json").read_text())
+    assert on_disk == fn.dev_policy("dev")
+
+
+def test_dev_policy_covers_every_function():
+    policy = fn.dev_policy("dev")
+    allowed = {}
+    for statement in policy["Statement"]:
+        for resource in statement["Resource"]:
+            allowed.setdefault(resource, set()).update(statement["Action"])
+    for spec in fn.FUNCTIONS.values():
+        for table, actions in spec.tables.items():
+            arn = f"arn:aws:dynamodb:*:*:table/{tables()[table].table_name('dev')}"
+            assert {f"dynamodb:{a}" for a in actions} <= allowed[arn]
+
+
+def test_chalice_config():
+    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    assert config["app_name"] == "geocritters"
+    assert config["automatic_layer"] is True
+    assert config["xray"] is True
+    assert config["lambda_timeout"] <= 25
+    assert set(config["stages"]) >= {"dev", "prod"}
+    dev = config["stages"]["dev"]
+    assert dev["autogen_policy"] is False
+    assert (PROJECT_DIR / ".chalice" / dev["iam_policy_file"]).is_file()
+    for stage in config["stages"].values():
+        assert "GEOCRITTERS_FEATURE" not in stage.get("environment_variables", {})
