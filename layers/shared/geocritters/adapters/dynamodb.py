@@ -92,6 +92,8 @@ def player_from_record(record: PlayerRecord) -> PlayerState:
         last_action=_place(record.last_action),
         catch_day=int(record.catch_day),
         catches_today=int(record.catches_today),
+        catch_week=int(record.catch_week),
+        catches_this_week=int(record.catches_this_week),
         revision=int(record.revision),
     )
 
@@ -112,6 +114,8 @@ def _player_actions(state: PlayerState) -> list:
         PlayerRecord.resolved_spawns.set(dict(state.resolved_spawns)),
         PlayerRecord.catch_day.set(state.catch_day),
         PlayerRecord.catches_today.set(state.catches_today),
+        PlayerRecord.catch_week.set(state.catch_week),
+        PlayerRecord.catches_this_week.set(state.catches_this_week),
         PlayerRecord.revision.set(state.revision + 1),
     ]
     if state.last_action is not None:

@@ -46,6 +46,8 @@ class PlayerRecord(Model):
     position = PlaceAttribute(null=True)
     catch_day = NumberAttribute(default=0)
     catches_today = NumberAttribute(default=0)
+    catch_week = NumberAttribute(default=0)
+    catches_this_week = NumberAttribute(default=0)
     revision = NumberAttribute(default=0)
 
 

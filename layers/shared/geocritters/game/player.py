@@ -41,8 +41,10 @@ class PlayerState:
     resolved_spawns: Mapping[str, int] = field(default_factory=dict)
     # The last cooldown-triggering action (catch, throw, spin): the travel-cooldown anchor.
     last_action: Place | None = None
-    catch_day: int = 0
+    catch_day: int = 0  # UTC day index of catches_today
     catches_today: int = 0
+    catch_week: int = 0  # week index (days since the epoch // 7) of catches_this_week
+    catches_this_week: int = 0
     revision: int = 0
 
     @property
@@ -144,15 +146,26 @@ def prune_expired(state: PlayerState, now_ms: int) -> PlayerState:
     )
 
 
+WEEK_MS = 7 * DAY_MS
+
+
 def check_catch_cap(state: PlayerState, now_ms: int, config: GameConfig) -> None:
-    """At most ``daily_catch_cap`` catches per UTC day."""
+    """At most ``daily_catch_cap`` catches per UTC day and ``weekly_catch_cap`` per week."""
+    if state.catch_week == now_ms // WEEK_MS and state.catches_this_week >= config.weekly_catch_cap:
+        raise RuleRefused("weekly catch limit reached", code="catch_limit",
+                          retry_after_s=-(-(WEEK_MS - now_ms % WEEK_MS) // 1000))
     if state.catch_day == now_ms // DAY_MS and state.catches_today >= config.daily_catch_cap:
         raise RuleRefused("daily catch limit reached", code="catch_limit",
                           retry_after_s=-(-(DAY_MS - now_ms % DAY_MS) // 1000))
 
 
 def count_catch(state: PlayerState, now_ms: int) -> PlayerState:
-    """Count one catch toward today's cap (the counter restarts each UTC day)."""
-    today = now_ms // DAY_MS
-    count = state.catches_today + 1 if state.catch_day == today else 1
-    return replace(state, catch_day=today, catches_today=count)
+    """Count one catch toward the caps (each counter restarts with its day or week)."""
+    today, week = now_ms // DAY_MS, now_ms // WEEK_MS
+    return replace(
+        state,
+        catch_day=today,
+        catches_today=state.catches_today + 1 if state.catch_day == today else 1,
+        catch_week=week,
+        catches_this_week=state.catches_this_week + 1 if state.catch_week == week else 1,
+    )

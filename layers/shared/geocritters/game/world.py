@@ -178,7 +178,7 @@ def _slugify(name: str) -> str:
 
 
 def parse_geojson_pois(doc) -> list[Fort]:
-    """A curated POI is a GeoJSON Point feature with a ``name``, a ``kind`` (stop by default) and an optional ``id``.
+    """A curated POI is a GeoJSON Point with a ``name``, a ``kind`` (default stop) and maybe an ``id``.
 
     Ids are ``poi-<geohash6>-<id or slug of the name>``; two POIs yielding the same id
     are refused (give one an explicit ``id``).
@@ -313,7 +313,8 @@ def _normalise_roster(roster) -> tuple[tuple[int, ...], tuple[float, ...]]:
             species_id, weight = entry.id, entry.spawn_weight
         if not isinstance(species_id, int) or isinstance(species_id, bool):
             raise ValueError(f"species id must be an int, got {species_id!r}")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+        is_number = isinstance(weight, (int, float)) and not isinstance(weight, bool)
+        if not is_number or not math.isfinite(weight) or weight < 0:
             raise ValueError(f"spawn weight of species {species_id} must be a finite number >= 0")
         if species_id in weights:
             raise ValueError(f"species {species_id} appears twice in the roster")
@@ -381,7 +382,7 @@ class World:
         return tuple(forts)
 
     def spawn_points_in_cell(self, cell: str) -> tuple[SpawnPoint, ...]:
-        """A cell holds a number of spawn points proportional to its area, each with a fixed minute and duration."""
+        """A cell holds spawn points in proportion to its area, each with a fixed minute and duration."""
         geo.validate_geohash(cell, WORLD_CELL_PRECISION)
         box = geo.decode_bbox(cell)
         if not _box_in_generated_world(box):
@@ -401,7 +402,7 @@ class World:
         return tuple(points)
 
     def fort(self, fort_id: str) -> Fort:
-        """A generated fort id resolves to the fort its cell generates (InvalidInput if malformed, NotFound if absent).
+        """A generated fort id resolves to its cell's fort (InvalidInput if malformed, NotFound if absent).
 
         Curated ids (``poi-...``) are well-formed but not generated: NotFound here, the
         caller resolves them from the curated store under ``curated_cell(fort_id)``.
@@ -415,7 +416,7 @@ class World:
         raise NotFound(f"no fort {fort_id!r}", code="fort_not_found")
 
     def spawn_point(self, spawn_point_id: str) -> SpawnPoint:
-        """A spawn point id resolves to the point its cell generates (InvalidInput if malformed, NotFound if absent)."""
+        """A spawn point id resolves to its cell's point (InvalidInput if malformed, NotFound if absent)."""
         cell, _ = parse_spawn_point_id(spawn_point_id)
         for point in self.spawn_points_in_cell(cell):
             if point.id == spawn_point_id:
@@ -459,7 +460,11 @@ class World:
         return None
 
     def spawn(self, spawn_id: str, now_ms: int) -> Spawn:
-        """A spawn id resolves only while that spawn is active (NotFound "spawn_expired" once it despawned)."""
+        """A spawn id resolves only while that spawn is active (NotFound "spawn_expired" once gone).
+
+        A malformed id is InvalidInput; a well-formed one naming no generated spawn point is
+        NotFound "spawn_not_found"; one whose hour has not begun is NotFound "spawn_not_active".
+        """
         now_ms = _validate_now(now_ms)
         spawn_point_id, hour = parse_spawn_id(spawn_id)
         try:
@@ -476,7 +481,11 @@ class World:
     # Queries ------------------------------------------------------------------------------
 
     def cells_for(self, lat, lng, radius_m) -> list[str]:
-        """A world query reads the generation cells its circle touches (none if the circle misses the generated world)."""
+        """A world query reads the generation cells its circle touches, none beyond the generated world.
+
+        The radius is capped by ``world_max_query_radius_m``; a circle that only partly
+        reaches into the generated world gets the cells of the part inside.
+        """
         lat, lng = geo.validate_coordinates(lat, lng)
         radius_m = geo.validate_radius(radius_m)
         if radius_m > self._config.world_max_query_radius_m:
