@@ -372,7 +372,9 @@ def add_bytecode(src_zip: Path, dst_zip: Path, *, source_root: str, lambda_dir: 
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 out.writestr(entry, data)
             root = tmp_path / source_root if source_root else tmp_path
-            ok = compileall.compile_dir(
+            # quiet=2: a few packages ship py2-only files (tests, examples); those get no
+            # .pyc and are listed in stats["failed"] instead of failing the build.
+            compileall.compile_dir(
                 str(root), quiet=2, workers=os.cpu_count() or 1,
                 ddir=lambda_dir, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
             )
@@ -389,7 +391,6 @@ def add_bytecode(src_zip: Path, dst_zip: Path, *, source_root: str, lambda_dir: 
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 out.writestr(entry, pyc.read_bytes())
                 stats["pyc"] += 1
-            del ok  # a few packages ship py2-only files (tests, examples); listed in stats
     return stats
 
 

@@ -2,6 +2,7 @@
 registers only its own feature. Bytecode is present and is what gets loaded."""
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import sysconfig
@@ -63,18 +64,26 @@ def _handler(template, spec):
     return template["Resources"][spec.logical_id]["Properties"]["Handler"]
 
 
-def _probe(unzipped, spec, handler):
+def _run_probe(unzipped, env, handler, *flags):
     result = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-v", "-c", PROBE,
+        [sys.executable, "-I", "-S", "-B", *flags, "-c", PROBE,
          str(unzipped["task"]), str(unzipped["layer"]), handler],
-        cwd=unzipped["task"], env=_lambda_env(spec, unzipped),
-        capture_output=True, text=True, timeout=60,
+        cwd=unzipped["task"], env=env, capture_output=True, text=True, timeout=60,
     )
     if result.returncode != 0:
         errors = [line for line in result.stderr.splitlines()
                   if not line.startswith(("#", "import ", "Python ", "Type "))]
-        pytest.fail("\n".join(errors[-60:]))
+        hint = ""
+        missing = re.search(r"No module named '([^']+)'", result.stderr)
+        if missing:
+            hint = (f"\n=> the shipped code imports {missing.group(1)!r}, which is in neither "
+                    "zip: add its distribution to requirements.txt (the layer's deps)")
+        pytest.fail("\n".join(errors[-40:]) + hint)
     return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+def _probe(unzipped, spec, handler):
+    return _run_probe(unzipped, _lambda_env(spec, unzipped), handler, "-v")
 
 
 @pytest.mark.parametrize("spec", list(fn.FUNCTIONS.values()), ids=lambda s: s.name)
@@ -110,13 +119,7 @@ def test_app_with_every_feature_imports_from_the_zips(template, unzipped):
     spec = fn.FUNCTIONS["auth"]
     env = _lambda_env(spec, unzipped)
     env.pop("GEOCRITTERS_FEATURE")
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-B", "-c", PROBE, str(unzipped["task"]),
-         str(unzipped["layer"]), "app.app"],
-        cwd=unzipped["task"], env=env, capture_output=True, text=True, timeout=60,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    probe, _ = _run_probe(unzipped, env, "app.app")
     assert probe["features_imported"] == sorted(f"functions.{f}" for f in FEATURES)
 
 
@@ -161,3 +164,12 @@ def test_every_module_has_unchecked_hash_bytecode(packaged, kind):
             assert header[:4] == importlib.util.MAGIC_NUMBER
             # flags: bit 0 hash-based, bit 1 check_source -> 0b01 = unchecked hash
             assert int.from_bytes(header[4:8], "little") == 0b01, name
+
+
+def test_app_in_the_authorizer_function_registers_no_feature(unzipped):
+    """The authorizer's Handler imports geocritters.edge.auth directly; should anything
+    import app.py there, GEOCRITTERS_FEATURE=none keeps it free of feature code."""
+    spec = fn.FUNCTIONS[fn.AUTHORIZER]
+    probe, _ = _run_probe(unzipped, _lambda_env(spec, unzipped), "app.app")
+    assert probe["features_imported"] == []
+    assert probe["routes"] == []
