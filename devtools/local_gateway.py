@@ -60,9 +60,14 @@ def install() -> None:
 
     def handle_request(self, method, path, headers, body):
         try:
-            return original_handle(self, method, path, headers, body)
+            response = original_handle(self, method, path, headers, body)
         except local.LocalGatewayException as error:
             raise _as_gateway_response(error) from error
+        if response["statusCode"] == 405:
+            # API Gateway never invokes a function for a method the resource lacks: it
+            # answers MISSING_AUTHENTICATION_TOKEN. Chalice's app answers 405 instead.
+            raise _as_gateway_response(local.ForbiddenError({}, b"Missing Authentication Token"))
+        return response
 
     local.LocalGatewayAuthorizer.authorize = authorize
     local.LocalGateway.handle_request = handle_request

@@ -4,24 +4,51 @@ import contextlib
 
 from botocore import handlers
 
-_recording: list | None = None
+_active: list = []  # recorders of the enclosing blocks (they nest)
+
+# TransactWriteItems is authorised per item, as the item's own action.
+_TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                     "ConditionCheck": "ConditionCheckItem"}
 
 
 def _on_call(model, params, **_kwargs):
-    if _recording is not None:
-        _recording.append(model.name)
+    for calls in _active:
+        calls.append((model.name, params))
 
 
 # Every botocore session created from now on (boto3's and PynamoDB's) runs this hook.
-handlers.BUILTIN_HANDLERS.append(("before-call.dynamodb", _on_call))
+# before-parameter-build sees the API parameters (TableName, TransactItems...) as called.
+handlers.BUILTIN_HANDLERS.append(("before-parameter-build.dynamodb", _on_call))
+
+
+class Calls(list):
+    """The (operation, params) pairs recorded; iterating names is the common case."""
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self]
+
+    def table_actions(self) -> set[tuple[str, str]]:
+        """(table name, IAM action) pairs these calls need."""
+        needed = set()
+        for name, params in self:
+            if name == "TransactWriteItems":
+                for item in params["TransactItems"]:
+                    (kind, body), = item.items()
+                    needed.add((body["TableName"], _TRANSACT_ACTIONS[kind]))
+            elif name in ("BatchGetItem", "BatchWriteItem"):
+                needed |= {(table, name) for table in params["RequestItems"]}
+            else:
+                needed.add((params["TableName"], name))
+        return needed
 
 
 @contextlib.contextmanager
 def dynamodb_calls():
-    """Yields the list of DynamoDB operation names called inside the block."""
-    global _recording
-    _recording = calls = []
+    """Yields the DynamoDB calls made inside the block."""
+    calls = Calls()
+    _active.append(calls)
     try:
         yield calls
     finally:
-        _recording = None
+        _active.remove(calls)

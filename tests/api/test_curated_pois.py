@@ -47,4 +47,4 @@ def test_warm_cache_skips_the_cells_table(api):
     api.call("GET", "/v1/map?lat=40.758&lng=-73.9855", token=token)
     with dynamodb_calls() as calls:
         api.call("GET", "/v1/map?lat=40.7581&lng=-73.9856", token=token)
-    assert "BatchGetItem" not in calls
+    assert "BatchGetItem" not in calls.names

@@ -74,3 +74,40 @@ def test_items_lists_the_bag(api):
     status, body, _ = api.call("GET", "/v1/me/items", token=token)
     assert status == 200
     assert body["items"] == dict(player(player_id).items) and body["capacity"] == 350
+
+
+@pytest.mark.parametrize("query", ["lat=1_0&lng=0", "lat=%201&lng=0", "lat=inf&lng=0",
+                                   "lat=1e1&lng=0", "lat=0x1&lng=0"])
+def test_only_plain_decimal_query_numbers(api, query):
+    _, token = api.login()
+    status, body, _ = api.call("GET", f"/v1/map?{query}", token=token)
+    assert status == 400 and body["error"]["code"] == "invalid_coordinates"
+
+
+def test_huge_integer_coordinates_are_400_not_500(api):
+    _, token = api.login()
+    raw = '{"spawn_id": "sp-dr5ru7c-0-1", "lat": 1%s, "lng": 0}' % ("0" * 400)
+    status, body, _ = api.call("POST", "/v1/encounters", raw=raw, token=token)
+    assert status == 400 and body["error"]["code"] == "invalid_coordinates"
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "image/png", "text/csv"])
+def test_any_other_content_type_is_our_415(api, content_type):
+    status, body, _ = api.call("POST", "/v1/auth/guest", {"device_id": "device-ctype-01"},
+                               headers={"Content-Type": content_type})
+    assert status == 415 and body["error"]["code"] == "unsupported_media_type"
+
+
+def test_wrong_method_is_a_json_404_like_api_gateway(api):
+    _, token = api.login()
+    status, body, _ = api.call("DELETE", "/v1/me", token=token)
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_null_optional_fields_mean_absent(api):
+    from tests.api.helpers import start_encounter, throw
+    _, token = api.login()
+    encounter = start_encounter(api, token)
+    status, body, _ = throw(api, token, encounter["encounter_id"], "null-fields-01",
+                            {"ball": "ball", "berry": None, "throw": None, "curveball": None})
+    assert status == 200, body

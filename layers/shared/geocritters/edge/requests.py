@@ -89,28 +89,39 @@ def string_field(body: Mapping[str, Any], name: str, *, required: bool = True,
 
 
 def bool_field(body: Mapping[str, Any], name: str, default: bool = False) -> bool:
-    value = body.get(name, default)
+    """A boolean; null means absent, as for every optional field."""
+    value = body.get(name)
+    if value is None:
+        return default
     if not isinstance(value, bool):
         raise InvalidInput(f"{name} must be true or false", code="invalid_field")
     return value
 
 
 def number(value: Any, name: str) -> float:
-    """A finite JSON number (bools are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """A finite JSON number (bools are not numbers here; huge integers are not finite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInput(f"{name} must be a finite number", code="invalid_coordinates")
-    return float(value)
+    try:
+        as_float = float(value)
+    except OverflowError as error:
+        raise InvalidInput(f"{name} must be a finite number", code="invalid_coordinates") from error
+    if not math.isfinite(as_float):
+        raise InvalidInput(f"{name} must be a finite number", code="invalid_coordinates")
+    return as_float
+
+
+# A plain decimal number: Python's float() would also take "1_0", " 1", "inf", "١".
+_DECIMAL = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
 
 
 def query_number(params: Mapping[str, str] | None, name: str) -> float:
     raw = (params or {}).get(name)
     if raw is None:
         raise InvalidInput(f"query parameter {name} is required", code="missing_field")
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise InvalidInput(f"{name} must be a number", code="invalid_coordinates") from error
-    return number(value, name)
+    if not _DECIMAL.fullmatch(raw):
+        raise InvalidInput(f"{name} must be a decimal number like -12.345", code="invalid_coordinates")
+    return number(float(raw), name)
 
 
 def query_int(params: Mapping[str, str] | None, name: str, default: int, lo: int, hi: int) -> int:

@@ -18,7 +18,10 @@ def find_stop(ctx, stop_id: str):
         fort = ctx.curated.by_id(stop_id)
     else:
         parse_fort_id(stop_id)  # a malformed id is the client's mistake: 400, not 404
-        fort = ctx.world.fort(stop_id)
+        try:
+            fort = ctx.world.fort(stop_id)
+        except NotFound:
+            fort = None
     if fort is None or fort.kind != "stop":
         raise NotFound("no such stop", code="stop_not_found")
     return fort
