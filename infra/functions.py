@@ -141,11 +141,15 @@ GATEWAY_RESPONSES: Mapping[str, Mapping] = MappingProxyType({
     "MISSING_AUTHENTICATION_TOKEN": MappingProxyType({
         "status": 404, "code": "not_found",
         "message": "No such route."}),
+    # Stage/account throttling: tell clients when to come back, as api.md promises.
+    "THROTTLED": MappingProxyType({
+        "status": 429, "code": "rate_limited", "retry_after_s": 1,
+        "message": "Too many requests; retry after the Retry-After delay."}),
     "DEFAULT_4XX": MappingProxyType({
         "status": None, "code": "request_rejected",
         "message": "The request was rejected by the API gateway."}),
     "DEFAULT_5XX": MappingProxyType({
-        "status": None, "code": "unavailable",
+        "status": None, "code": "unavailable", "retry_after_s": 1,
         "message": "The service is temporarily unavailable; retry later."}),
 })
 

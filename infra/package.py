@@ -191,6 +191,9 @@ def gateway_responses() -> dict:
         }
         if entry["status"] is not None:
             response["statusCode"] = str(entry["status"])
+        if entry.get("retry_after_s"):
+            response["responseParameters"]["gatewayresponse.header.Retry-After"] = \
+                f"'{entry['retry_after_s']}'"
         result[response_type] = response
     return result
 

@@ -653,11 +653,21 @@ def status(paths: Paths) -> int:
 
 
 # --- deploy -----------------------------------------------------------------------------
-# What LocalStack's CloudFormation (2026.3.0, engine v2) cannot take from infra/template.json,
-# and what the launcher does to its *copy* instead. Found by deploying the unmodified
-# template (see localstack/README.md for the exact errors). Each entry: (resource type,
-# property, reason).
+# Properties of infra/template.json that LocalStack's CloudFormation (2026.3.0, engine v2)
+# cannot take, removed from the launcher's *copy* of the template: (resource type,
+# property, reason). Empty: the unmodified template deploys (SSESpecification,
+# PointInTimeRecoverySpecification, TimeToLiveSpecification, Tags and the secret's
+# GenerateSecretString are all accepted). Kept as the one place to add such a property
+# if a LocalStack upgrade starts rejecting one.
 TEMPLATE_TRANSFORMS: list[tuple[str, str, str]] = []
+
+# Properties LocalStack accepts but silently drops, which deploy applies through the
+# service API after the stack is complete: (resource type, property, reason).
+POST_DEPLOY_FIXUPS: list[tuple[str, str, str]] = [
+    ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification",
+     "LocalStack's AWS::DynamoDB::Table create handler never calls UpdateContinuousBackups "
+     "(the table reports PointInTimeRecoveryStatus DISABLED); deploy calls it itself"),
+]
 
 
 def transform_template(template: dict) -> tuple[dict, list[str]]:
@@ -671,6 +681,19 @@ def transform_template(template: dict) -> tuple[dict, list[str]]:
                 del props[prop]
                 changes.append(f"{logical_id}.{prop}")
     return result, changes
+
+
+def resolve(value, stage: str):
+    """The template's stage intrinsics (Fn::Sub of ${Stage}, Ref Stage) resolved."""
+    if isinstance(value, list):
+        return [resolve(v, stage) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return value["Fn::Sub"].replace("${Stage}", stage)
+    if value == {"Ref": "Stage"}:
+        return stage
+    return {k: resolve(v, stage) for k, v in value.items()}
 
 
 def export_names(template: dict) -> dict[str, str]:

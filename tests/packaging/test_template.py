@@ -196,11 +196,15 @@ def test_api_stage_tracing_and_gateway_responses(template):
     responses = api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
     assert responses == gateway_responses()
     assert set(responses) == {"UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN",
-                              "DEFAULT_4XX", "DEFAULT_5XX"}
+                              "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"}
     statuses = {k: v.get("statusCode") for k, v in responses.items()}
     assert statuses == {"UNAUTHORIZED": "401", "ACCESS_DENIED": "403",
-                        "MISSING_AUTHENTICATION_TOKEN": "404",
+                        "MISSING_AUTHENTICATION_TOKEN": "404", "THROTTLED": "429",
                         "DEFAULT_4XX": None, "DEFAULT_5XX": None}
+    # Throttling and server-side failures tell clients when to retry (api.md).
+    for response_type in ("THROTTLED", "DEFAULT_5XX"):
+        headers = responses[response_type]["responseParameters"]
+        assert headers["gatewayresponse.header.Retry-After"] == "'1'"
     for response_type, response in responses.items():
         body = json.loads(response["responseTemplates"]["application/json"])
         entry = fn.GATEWAY_RESPONSES[response_type]

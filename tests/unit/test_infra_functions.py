@@ -117,8 +117,9 @@ def test_template_tables_referenced_by_specs_exist():
 
 def test_gateway_responses_table():
     assert set(fn.GATEWAY_RESPONSES) == {
-        "UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN",
+        "UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED",
         "DEFAULT_4XX", "DEFAULT_5XX"}
+    assert fn.GATEWAY_RESPONSES["THROTTLED"]["status"] == 429
     assert fn.GATEWAY_RESPONSES["UNAUTHORIZED"]["status"] == 401
     assert fn.GATEWAY_RESPONSES["ACCESS_DENIED"]["status"] == 403
     assert fn.GATEWAY_RESPONSES["MISSING_AUTHENTICATION_TOKEN"]["status"] == 404
