@@ -755,7 +755,136 @@ def _wait_stack(cfn, stack_name: str, since: float, timeout: float) -> dict:
         time.sleep(0.5)
 
 
-def deploy(paths: Paths, stage: str, port: int, timeout: float) -> dict[str, str]:
+def _stack_status(cfn, stack_name: str) -> str | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+
+
+def _delete_stack(cfn, stack_name: str, timeout: float) -> None:
+    cfn.delete_stack(StackName=stack_name)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _stack_status(cfn, stack_name) in (None, "DELETE_COMPLETE"):
+            return
+        time.sleep(0.5)
+    raise LauncherError(f"stack {stack_name} not deleted after {timeout:.0f} s")
+
+
+def _table_names(template: dict, stage: str) -> list[str]:
+    return [resolve(r["Properties"]["TableName"], stage)
+            for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+
+
+def _reset_table_settings(template: dict, stage: str, port: int) -> None:
+    """Turn TTL and PITR off on the stage's tables before they are deleted: LocalStack
+    keeps both settings of a deleted table and gives them to a new table of the same name."""
+    dynamodb = _client("dynamodb", port)
+    for name in _table_names(template, stage):
+        try:
+            ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        except dynamodb.exceptions.ResourceNotFoundException:
+            continue
+        if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                "Enabled": False, "AttributeName": ttl["AttributeName"]})
+        dynamodb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+
+
+def _delete_retained(template: dict, stage: str, port: int) -> list[str]:
+    """Delete the template's tables and secret for this stage (DeletionPolicy Retain keeps
+    them when the stack goes)."""
+    dynamodb = _client("dynamodb", port)
+    secrets = _client("secretsmanager", port)
+    deleted = []
+    for resource in template["Resources"].values():
+        props = resolve(resource.get("Properties", {}), stage)
+        with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException,
+                                 secrets.exceptions.ResourceNotFoundException):
+            if resource["Type"] == "AWS::DynamoDB::Table":
+                dynamodb.delete_table(TableName=props["TableName"])
+                dynamodb.get_waiter("table_not_exists").wait(
+                    TableName=props["TableName"], WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
+                deleted.append(props["TableName"])
+            elif resource["Type"] == "AWS::SecretsManager::Secret":
+                secrets.delete_secret(SecretId=props["Name"], ForceDeleteWithoutRecovery=True)
+                deleted.append(props["Name"])
+    return deleted
+
+
+def check_deployment(template: dict, stage: str, port: int, stack_name: str, *,
+                     fix: bool = True) -> tuple[list[str], list[str]]:
+    """Compare what LocalStack holds with the template; apply POST_DEPLOY_FIXUPS.
+    Returns (fixes applied, remaining differences)."""
+    dynamodb = _client("dynamodb", port)
+    secrets = _client("secretsmanager", port)
+    cfn = _client("cloudformation", port)
+    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId")
+                for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]}
+    fixed, drift = [], []
+    for logical_id, resource in template["Resources"].items():
+        props = resolve(resource.get("Properties", {}), stage)
+        want_tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            name = props["TableName"]
+            if physical.get(logical_id) != name:
+                drift.append(f"{logical_id}: stack resource {physical.get(logical_id)!r} != {name!r}")
+                continue
+            table = dynamodb.describe_table(TableName=name)["Table"]
+            if sorted(map(str, table["KeySchema"])) != sorted(map(str, props["KeySchema"])):
+                drift.append(f"{name}: KeySchema {table['KeySchema']}")
+            billing = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+            if billing != props.get("BillingMode", "PROVISIONED"):
+                drift.append(f"{name}: BillingMode {billing}")
+            sse = (table.get("SSEDescription") or {}).get("Status") == "ENABLED"
+            if sse != bool(props.get("SSESpecification", {}).get("SSEEnabled")):
+                drift.append(f"{name}: SSE {'enabled' if sse else 'disabled'}")
+            ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+            want_ttl = props.get("TimeToLiveSpecification") or {}
+            have_ttl = ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+            if have_ttl != bool(want_ttl.get("Enabled")) or (
+                    have_ttl and ttl.get("AttributeName") != want_ttl.get("AttributeName")):
+                drift.append(f"{name}: TTL {ttl}")
+            want_pitr = bool(props.get("PointInTimeRecoverySpecification", {})
+                             .get("PointInTimeRecoveryEnabled"))
+            pitr = dynamodb.describe_continuous_backups(TableName=name)[
+                "ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription", {})
+            have_pitr = pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
+            if want_pitr != have_pitr:
+                if fix:
+                    dynamodb.update_continuous_backups(
+                        TableName=name,
+                        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": want_pitr})
+                    fixed.append(f"{name}: PointInTimeRecovery -> {want_pitr}")
+                else:
+                    drift.append(f"{name}: PointInTimeRecovery {have_pitr}")
+            tags = {t["Key"]: t["Value"] for t in
+                    dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])}
+            if tags != want_tags:
+                drift.append(f"{name}: Tags {tags} != {want_tags}")
+        elif resource["Type"] == "AWS::SecretsManager::Secret":
+            secret = secrets.describe_secret(SecretId=props["Name"])
+            tags = {t["Key"]: t["Value"] for t in secret.get("Tags", [])}
+            if tags != want_tags:
+                drift.append(f"{props['Name']}: Tags {tags} != {want_tags}")
+            if secret.get("Description", "") != props.get("Description", ""):
+                drift.append(f"{props['Name']}: Description differs")
+            generate = props.get("GenerateSecretString")
+            if generate:
+                value = secrets.get_secret_value(SecretId=props["Name"]).get("SecretString", "")
+                if len(value) != generate.get("PasswordLength", 32):
+                    drift.append(f"{props['Name']}: generated length {len(value)}")
+    return fixed, drift
+
+
+def deploy(paths: Paths, stage: str, port: int, timeout: float, *,
+           replace: bool = False) -> dict[str, str]:
     from botocore.exceptions import ClientError
 
     ok, why = healthy(port)
@@ -771,31 +900,22 @@ def deploy(paths: Paths, stage: str, port: int, timeout: float) -> dict[str, str
         "StackName": stack_name,
         "TemplateBody": json.dumps(body),
         "Parameters": [{"ParameterKey": "Stage", "ParameterValue": stage}],
-        "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
     }
     started = time.monotonic()
     since = time.time()
-    existing = None
-    try:
-        existing = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
-    except ClientError as exc:
-        if "does not exist" not in str(exc):
-            raise
-    if existing and existing["StackStatus"] in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED",
-                                                "CREATE_FAILED", "DELETE_FAILED"):
-        info(f"deleting {stack_name} ({existing['StackStatus']}) before creating it again")
-        cfn.delete_stack(StackName=stack_name)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                current = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
-            except ClientError:
-                break
-            if current == "DELETE_COMPLETE":
-                break
-            time.sleep(0.5)
-        existing = None
-    if existing and existing["StackStatus"] != "DELETE_COMPLETE":
+    current = _stack_status(cfn, stack_name)
+    if replace:
+        _reset_table_settings(body, stage, port)
+    if current in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED") \
+            or (replace and current not in (None, "DELETE_COMPLETE")):
+        info(f"deleting stack {stack_name} ({current})")
+        _delete_stack(cfn, stack_name, timeout)
+        current = None
+    if replace:
+        deleted = _delete_retained(body, stage, port)
+        if deleted:
+            info(f"deleted retained resources: {', '.join(deleted)}")
+    if current not in (None, "DELETE_COMPLETE"):
         try:
             cfn.update_stack(**params)
             action = "updated"
@@ -809,7 +929,22 @@ def deploy(paths: Paths, stage: str, port: int, timeout: float) -> dict[str, str
         except ClientError as exc:
             raise LauncherError(f"create-stack {stack_name}: {exc}") from exc
         action = "created"
-    stack = _wait_stack(cfn, stack_name, since, timeout)
+    try:
+        stack = _wait_stack(cfn, stack_name, since, timeout)
+    except LauncherError:
+        if action == "created":
+            info("(if a resource 'already exists': it was retained or provisioned outside "
+                 "this stack; deploy --replace deletes it first)")
+        raise
+    fixed, drift = check_deployment(body, stage, port, stack_name)
+    for item in fixed:
+        info(f"applied after the stack (LocalStack drops it): {item}")
+    for item in drift:
+        info(f"WARNING: LocalStack differs from the template: {item}")
+    if drift:
+        info("(LocalStack does not implement updates of AWS::DynamoDB::Table: the stack "
+             "reports UPDATE_COMPLETE without changing the table. deploy --replace recreates "
+             "the stage's stack, tables and secret.)")
     info(f"stack {stack_name} {action} ({stack['StackStatus']}) in {time.monotonic() - started:.1f} s")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     names = export_names(template)
@@ -839,6 +974,8 @@ def main(argv: list[str] | None = None) -> int:
     p_deploy.add_argument("--port", type=int, default=None,
                           help="default: the running instance's port")
     p_deploy.add_argument("--timeout", type=float, default=120.0)
+    p_deploy.add_argument("--replace", action="store_true",
+                          help="delete the stage's stack, tables and secret, then create them")
     sub.add_parser("status", help="installed? running? ready?")
     args = parser.parse_args(argv)
 
@@ -863,7 +1000,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "deploy":
             port = args.port or (_read_json(paths.state) or {}).get("port") or DEFAULT_PORT
             with locked(paths):
-                env = deploy(paths, args.stage, port, args.timeout)
+                env = deploy(paths, args.stage, port, args.timeout, replace=args.replace)
             env = {"AWS_ENDPOINT_URL": endpoint(port),
                    "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION")
                    or os.environ.get("AWS_DEFAULT_REGION") or REGION_DEFAULT,
