@@ -93,7 +93,7 @@ DEFAULT_PORT = 4566
 # The smallest set this project needs; all of them start offline (checked 2026-11-24).
 DEFAULT_SERVICES = "cloudformation,dynamodb,secretsmanager,sts,iam,s3"
 READY_TIMEOUT = 90.0
-STOP_TIMEOUT = 20.0
+STOP_TIMEOUT = 20.0  # TEMP
 REGION_DEFAULT = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}  # account 000000000000
 

@@ -64,6 +64,17 @@ def _raise_if_throttled(error) -> None:
         raise BackendBusy("the game is busy; retry shortly", retry_after_s=1) from error
 
 
+def _get_or_none(model, *keys):
+    """A strongly consistent read of one item, or None when it doesn't exist."""
+    try:
+        return model.get(*keys, consistent_read=True)
+    except DoesNotExist:
+        return None
+    except GetError as error:
+        _raise_if_throttled(error)
+        raise
+
+
 # --- record <-> domain ---------------------------------------------------------------
 
 def _numbers(mapping) -> dict:
@@ -184,13 +195,8 @@ class DynamoGameStore:
 
     # players
     def get_player(self, player_id: str) -> PlayerState | None:
-        try:
-            return player_from_record(PlayerRecord.get(player_id, consistent_read=True))
-        except DoesNotExist:
-            return None
-        except GetError as error:
-            _raise_if_throttled(error)
-            raise
+        record = _get_or_none(PlayerRecord, player_id)
+        return player_from_record(record) if record else None
 
     def create_player(self, state: PlayerState) -> PlayerState:
         record = PlayerRecord(
@@ -226,14 +232,8 @@ class DynamoGameStore:
 
     # encounters
     def get_encounter(self, player_id: str, encounter_id: str) -> Encounter | None:
-        try:
-            return encounter_from_record(
-                EncounterRecord.get(player_id, encounter_id, consistent_read=True))
-        except DoesNotExist:
-            return None
-        except GetError as error:
-            _raise_if_throttled(error)
-            raise
+        record = _get_or_none(EncounterRecord, player_id, encounter_id)
+        return encounter_from_record(record) if record else None
 
     def create_encounter(self, encounter: Encounter) -> Encounter:
         """Start the encounter, or return the one already started for the same spawn."""
@@ -251,14 +251,8 @@ class DynamoGameStore:
 
     # creatures
     def get_creature(self, player_id: str, creature_id: str) -> Creature | None:
-        try:
-            return creature_from_record(
-                CreatureRecord.get(player_id, creature_id, consistent_read=True))
-        except DoesNotExist:
-            return None
-        except GetError as error:
-            _raise_if_throttled(error)
-            raise
+        record = _get_or_none(CreatureRecord, player_id, creature_id)
+        return creature_from_record(record) if record else None
 
     def list_creatures(self, player_id: str, limit: int, after: str | None):
         """Newest first; ``after`` is the last creature id of the previous page."""
@@ -277,13 +271,9 @@ class DynamoGameStore:
 
     # idempotency records
     def get_action(self, player_id: str, key: str) -> StoredAction | None:
-        try:
-            r = ActionRecord.get(player_id, key, consistent_read=True)
-        except DoesNotExist:
+        r = _get_or_none(ActionRecord, player_id, key)
+        if r is None:
             return None
-        except GetError as error:
-            _raise_if_throttled(error)
-            raise
         return StoredAction(
             player_id=r.player_id, idempotency_key=r.idempotency_key, action=r.action,
             fingerprint=r.fingerprint, status_code=int(r.status_code),
@@ -292,14 +282,7 @@ class DynamoGameStore:
 
     # stops
     def has_visited(self, player_id: str, stop_id: str) -> bool:
-        try:
-            VisitRecord.get(player_id, stop_id, consistent_read=True)
-            return True
-        except DoesNotExist:
-            return False
-        except GetError as error:
-            _raise_if_throttled(error)
-            raise
+        return _get_or_none(VisitRecord, player_id, stop_id) is not None
 
     # curated world
     def curated_forts(self, cells: Sequence[str]) -> dict[str, list[Fort]]:
