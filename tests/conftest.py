@@ -11,3 +11,8 @@ os.environ.update({
 })
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "GEOCRITTERS_FEATURE"):
     os.environ.pop(_name, None)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--backend", choices=("moto", "localstack"), default="moto",
+                     help="API tier backend: moto in-process (default) or LocalStack over HTTP")

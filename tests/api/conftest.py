@@ -1,18 +1,19 @@
-"""The API tier: every feature through Chalice's test client (the same local gateway
-``chalice local`` uses, authorizer included) on moto's in-process AWS."""
+"""The API tier, written once and run on two backends (``--backend``, see backends.py):
+in-process on moto (default), or over real HTTP to chalice local on LocalStack."""
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 from chalice.local import RouteMatcher
-from chalice.test import Client
 from moto import mock_aws
 
 from devtools.local_gateway import install as install_local_gateway
 from geocritters import bootstrap
 from geocritters.adapters.clock import FakeClock
 from infra.provision import provision
+from tests.api.backends import HttpTransport, InProcessTransport, decode, start_chalice_local
 from tests.api.ddb_calls import dynamodb_calls
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -44,10 +45,13 @@ class GameApi:
     Every call also checks least privilege: each DynamoDB action the request caused
     must be allowed by the deployed policy of the function that serves the route."""
 
-    def __init__(self, client: Client):
-        self.client = client
+    def __init__(self, transport, app):
+        self.transport = transport
         self._features = _feature_of_route()
-        self._routes = RouteMatcher(list(client._app.routes))
+        self._routes = RouteMatcher(list(app.routes))
+        # Players are keyed by device id: a per-test suffix keeps tests apart on a
+        # shared backend (LocalStack keeps its tables for the whole run).
+        self.namespace = uuid.uuid4().hex[:8]
 
     def call(self, method: str, path: str, body=None, token: str | None = None,
              headers: dict | None = None, raw: bytes | str | None = None):
@@ -56,11 +60,12 @@ class GameApi:
             all_headers["Authorization"] = f"Bearer {token}"
         all_headers.update(headers or {})
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if isinstance(payload, str):
+            payload = payload.encode()
         with dynamodb_calls() as calls:
-            response = self.client.http.request(method, path, headers=all_headers, body=payload or b"")
+            status, body, response_headers = self.transport.send(method, path, all_headers, payload or b"")
         self._check_least_privilege(method, path, calls)
-        data = json.loads(response.body) if response.body else None
-        return response.status_code, data, response.headers
+        return status, decode(body), response_headers
 
     def _check_least_privilege(self, method: str, path: str, calls) -> None:
         if not calls:
@@ -71,9 +76,14 @@ class GameApi:
         assert not denied, f"{method} {path} ({feature}) used {sorted(denied)} outside its IAM policy"
 
     def login(self, device_id: str = "device-0001") -> tuple[str, str]:
-        status, body, _ = self.call("POST", "/v1/auth/guest", {"device_id": device_id})
+        status, body, _ = self.call("POST", "/v1/auth/guest",
+                                    {"device_id": f"{device_id}-{self.namespace}"})
         assert status == 200, body
         return body["player_id"], body["token"]
+
+
+def _backend(config) -> str:
+    return config.getoption("--backend")
 
 
 @pytest.fixture
@@ -81,29 +91,64 @@ def clock():
     return FakeClock(START_MS)
 
 
-@pytest.fixture
-def aws():
-    with mock_aws():
-        env = provision("dev", secret_value="api-test-secret-0123456789abcdef")
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        yield env
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+@pytest.fixture(scope="session")
+def localstack_env(pytestconfig):
+    """Names of the tables and secret deployed into LocalStack (``make test-localstack``
+    deploys infra/template.json there through CloudFormation before pytest starts)."""
+    if _backend(pytestconfig) != "localstack":
+        return None
+    from infra import SECRET_ENV_VAR, secret_name, tables
+
+    env = {info.env_var: info.table_name("dev") for info in tables().values()}
+    env[SECRET_ENV_VAR] = secret_name("dev")
+    env["AWS_ENDPOINT_URL"] = os.environ.get("LOCALSTACK_URL", "http://127.0.0.1:4566")
+    return env
 
 
 @pytest.fixture
-def api(aws, clock):
+def aws(pytestconfig, localstack_env):
+    saved = dict(os.environ)
+    try:
+        if localstack_env is not None:
+            os.environ.update(localstack_env)
+            yield localstack_env
+        else:
+            with mock_aws():
+                env = provision("dev", secret_value="api-test-secret-0123456789abcdef")
+                os.environ.update(env)
+                yield env
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def chalice_app():
     install_local_gateway()
-    bootstrap.reset(clock=clock)
     import app
 
-    with Client(app.app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
-        yield GameApi(client)
-    bootstrap.reset()
+    return app.app
+
+
+@pytest.fixture(scope="session")
+def http_server(pytestconfig, chalice_app):
+    if _backend(pytestconfig) != "localstack":
+        yield None
+        return
+    server, url = start_chalice_local(chalice_app)
+    yield url
+    server.server.shutdown()
+
+
+@pytest.fixture
+def api(aws, clock, chalice_app, http_server):
+    bootstrap.reset(clock=clock)
+    transport = HttpTransport(http_server) if http_server else InProcessTransport(chalice_app)
+    try:
+        yield GameApi(transport, chalice_app)
+    finally:
+        transport.close()
+        bootstrap.reset()
 
 
 @pytest.fixture

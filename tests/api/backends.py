@@ -1,0 +1,65 @@
+"""Where the API tests send their requests.
+
+- ``moto``: Chalice's test client (the local gateway + authorizer of ``chalice local``)
+  in-process, on moto's in-process AWS. Fast; no concurrency.
+- ``localstack``: real HTTP to ``chalice local`` (Chalice's own dev server, run in a
+  thread of the test process so tests can share its fake clock), on LocalStack whose
+  DynamoDB is Amazon's DynamoDB Local.
+"""
+import http.client
+import json
+import threading
+import urllib.parse
+from pathlib import Path
+
+from chalice.test import Client
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+class InProcessTransport:
+    def __init__(self, app):
+        self._client = Client(app, stage_name="dev", project_dir=str(PROJECT_DIR))
+        self._client.__enter__()
+
+    def send(self, method: str, path: str, headers: dict, body: bytes):
+        response = self._client.http.request(method, path, headers=headers, body=body)
+        return response.status_code, response.body, dict(response.headers)
+
+    def close(self):
+        self._client.__exit__(None, None, None)
+
+
+class HttpTransport:
+    def __init__(self, base_url: str):
+        parts = urllib.parse.urlsplit(base_url)
+        self._host, self._port = parts.hostname, parts.port
+
+    def send(self, method: str, path: str, headers: dict, body: bytes):
+        connection = http.client.HTTPConnection(self._host, self._port, timeout=30)
+        try:
+            connection.request(method, path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read(), dict(response.getheaders())
+        finally:
+            connection.close()
+
+    def close(self):
+        pass
+
+
+def start_chalice_local(app, host: str = "127.0.0.1", port: int = 0):
+    """Chalice's local dev server on a free port, serving in a daemon thread."""
+    from chalice.cli.factory import CLIFactory
+
+    factory = CLIFactory(project_dir=str(PROJECT_DIR))
+    config = factory.create_config_obj(chalice_stage_name="dev")
+    server = factory.create_local_server(app, config, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True)
+    thread.start()
+    bound_port = server.server.server_address[1]
+    return server, f"http://{host}:{bound_port}"
+
+
+def decode(body: bytes):
+    return json.loads(body) if body else None
