@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Callable, Sequence
 
+from ..game.errors import GameError
 from .ports import (
     ActionAlreadyRecorded,
     BackendBusy,
@@ -39,11 +40,20 @@ def _replay(stored: StoredAction, expected_fingerprint: str) -> tuple[int, dict]
 def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: str,
              compute: Computation) -> tuple[int, dict]:
     """Run ``compute`` and commit its changes exactly once for (player, key)."""
-    stored = ctx.store.get_action(player_id, key)
-    if stored is not None:
-        return _replay(stored, request_fingerprint)
     for _ in range(MAX_ATTEMPTS):
-        changes, status, response = compute()
+        # Checked on every attempt: a concurrent twin of this request may have won.
+        stored = ctx.store.get_action(player_id, key)
+        if stored is not None:
+            return _replay(stored, request_fingerprint)
+        try:
+            changes, status, response = compute()
+        except GameError:
+            # Refused now, but a twin may have been applied meanwhile (its effects are
+            # what make us refuse, e.g. "already caught"): then its answer is ours.
+            stored = ctx.store.get_action(player_id, key)
+            if stored is not None:
+                return _replay(stored, request_fingerprint)
+            raise
         record = StoredAction(
             player_id=player_id, idempotency_key=key, action=action,
             fingerprint=request_fingerprint, status_code=status, response=response,
@@ -53,8 +63,7 @@ def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: st
             ctx.store.commit(changes, record)
             return status, response
         except ActionAlreadyRecorded:
-            # A concurrent twin of this request won the race: answer what it answered.
             return _replay(ctx.store.get_action(player_id, key), request_fingerprint)
         except StaleState:
-            continue
+            continue  # someone else changed what we computed from: recompute
     raise BackendBusy("too many simultaneous actions on this player; retry", retry_after_s=1)

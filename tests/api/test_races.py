@@ -1,0 +1,134 @@
+"""Concurrency: requests that really race (a barrier releases them together) over HTTP
+against DynamoDB Local. Never run on moto: it is not thread-safe, so a pass there
+would prove nothing. ``RACE_TRIALS`` repeats each race (default 3)."""
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from geocritters import bootstrap
+from geocritters.game.catching import Throw, resolve_throw
+from geocritters.game.randomness import OutcomeRng
+from geocritters.game.species import species
+from geocritters.usecases.encounter import encounter_id_for
+from tests.api.helpers import a_stop, edit_player, player, spawns_around, start_encounter
+
+TRIALS = int(os.environ.get("RACE_TRIALS", "3"))
+BEST_THROW = {"ball": "ultra_ball", "berry": "razz_berry", "throw": "excellent", "curveball": True}
+
+
+@pytest.fixture(autouse=True)
+def _only_on_a_real_database(pytestconfig):
+    if pytestconfig.getoption("--backend") != "localstack":
+        pytest.skip("races run on DynamoDB Local (make test-localstack), never on moto")
+
+
+def race(n: int, request):
+    """Run ``request(i)`` n times at once; the barrier makes them start together."""
+    barrier = threading.Barrier(n)
+
+    def go(i):
+        barrier.wait()
+        return request(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(go, range(n)))
+
+
+def until_settled(send, attempts: int = 60):
+    """A mobile client: retry a 503 (same key) until the server settles the request."""
+    for _ in range(attempts):
+        status, body, headers = send()
+        if status != 503:
+            return status, body
+        assert "Retry-After" in headers
+    raise AssertionError("still 503 after many retries")
+
+
+def _first_throw_catches(player_id: str):
+    """A spawn near home whose first best throw is a catch (the test knows the secret)."""
+    ctx = bootstrap.game_context()
+    aim = Throw(**{k if k != "throw" else "quality": v for k, v in BEST_THROW.items()})
+    for step in range(200):
+        for spawn in spawns_around(40.7580 + 0.002 * step, -73.9855):
+            encounter_id = encounter_id_for(ctx.keys.outcomes, player_id, spawn.id)
+            rng = OutcomeRng(ctx.keys.outcomes, "throw", player_id, encounter_id, 0)
+            if resolve_throw(species(spawn.species_id), float(spawn.level), aim, rng) == "caught":
+                return spawn
+    raise AssertionError("no spawn with a sure first catch")
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_fifty_concurrent_catches_of_one_encounter_catch_once(api, trial):
+    player_id, token = api.login(f"racer-catch-{trial}")
+    edit_player(player_id, items={"ultra_ball": 100, "razz_berry": 100})
+    encounter = start_encounter(api, token, _first_throw_catches(player_id))
+    path = f"/v1/encounters/{encounter['encounter_id']}/throws"
+
+    results = race(50, lambda i: until_settled(lambda: api.call(
+        "POST", path, BEST_THROW, token=token, headers={"Idempotency-Key": f"race-{trial}-{i:04d}"})))
+
+    caught = [body for status, body in results if status == 200]
+    assert len(caught) == 1 and caught[0]["outcome"] == "caught", results
+    assert all(status == 409 for status, _ in results if status != 200), results
+    state = player(player_id)
+    assert state.items["ultra_ball"] == 99 and state.items["razz_berry"] == 99
+    _, listing, _ = api.call("GET", "/v1/me/creatures", token=token)
+    assert len(listing["creatures"]) == 1
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_twenty_concurrent_replays_apply_once(api, trial):
+    player_id, token = api.login(f"racer-replay-{trial}")
+    encounter = start_encounter(api, token)
+    balls = player(player_id).items["ball"]
+    path = f"/v1/encounters/{encounter['encounter_id']}/throws"
+
+    results = race(20, lambda i: until_settled(lambda: api.call(
+        "POST", path, {"ball": "ball"}, token=token, headers={"Idempotency-Key": f"one-key-{trial}"})))
+
+    assert all(result == results[0] for result in results), results
+    assert results[0][0] == 200
+    assert player(player_id).items["ball"] == balls - 1
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_two_concurrent_spins_of_one_stop_reward_once(api, trial):
+    player_id, token = api.login(f"racer-spin-{trial}")
+    stop = a_stop()
+    before = player(player_id)
+    body = {"lat": stop.lat, "lng": stop.lng}
+
+    results = race(2, lambda i: until_settled(lambda: api.call(
+        "POST", f"/v1/stops/{stop.id}/spin", body, token=token,
+        headers={"Idempotency-Key": f"spin-race-{trial}-{i}"})))
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 409], results
+    reward = next(body for status, body in results if status == 200)
+    after = player(player_id)
+    assert after.xp == before.xp + reward["xp"]
+    assert after.item_total == before.item_total + sum(reward["items"].values())
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_forty_concurrent_spends_leave_the_exact_count(api, trial):
+    player_id, token = api.login(f"racer-spend-{trial}")
+    encounters, step = [], 0
+    while len(encounters) < 40:
+        for spawn in spawns_around(40.7580 + 0.0015 * step, -73.9855):
+            if len(encounters) < 40:
+                encounters.append(start_encounter(api, token, spawn)["encounter_id"])
+        step += 1
+    edit_player(player_id, items={"ball": 25})
+
+    results = race(40, lambda i: until_settled(lambda: api.call(
+        "POST", f"/v1/encounters/{encounters[i]}/throws", {"ball": "ball"}, token=token,
+        headers={"Idempotency-Key": f"spend-{trial}-{i:03d}"})))
+
+    spent = sum(1 for status, _ in results if status == 200)
+    refused = [body["error"]["code"] for status, body in results if status != 200]
+    assert spent == 25, results
+    assert set(refused) <= {"not_enough_items", "travel_cooldown"}, refused
+    assert player(player_id).items["ball"] == 0

@@ -1,0 +1,1 @@
+"""Tests of localstack/ (the LocalStack launcher and the docker-compose path)."""

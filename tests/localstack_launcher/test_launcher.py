@@ -1,0 +1,149 @@
+"""localstack/launcher.py without LocalStack: paths, template handling, environment,
+process bookkeeping, and the docker-compose files. Fast; runs everywhere."""
+import ast
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra import PROJECT_DIR, load_template, tables
+from localstack import launcher
+
+LOCALSTACK_DIR = PROJECT_DIR / "localstack"
+
+
+def test_cache_dir_default_and_overrides(monkeypatch, tmp_path):
+    monkeypatch.delenv("GEOCRITTERS_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert launcher.cache_dir() == tmp_path / "xdg" / "geocritters" / "localstack"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert launcher.cache_dir() == tmp_path / "home" / ".cache" / "geocritters" / "localstack"
+    monkeypatch.setenv("GEOCRITTERS_CACHE", str(tmp_path / "elsewhere"))
+    assert launcher.cache_dir() == tmp_path / "elsewhere"
+
+
+def test_launcher_needs_only_the_standard_library_and_boto3():
+    tree = ast.parse((LOCALSTACK_DIR / "launcher.py").read_text())
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            modules.add(node.module.split(".")[0])
+    assert modules - set(sys.stdlib_module_names) == {"boto3", "botocore"}
+
+
+def test_export_names_follow_the_infra_convention():
+    names = launcher.export_names(load_template())
+    expected = {f"{info.short_name.capitalize()}TableName": info.env_var
+                for info in tables().values()}
+    expected["GameSecretArn"] = "GAME_SECRET_ID"
+    assert names == expected
+
+
+def test_transform_template_leaves_the_original_alone(monkeypatch):
+    template = load_template()
+    body, changes = launcher.transform_template(template)
+    assert (body, changes) == (template, [])  # LocalStack takes the template as it is
+    monkeypatch.setattr(launcher, "TEMPLATE_TRANSFORMS",
+                        [("AWS::DynamoDB::Table", "SSESpecification", "test")])
+    body, changes = launcher.transform_template(template)
+    assert "PlayersTable.SSESpecification" in changes
+    assert "SSESpecification" not in body["Resources"]["PlayersTable"]["Properties"]
+    assert "SSESpecification" in template["Resources"]["PlayersTable"]["Properties"]
+
+
+def test_resolve_stage_intrinsics():
+    props = launcher.resolve(load_template()["Resources"]["PlayersTable"]["Properties"], "qa")
+    assert props["TableName"] == "geocritters-qa-players"
+    assert {"Key": "stage", "Value": "qa"} in props["Tags"]
+
+
+def test_runtime_env_is_host_mode_on_loopback(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://example.invalid")
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_DIR))
+    env = launcher._runtime_env(launcher.Paths(tmp_path), 4599, "dynamodb")
+    assert env["GATEWAY_LISTEN"] == "127.0.0.1:4599"
+    assert env["GATEWAY_SERVER"] == "hypercorn"
+    assert env["OVERRIDE_IN_DOCKER"] == "0"
+    assert env["FILESYSTEM_ROOT"] == str(tmp_path / "fs")
+    assert env["DNS_ADDRESS"] == "0" and env["DISABLE_EVENTS"] == "1"
+    assert not [name for name in env if name.startswith("AWS_")]
+    assert "PYTHONPATH" not in env  # nothing may shadow the real `localstack` package
+
+
+def test_default_services_include_what_the_project_needs():
+    services = set(launcher.DEFAULT_SERVICES.split(","))
+    assert {"cloudformation", "dynamodb", "secretsmanager", "sts", "s3", "iam"} <= services
+
+
+def test_find_python_fails_clearly_without_python313(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pyenv, no python3.13
+    monkeypatch.delenv("GEOCRITTERS_LOCALSTACK_PYTHON", raising=False)
+    with pytest.raises(launcher.LauncherError, match=r"needs Python 3\.13"):
+        launcher.find_python()
+
+
+def test_nothing_running_from_an_empty_cache(tmp_path, capsys):
+    paths = launcher.Paths(tmp_path)
+    assert launcher.our_processes(paths) == []
+    assert launcher.stop(paths) is False
+    assert launcher.status(paths) == 3
+
+
+def test_our_processes_finds_only_processes_of_this_cache(tmp_path):
+    paths = launcher.Paths(tmp_path)
+    # the cache path on the command line, like java's -javaagent:<fs>/...
+    ours = subprocess.Popen(["sh", "-c", f"sleep 60 # {paths.fs}/marker"])
+    other = subprocess.Popen(["sleep", "61"])
+    try:
+        assert launcher.our_processes(paths) == [ours.pid]
+        assert launcher.stop(paths) is True
+        assert ours.wait(timeout=10) is not None
+        assert other.poll() is None
+    finally:
+        for proc in (ours, other):
+            proc.kill()
+            proc.wait()
+
+
+def test_cli_rejects_unknown_commands(capsys):
+    with pytest.raises(SystemExit):
+        launcher.main(["frobnicate"])
+
+
+def test_python_m_from_the_project_root_runs_this_launcher():
+    out = subprocess.run([sys.executable, "-m", "localstack.launcher", "--help"], cwd=PROJECT_DIR,
+                         capture_output=True, text=True, check=True).stdout
+    assert "install" in out and "deploy" in out
+
+
+# --- docker-compose path ------------------------------------------------------------------
+def test_compose_pins_a_free_community_image():
+    compose = yaml.safe_load((LOCALSTACK_DIR / "docker-compose.yml").read_text())
+    service = compose["services"]["localstack"]
+    repo, _, tag = service["image"].partition(":")
+    assert repo == "localstack/localstack"
+    major, minor, patch = (int(part) for part in tag.split("."))  # an exact x.y.z tag
+    assert major < 2026  # 2026.x images need an account token
+    assert "../infra:/opt/geocritters/infra:ro" in service["volumes"]
+    assert "./init/ready.d:/etc/localstack/init/ready.d:ro" in service["volumes"]
+    assert all(port.startswith("127.0.0.1:") for port in service["ports"])
+    assert service["environment"]["GEOCRITTERS_TEMPLATE"] == "/opt/geocritters/infra/template.json"
+
+
+def test_init_hook_is_an_executable_bash_script():
+    hook = LOCALSTACK_DIR / "init" / "ready.d" / "deploy.sh"
+    assert hook.stat().st_mode & stat.S_IXUSR  # LocalStack calls it directly
+    assert hook.read_text().startswith("#!/usr/bin/env bash\n")
+    subprocess.run(["bash", "-n", str(hook)], check=True)
+
+
+def test_no_binaries_in_localstack_dir():
+    suffixes = {path.suffix for path in LOCALSTACK_DIR.rglob("*") if path.is_file()
+                and "__pycache__" not in path.parts}
+    assert suffixes <= {".py", ".md", ".yml", ".sh"}
