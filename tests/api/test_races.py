@@ -112,15 +112,20 @@ def test_two_concurrent_spins_of_one_stop_reward_once(api, trial):
     assert after.item_total == before.item_total + sum(reward["items"].values())
 
 
+def _forty_spawns_within_a_kilometre():
+    """40 active spawns pairwise < 1 km apart, so no throw triggers the travel cooldown."""
+    for step in range(50):
+        found = spawns_around(40.7580 + 0.01 * step, -73.9855, radius_m=495.0)
+        if len(found) >= 40:
+            return found[:40]
+    raise AssertionError("no place with 40 spawns within 495 m")
+
+
 @pytest.mark.parametrize("trial", range(TRIALS))
-def test_forty_concurrent_spends_leave_the_exact_count(api, trial):
+def test_forty_concurrent_ball_spends_leave_the_exact_count(api, trial):
     player_id, token = api.login(f"racer-spend-{trial}")
-    encounters, step = [], 0
-    while len(encounters) < 40:
-        for spawn in spawns_around(40.7580 + 0.0015 * step, -73.9855):
-            if len(encounters) < 40:
-                encounters.append(start_encounter(api, token, spawn)["encounter_id"])
-        step += 1
+    encounters = [start_encounter(api, token, spawn)["encounter_id"]
+                  for spawn in _forty_spawns_within_a_kilometre()]
     edit_player(player_id, items={"ball": 25})
 
     results = race(40, lambda i: until_settled(lambda: api.call(
@@ -128,7 +133,26 @@ def test_forty_concurrent_spends_leave_the_exact_count(api, trial):
         headers={"Idempotency-Key": f"spend-{trial}-{i:03d}"})))
 
     spent = sum(1 for status, _ in results if status == 200)
-    refused = [body["error"]["code"] for status, body in results if status != 200]
-    assert spent == 25, results
-    assert set(refused) <= {"not_enough_items", "travel_cooldown"}, refused
+    refused = {body["error"]["code"] for status, body in results if status != 200}
+    assert spent == 25 and refused == {"not_enough_items"}, results
     assert player(player_id).items["ball"] == 0
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_forty_five_concurrent_power_ups_spend_exactly(api, trial):
+    from tests.api.test_creatures import give_creature
+
+    player_id, token = api.login(f"racer-power-{trial}")
+    creatures = [give_creature(player_id, n, level=1.0) for n in range(45)]
+    edit_player(player_id, stardust=30 * 200, candy={"Mossling": 1000})  # 30 power-ups' worth
+
+    results = race(45, lambda i: until_settled(lambda: api.call(
+        "POST", f"/v1/me/creatures/{creatures[i].creature_id}/power-up", token=token,
+        headers={"Idempotency-Key": f"power-{trial}-{i:03d}"})))
+
+    done = [body for status, body in results if status == 200]
+    refused = {body["error"]["code"] for status, body in results if status != 200}
+    assert len(done) == 30 and refused == {"not_enough_stardust"}, results
+    state = player(player_id)
+    assert state.stardust == 0
+    assert state.candy["Mossling"] == 1000 - sum(body["candy_spent"] for body in done)
