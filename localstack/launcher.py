@@ -4,7 +4,7 @@ Usage (from the project root, with the project venv)::
 
     python -m localstack.launcher install            # once; a second run takes < 1 s
     python -m localstack.launcher start [--port 4566]
-    eval "$(python -m localstack.launcher deploy --stage dev)"
+    eval "$(python -m localstack.launcher deploy --stage dev)"   # [--replace]
     python -m localstack.launcher status
     python -m localstack.launcher logs [--tail 100]
     python -m localstack.launcher stop
@@ -19,9 +19,11 @@ Usage (from the project root, with the project venv)::
   no-op ``ddb-local-loader`` Java agent compiled here, and ``java/21`` -> the system JDK;
 - ``run/``: the pid/state file, the log and ``TMPDIR`` of the running instance.
 
-``deploy`` creates or updates the CloudFormation stack ``geocritters-<stage>`` from a
-transformed copy of ``infra/template.json`` (see ``TEMPLATE_TRANSFORMS``) and prints
-``export`` lines (only those go to stdout; progress goes to stderr).
+``deploy`` creates or updates the CloudFormation stack ``geocritters-<stage>`` from
+``infra/template.json`` (through ``TEMPLATE_TRANSFORMS``, empty today), applies what
+LocalStack silently drops (``POST_DEPLOY_FIXUPS``), warns about any remaining difference
+from the template (``--replace`` recreates the stage) and prints ``export`` lines (only
+those go to stdout; progress goes to stderr).
 
 Needs only the standard library and boto3. See localstack/README.md.
 """
@@ -35,6 +37,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -93,7 +96,7 @@ DEFAULT_PORT = 4566
 # The smallest set this project needs; all of them start offline (checked 2026-11-24).
 DEFAULT_SERVICES = "cloudformation,dynamodb,secretsmanager,sts,iam,s3"
 READY_TIMEOUT = 90.0
-STOP_TIMEOUT = 20.0  # TEMP
+STOP_TIMEOUT = 10.0  # graceful shutdown takes ~1.5-2.5 s; it has hung (see README)
 REGION_DEFAULT = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}  # account 000000000000
 
@@ -417,6 +420,10 @@ def _runtime_env(paths: Paths, port: int, services: str) -> dict:
         "PERSISTENCE": "0",
         "PYTHONUNBUFFERED": "1",
     })
+    # DynamoDB Local unpacks libsqlite4java (900 KB) into java.io.tmpdir on every start and
+    # never removes it; java ignores TMPDIR, so point it at run/tmp (wiped on each start).
+    env["JAVA_TOOL_OPTIONS"] = " ".join(filter(None, [
+        env.get("JAVA_TOOL_OPTIONS"), f"-Djava.io.tmpdir={paths.tmp}"]))
     return env
 
 
@@ -516,21 +523,16 @@ def _terminate(pids: list[int], sig: int) -> None:
             os.kill(pid, sig)
 
 
-def _wait_gone(paths: Paths, pids: list[int], timeout: float) -> list[int]:
+def _wait_gone(pids: list[int], timeout: float) -> list[int]:
     deadline = time.monotonic() + timeout
     remaining = [p for p in pids if _alive(p)]
     while remaining and time.monotonic() < deadline:
         time.sleep(0.2)
+        for pid in remaining:  # reap it if it is our child (start() in this process)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
         remaining = [p for p in remaining if _alive(p)]
-        _reap()
     return remaining
-
-
-def _reap() -> None:
-    """Collect an exited child of ours (start() in the same process), if any."""
-    with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
 
 
 def stop(paths: Paths) -> bool:
@@ -544,19 +546,22 @@ def stop(paths: Paths) -> bool:
         paths.state.unlink(missing_ok=True)
         return False
     started = time.monotonic()
+    # A LocalStack that never got ready may ignore SIGTERM (seen when signalled during
+    # startup); don't wait long for it.
+    grace = STOP_TIMEOUT if state.get("port") and healthy(state["port"])[0] else 3.0
     leaders = [leader] if leader in processes else [
         p for p in processes if _proc_cmdline(p).startswith(str(paths.python))]
     if leaders:
         _terminate(leaders, signal.SIGTERM)
-        _wait_gone(paths, leaders, STOP_TIMEOUT)
+        _wait_gone(leaders, grace)
     rest = our_processes(paths)
     if rest:
         _terminate(rest, signal.SIGTERM)
-        rest = _wait_gone(paths, rest, 5)
+        rest = _wait_gone(rest, min(grace, 5.0))
     if rest:
         info(f"killing {rest} (did not stop on SIGTERM)")
         _terminate(rest, signal.SIGKILL)
-        _wait_gone(paths, rest, 5)
+        _wait_gone(rest, 5)
     left = our_processes(paths)
     if left:
         raise LauncherError(f"still running after SIGKILL: {left}")
@@ -576,6 +581,8 @@ def start(paths: Paths, port: int, services: str, timeout: float) -> None:
         ok, why = healthy(port)
         if ok:
             info(f"LocalStack already running and ready on {endpoint(port)} (pid {state.get('pid')})")
+            if state.get("services") not in (None, services):
+                info(f"note: it runs SERVICES={state['services']}; stop and start to change them")
             return
         if state.get("pid") in running and time.time() - state.get("started_at", 0) < timeout:
             info(f"LocalStack (pid {state['pid']}) is starting ({why}); waiting")
@@ -610,6 +617,16 @@ def start(paths: Paths, port: int, services: str, timeout: float) -> None:
 
 
 def _wait_ready(paths: Paths, port: int, process, started_wall: float, timeout: float) -> None:
+    try:
+        _wait_ready_or_fail(paths, port, process, started_wall, timeout)
+    except KeyboardInterrupt:
+        info("interrupted: stopping the half-started LocalStack")
+        stop(paths)
+        raise
+
+
+def _wait_ready_or_fail(paths: Paths, port: int, process, started_wall: float,
+                        timeout: float) -> None:
     why = "not started"
     while time.time() - started_wall < timeout:
         if process is not None and process.poll() is not None:
@@ -662,7 +679,8 @@ def status(paths: Paths) -> int:
 TEMPLATE_TRANSFORMS: list[tuple[str, str, str]] = []
 
 # Properties LocalStack accepts but silently drops, which deploy applies through the
-# service API after the stack is complete: (resource type, property, reason).
+# service API after the stack is complete (in check_deployment): (resource type, property,
+# reason).
 POST_DEPLOY_FIXUPS: list[tuple[str, str, str]] = [
     ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification",
      "LocalStack's AWS::DynamoDB::Table create handler never calls UpdateContinuousBackups "
@@ -694,6 +712,14 @@ def resolve(value, stage: str):
     if value == {"Ref": "Stage"}:
         return stage
     return {k: resolve(v, stage) for k, v in value.items()}
+
+
+def check_stage(template: dict, stage: str) -> None:
+    """LocalStack ignores a parameter's AllowedPattern (it created geocritters-BAD);
+    CloudFormation rejects such a stage, so the launcher does too."""
+    pattern = template.get("Parameters", {}).get("Stage", {}).get("AllowedPattern")
+    if pattern and not re.fullmatch(pattern, stage):
+        raise LauncherError(f"stage {stage!r} does not match the template's AllowedPattern {pattern}")
 
 
 def export_names(template: dict) -> dict[str, str]:
@@ -891,6 +917,7 @@ def deploy(paths: Paths, stage: str, port: int, timeout: float, *,
     if not ok:
         raise LauncherError(f"LocalStack is not ready on {endpoint(port)} ({why}); run start first")
     template = json.loads(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    check_stage(template, stage)
     body, changes = transform_template(template)
     if changes:
         info(f"template copy without (unsupported by LocalStack): {', '.join(changes)}")
@@ -1016,6 +1043,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `status | head -1`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

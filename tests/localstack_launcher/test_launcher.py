@@ -4,10 +4,8 @@ import ast
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
 from infra import PROJECT_DIR, load_template, tables
 from localstack import launcher
@@ -124,6 +122,7 @@ def test_python_m_from_the_project_root_runs_this_launcher():
 
 # --- docker-compose path ------------------------------------------------------------------
 def test_compose_pins_a_free_community_image():
+    yaml = pytest.importorskip("yaml")  # PyYAML comes with cfn-lint
     compose = yaml.safe_load((LOCALSTACK_DIR / "docker-compose.yml").read_text())
     service = compose["services"]["localstack"]
     repo, _, tag = service["image"].partition(":")
@@ -147,3 +146,10 @@ def test_no_binaries_in_localstack_dir():
     suffixes = {path.suffix for path in LOCALSTACK_DIR.rglob("*") if path.is_file()
                 and "__pycache__" not in path.parts}
     assert suffixes <= {".py", ".md", ".yml", ".sh"}
+
+
+def test_stage_must_match_the_templates_pattern():
+    template = load_template()
+    launcher.check_stage(template, "dev")
+    with pytest.raises(launcher.LauncherError, match="AllowedPattern"):
+        launcher.check_stage(template, "BAD")  # LocalStack itself would accept it

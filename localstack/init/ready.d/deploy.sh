@@ -34,6 +34,14 @@ stack_status() {
     --query 'Stacks[0].StackStatus' --output text 2>/dev/null || echo NONE
 }
 
+# LocalStack ignores the Stage parameter's AllowedPattern; CloudFormation would not.
+python3 - "$TEMPLATE" "$STAGE" <<'PY'
+import json, re, sys
+pattern = json.load(open(sys.argv[1]))["Parameters"]["Stage"].get("AllowedPattern")
+if pattern and not re.fullmatch(pattern, sys.argv[2]):
+    sys.exit(f"geocritters deploy: stage {sys.argv[2]!r} does not match AllowedPattern {pattern}")
+PY
+
 start=$SECONDS
 status="$(stack_status)"
 case "$status" in

@@ -38,6 +38,7 @@ from ..usecases.ports import (
     StaleState,
     StoredAction,
 )
+from .budget import before_sdk_call
 from .models import (
     ActionRecord,
     CellRecord,
@@ -66,6 +67,7 @@ def _raise_if_throttled(error) -> None:
 
 def _get_or_none(model, *keys):
     """A strongly consistent read of one item, or None when it doesn't exist."""
+    before_sdk_call()
     try:
         return model.get(*keys, consistent_read=True)
     except DoesNotExist:
@@ -199,6 +201,7 @@ class DynamoGameStore:
         return player_from_record(record) if record else None
 
     def create_player(self, state: PlayerState) -> PlayerState:
+        before_sdk_call()
         record = PlayerRecord(
             state.player_id, name=state.name, created_ms=state.created_ms, xp=state.xp,
             stardust=state.stardust, items=dict(state.items), candy=dict(state.candy),
@@ -217,6 +220,7 @@ class DynamoGameStore:
         return existing
 
     def record_position(self, player_id: str, lat: float, lng: float, now_ms: int) -> PlayerState:
+        before_sdk_call()
         record = PlayerRecord(player_id)
         try:
             record.update(
@@ -237,6 +241,7 @@ class DynamoGameStore:
 
     def create_encounter(self, encounter: Encounter) -> Encounter:
         """Start the encounter, or return the one already started for the same spawn."""
+        before_sdk_call()
         try:
             _encounter_record(encounter).save(condition=EncounterRecord.encounter_id.does_not_exist())
             return encounter
@@ -256,6 +261,7 @@ class DynamoGameStore:
 
     def list_creatures(self, player_id: str, limit: int, after: str | None):
         """Newest first; ``after`` is the last creature id of the previous page."""
+        before_sdk_call()
         condition = CreatureRecord.creature_id < after if after else None
         try:
             records = list(CreatureRecord.query(
@@ -289,6 +295,7 @@ class DynamoGameStore:
         found = {cell: [] for cell in cells}
         if not cells:
             return found
+        before_sdk_call()
         try:
             for record in CellRecord.batch_get(list(dict.fromkeys(cells))):
                 found[record.cell] = [_fort_from_json(item) for item in json.loads(record.pois)]
@@ -298,6 +305,7 @@ class DynamoGameStore:
         return found
 
     def save_curated_cell(self, cell: str, forts: Iterable[Fort]) -> None:
+        before_sdk_call()
         pois = [{"id": f.id, "kind": f.kind, "name": f.name, "lat": f.lat, "lng": f.lng}
                 for f in sorted(forts, key=lambda f: f.id)]
         CellRecord(cell, pois=json.dumps(pois, separators=(",", ":"))).save()
@@ -308,6 +316,7 @@ class DynamoGameStore:
 
         Raises ``ActionAlreadyRecorded`` when the idempotency record already exists,
         ``StaleState`` when any other condition failed (the caller recomputes)."""
+        before_sdk_call()
         if action is None and len(changes) == 1:
             self._commit_single(changes[0])
             return

@@ -8,18 +8,15 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-# SDK time budget: API Gateway gives up at 29 s and our functions time out at 20 s.
-# Worst case here is attempts x (connect + read) = 3 x (1 + 2) s = 9 s.
-_CONNECT_TIMEOUT_S = 1
-_READ_TIMEOUT_S = 2
-_MAX_ATTEMPTS = 3
+from .budget import SDK_CONNECT_TIMEOUT_S, SDK_READ_TIMEOUT_S, SDK_TOTAL_ATTEMPTS
 
 
 class _Meta:
     region = "us-east-1"
-    connect_timeout_seconds = _CONNECT_TIMEOUT_S
-    read_timeout_seconds = _READ_TIMEOUT_S
-    max_retry_attempts = _MAX_ATTEMPTS
+    # The request time budget (budget.py) relies on these bounds.
+    connect_timeout_seconds = SDK_CONNECT_TIMEOUT_S
+    read_timeout_seconds = SDK_READ_TIMEOUT_S
+    max_retry_attempts = SDK_TOTAL_ATTEMPTS - 1  # PynamoDB counts retries, not attempts
 
 
 class PlaceAttribute(MapAttribute):

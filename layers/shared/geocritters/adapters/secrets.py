@@ -6,6 +6,7 @@ is derived from this one secret with a purpose label, so rotating it is one oper
 import boto3
 
 from ..game.randomness import derive_key
+from .budget import before_sdk_call, sdk_config
 
 
 class GameKeys:
@@ -21,6 +22,7 @@ class GameKeys:
 
 def fetch_game_keys(secret_id: str, region: str) -> GameKeys:
     """One GetSecretValue call; the caller caches the result for the container's life."""
-    client = boto3.client("secretsmanager", region_name=region)
+    before_sdk_call()
+    client = boto3.client("secretsmanager", region_name=region, config=sdk_config())
     value = client.get_secret_value(SecretId=secret_id)["SecretString"]
     return GameKeys(value.encode())

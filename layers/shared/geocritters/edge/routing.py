@@ -5,6 +5,7 @@ import re
 import time
 
 from ..game.errors import GameError
+from ..adapters.budget import start_request
 from ..observability import log_request, logger
 from .auth import jwt_authorizer
 from .errors import error_response, internal_error_response, json_response
@@ -12,6 +13,12 @@ from .errors import error_response, internal_error_response, json_response
 # Chalice refuses content types outside a route's list itself, in its own error
 # format; admitting all of them lets ``requests.json_body`` refuse them in ours (415).
 ACCEPTED_CONTENT_TYPES = ["*/*"]
+
+
+def _remaining_ms(blueprint) -> int | None:
+    """The Lambda's remaining time (chalice local fakes one from the config's timeout)."""
+    context = getattr(blueprint, "lambda_context", None)
+    return context.get_remaining_time_in_millis() if context is not None else None
 
 
 def action_route(blueprint, path: str, method: str, action: str, *, public: bool = False,
@@ -28,6 +35,7 @@ def action_route(blueprint, path: str, method: str, action: str, *, public: bool
             request = blueprint.current_request
             player_id = None
             outcome = None
+            start_request(_remaining_ms(blueprint))
             try:
                 if not public:
                     player_id = request.context["authorizer"]["principalId"]
@@ -41,6 +49,8 @@ def action_route(blueprint, path: str, method: str, action: str, *, public: bool
             except Exception:  # noqa: BLE001 - the client gets JSON, the log the trace
                 logger().exception("unhandled error", extra={"action": action, "route": path})
                 response = internal_error_response()
+            finally:
+                start_request(None)  # a warm container's next request starts afresh
             log_request(action, path, response.status_code, started, player_id,
                         request.context.get("requestId"), outcome)
             return response

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make test-localstack: the API tests over real HTTP (chalice local) on LocalStack,
+# whose DynamoDB is Amazon's DynamoDB Local, with the race tests. Installs and starts
+# LocalStack host mode (no Docker), deploys infra/template.json through its
+# CloudFormation, runs pytest, and always stops LocalStack (log tail on failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT=${LOCALSTACK_PORT:-4566}
+launcher() { "$PY" -m localstack.launcher "$@"; }
+
+finish() {
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "--- LocalStack log (tail) ---" >&2
+    launcher logs --tail 80 >&2 || true
+  fi
+  launcher stop >&2 || true
+  exit "$rc"
+}
+trap finish EXIT
+
+launcher install
+launcher start --port "$PORT"
+eval "$(launcher deploy --stage dev)"
+LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/api --backend=localstack "$@"
