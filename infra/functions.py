@@ -93,7 +93,8 @@ FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({
         FunctionSpec("player", memory_mb=512, timeout_s=10, reserved_concurrency=50,
                      tables=_frozen({"players": ("GetItem", "UpdateItem")})),
         FunctionSpec("map", memory_mb=1024, timeout_s=10, reserved_concurrency=200,
-                     tables=_frozen({"players": ("UpdateItem",),
+                     # GetItem only tells a rate-limited player from a missing one.
+                     tables=_frozen({"players": ("UpdateItem", "GetItem"),
                                      "cells": ("BatchGetItem",)})),
         FunctionSpec("encounter", memory_mb=1024, timeout_s=10, reserved_concurrency=100,
                      tables=_frozen({"players": ("GetItem",),

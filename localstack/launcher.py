@@ -535,12 +535,31 @@ def _wait_gone(pids: list[int], timeout: float) -> list[int]:
     return remaining
 
 
+# How long LocalStack may outlive its last child (DynamoDB Local's java) after SIGTERM.
+# Its services are stopped by then; what is left can only be the event loop, which
+# LocalStack's HypercornRuntimeServer.shutdown() sometimes leaves asleep for good: it calls
+# loop.stop() from the shutdown thread without waking the loop, so when the loop has
+# already gone back to epoll with nothing scheduled, it never returns (seen in 5 of ~40
+# stops; py-spy: MainThread idle in EpollSelector.select under run_forever).
+# A normal shutdown ends ~1-3 s after the java child; a connection attempt to the gateway
+# wakes a loop that is still listening (see _poke).
+STUCK_LOOP_GRACE = 6.0
+
+
+def _poke(port: int | None) -> None:
+    """Open and close a connection to the gateway: wakes LocalStack's event loop if it is
+    asleep in epoll with its stop flag already set (then it exits at once)."""
+    if not port:
+        return
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        pass
+
+
 def stop(paths: Paths) -> bool:
     """Stop LocalStack (SIGTERM, its graceful shutdown), then anything else still running
     from this cache dir (DynamoDB Local's java, which LocalStack starts in its own session),
     SIGKILL after a grace period. True if something was running."""
     state = _read_json(paths.state) or {}
-    leader = state.get("pid")
     processes = our_processes(paths)
     if not processes:
         paths.state.unlink(missing_ok=True)
@@ -549,11 +568,22 @@ def stop(paths: Paths) -> bool:
     # A LocalStack that never got ready may ignore SIGTERM (seen when signalled during
     # startup); don't wait long for it.
     grace = STOP_TIMEOUT if state.get("port") and healthy(state["port"])[0] else 3.0
-    leaders = [leader] if leader in processes else [
+    leaders = [state["pid"]] if state.get("pid") in processes else [
         p for p in processes if _proc_cmdline(p).startswith(str(paths.python))]
     if leaders:
         _terminate(leaders, signal.SIGTERM)
-        _wait_gone(leaders, grace)
+        deadline = time.monotonic() + grace
+        children_gone_at = None
+        while time.monotonic() < deadline and _wait_gone(leaders, 0.2):
+            if not [p for p in our_processes(paths) if p not in leaders]:
+                children_gone_at = children_gone_at or time.monotonic()
+                _poke(state.get("port"))
+                if time.monotonic() - children_gone_at > STUCK_LOOP_GRACE:
+                    info(f"LocalStack {leaders} stopped its services but its event loop did not "
+                         "exit (LocalStack's hypercorn shutdown race); killing it")
+                    _terminate(leaders, signal.SIGKILL)
+                    _wait_gone(leaders, 5)
+                    break
     rest = our_processes(paths)
     if rest:
         _terminate(rest, signal.SIGTERM)

@@ -79,3 +79,51 @@ def test_prune_forgets_only_what_is_over():
     state = fresh(stop_cooldowns={"a": NOW - 1, "b": NOW + 1}, resolved_spawns={"s": NOW, "t": NOW + 5})
     pruned = rules.prune_expired(state, NOW)
     assert pruned.stop_cooldowns == {"b": NOW + 1} and pruned.resolved_spawns == {"t": NOW + 5}
+
+
+def test_rate_limit_per_action_and_minute():
+    from geocritters.game.errors import RateLimited
+    state = fresh()
+    limit = DEFAULT_CONFIG.rate_limits_per_minute["spin"]
+    for _ in range(limit):
+        state = rules.count_action(state, "spin", NOW, DEFAULT_CONFIG)
+    with pytest.raises(RateLimited) as refused:
+        rules.count_action(state, "spin", NOW, DEFAULT_CONFIG)
+    assert 1 <= refused.value.retry_after_s <= 60
+    rules.count_action(state, "throw", NOW, DEFAULT_CONFIG)  # other actions have their own
+    assert rules.count_action(state, "spin", NOW + 60_000, DEFAULT_CONFIG).rates["spin"][1] == 1
+
+
+def test_strikes_escalate_warning_7_days_30_days_ban():
+    state = fresh(last_action=rules.Place(40.0, -74.0, NOW))
+    now = NOW
+    expected = [0, 7 * DAY_MS, 30 * DAY_MS]
+    for strike in (1, 2, 3):
+        now += 60_000
+        jump = (40.0 + 5 * strike, -74.0)  # 555 km in a minute: no airliner does that
+        state = rules.spoofing_strike(state, *jump, now, DEFAULT_CONFIG)
+        assert state.strikes == strike
+        assert state.suspended_until_ms == (now + expected[strike - 1] if expected[strike - 1] else 0)
+    now = state.suspended_until_ms + 1
+    rules.check_standing(state, now, DEFAULT_CONFIG)  # the suspension is over
+    state = rules.record_action_place(state, 40.0, -74.0, now)
+    state = rules.spoofing_strike(state, 10.0, 10.0, now + 60_000, DEFAULT_CONFIG)
+    assert state.strikes == 4
+    with pytest.raises(RuleRefused) as refused:
+        rules.check_standing(state, now + 10 * 365 * DAY_MS, DEFAULT_CONFIG)
+    assert refused.value.code == "banned"
+
+
+def test_plausible_travel_is_no_strike():
+    state = fresh(last_action=rules.Place(40.0, -74.0, NOW))
+    # 100 km in an hour: a car, not a spoofer (the travel cooldown still applies).
+    assert rules.spoofing_strike(state, 40.9, -74.0, NOW + 3_600_000, DEFAULT_CONFIG) is None
+    assert rules.spoofing_strike(fresh(), 50.0, 0.0, NOW, DEFAULT_CONFIG) is None
+
+
+def test_suspended_player_is_refused_until_it_ends():
+    state = fresh(strikes=2, suspended_until_ms=NOW + 1000)
+    with pytest.raises(RuleRefused) as refused:
+        rules.check_standing(state, NOW, DEFAULT_CONFIG)
+    assert refused.value.code == "suspended" and refused.value.retry_after_s == 1
+    rules.check_standing(state, NOW + 1000, DEFAULT_CONFIG)

@@ -21,7 +21,7 @@ from pynamodb.exceptions import (
 from pynamodb.transactions import TransactWrite
 
 from ..game.entities import Creature, Encounter
-from ..game.errors import NotFound
+from ..game.errors import NotFound, RateLimited
 from ..game.player import Place, PlayerState
 from ..game.stats import IVs
 from ..game.world import Fort
@@ -79,9 +79,12 @@ def _get_or_none(model, *keys):
 
 # --- record <-> domain ---------------------------------------------------------------
 
+def _raw(mapping) -> dict:
+    return mapping.as_dict() if hasattr(mapping, "as_dict") else dict(mapping or {})
+
+
 def _numbers(mapping) -> dict:
-    raw = mapping.as_dict() if hasattr(mapping, "as_dict") else dict(mapping or {})
-    return {key: int(value) for key, value in raw.items()}
+    return {key: int(value) for key, value in _raw(mapping).items()}
 
 
 def _place(attr) -> Place | None:
@@ -107,6 +110,10 @@ def player_from_record(record: PlayerRecord) -> PlayerState:
         catches_today=int(record.catches_today),
         catch_week=int(record.catch_week),
         catches_this_week=int(record.catches_this_week),
+        rates={action: (int(window), int(count))
+               for action, (window, count) in _raw(record.rates).items()},
+        strikes=int(record.strikes),
+        suspended_until_ms=int(record.suspended_until_ms),
         revision=int(record.revision),
     )
 
@@ -129,6 +136,9 @@ def _player_actions(state: PlayerState) -> list:
         PlayerRecord.catches_today.set(state.catches_today),
         PlayerRecord.catch_week.set(state.catch_week),
         PlayerRecord.catches_this_week.set(state.catches_this_week),
+        PlayerRecord.rates.set({action: list(window) for action, window in state.rates.items()}),
+        PlayerRecord.strikes.set(state.strikes),
+        PlayerRecord.suspended_until_ms.set(state.suspended_until_ms),
         PlayerRecord.revision.set(state.revision + 1),
     ]
     if state.last_action is not None:
@@ -219,20 +229,36 @@ class DynamoGameStore:
             raise StaleState(state.player_id)
         return existing
 
-    def record_position(self, player_id: str, lat: float, lng: float, now_ms: int) -> PlayerState:
+    def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
+                        max_per_minute: int) -> PlayerState:
+        """Store the reported position and return the player, at most ``max_per_minute``
+        times per clock minute: one conditional update in the common case, a second
+        when a new minute starts."""
         before_sdk_call()
-        record = PlayerRecord(player_id)
-        try:
-            record.update(
-                actions=[PlayerRecord.position.set(PlaceAttribute(lat=lat, lng=lng, at_ms=now_ms))],
-                condition=PlayerRecord.player_id.exists(),
-            )
-        except UpdateError as error:
-            _raise_if_throttled(error)
-            if error.cause_response_code == _CONDITION_FAILED:
-                raise NotFound("no such player", code="player_not_found") from error
-            raise
-        return player_from_record(record)
+        minute = now_ms // 60_000
+        position = PlayerRecord.position.set(PlaceAttribute(lat=lat, lng=lng, at_ms=now_ms))
+        same_minute = (
+            [position, PlayerRecord.map_count.set(PlayerRecord.map_count + 1)],
+            (PlayerRecord.map_minute == minute) & (PlayerRecord.map_count < max_per_minute),
+        )
+        new_minute = (
+            [position, PlayerRecord.map_minute.set(minute), PlayerRecord.map_count.set(1)],
+            PlayerRecord.player_id.exists()
+            & (PlayerRecord.map_minute.does_not_exist() | (PlayerRecord.map_minute != minute)),
+        )
+        for actions, condition in (same_minute, new_minute):
+            record = PlayerRecord(player_id)
+            try:
+                record.update(actions=actions, condition=condition)
+                return player_from_record(record)
+            except UpdateError as error:
+                _raise_if_throttled(error)
+                if error.cause_response_code != _CONDITION_FAILED:
+                    raise
+        if self.get_player(player_id) is None:
+            raise NotFound("no such player", code="player_not_found")
+        raise RateLimited(f"at most {max_per_minute} map refreshes a minute",
+                          retry_after_s=-(-(60_000 - now_ms % 60_000) // 1000))
 
     # encounters
     def get_encounter(self, player_id: str, encounter_id: str) -> Encounter | None:

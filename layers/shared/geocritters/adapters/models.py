@@ -45,6 +45,11 @@ class PlayerRecord(Model):
     catches_today = NumberAttribute(default=0)
     catch_week = NumberAttribute(default=0)
     catches_this_week = NumberAttribute(default=0)
+    rates = MapAttribute(default=dict)  # action -> [minute index, count]
+    map_minute = NumberAttribute(null=True)  # the map's own rate window (see record_position)
+    map_count = NumberAttribute(null=True)
+    strikes = NumberAttribute(default=0)
+    suspended_until_ms = NumberAttribute(default=0)
     revision = NumberAttribute(default=0)
 
 

@@ -1,7 +1,7 @@
 """The one place that maps errors to HTTP responses, keyed by error type."""
 from chalice import Response
 
-from ..game.errors import Conflict, GameError, InvalidInput, NotFound, RuleRefused
+from ..game.errors import Conflict, GameError, InvalidInput, NotFound, RateLimited, RuleRefused
 from ..usecases.ports import BackendBusy, IdempotencyKeyReused
 
 
@@ -15,10 +15,6 @@ class PayloadTooLarge(GameError):
 
 class UnsupportedMediaType(GameError):
     code = "unsupported_media_type"
-
-
-class RateLimited(GameError):
-    code = "rate_limited"
 
 
 STATUS_BY_ERROR = {

@@ -62,6 +62,16 @@ class GameConfig:
     weekly_catch_cap: int = 14000  # (c)
     max_throws_per_encounter: int = 30
 
+    # Anti-cheat: moving faster than this between two cooldown-triggering actions is
+    # spoofing, not travel (an airliner cruises at ~900 km/h), and earns a strike.
+    spoofing_speed_kmh: float = 1000.0
+    # Official 2018 three-strike policy: warning, 7-day suspension, 30-day, then ban.
+    strike_suspensions_ms: tuple = (0, 7 * DAY_MS, 30 * DAY_MS)
+    # Per-player, per-action limits per minute (map: per-minute position updates).
+    rate_limits_per_minute: Mapping = field(default_factory=lambda: _frozen({
+        "map": 30, "throw": 60, "spin": 20, "transfer": 60, "evolve": 30, "power_up": 60,
+    }))
+
     # Team choice is open from this trainer level on.
     team_min_level: int = 5
 

@@ -37,3 +37,9 @@ class Conflict(GameError):
     """The object's state forbids the action: already caught, stop cooling down (409)."""
 
     code = "conflict"
+
+
+class RateLimited(GameError):
+    """Too many actions of one kind in the current window (429, with Retry-After)."""
+
+    code = "rate_limited"

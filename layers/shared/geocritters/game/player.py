@@ -4,11 +4,12 @@ Every transition returns a new ``PlayerState``; the persistence adapter writes i
 a condition on ``revision`` so two concurrent actions can't both apply to the same
 starting state.
 """
+import math
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from .config import DAY_MS, GameConfig
-from .errors import Conflict, RuleRefused
+from .config import DAY_MS, HOUR_MS, MINUTE_MS, GameConfig
+from .errors import Conflict, RateLimited, RuleRefused
 from .geo import haversine_m
 from .levels import trainer_level
 from .travel import cooldown_remaining_ms
@@ -45,6 +46,10 @@ class PlayerState:
     catches_today: int = 0
     catch_week: int = 0  # week index (days since the epoch // 7) of catches_this_week
     catches_this_week: int = 0
+    # action -> (minute index, actions in that minute): per-player rate limits.
+    rates: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    strikes: int = 0
+    suspended_until_ms: int = 0
     revision: int = 0
 
     @property
@@ -169,3 +174,53 @@ def count_catch(state: PlayerState, now_ms: int) -> PlayerState:
         catch_week=week,
         catches_this_week=state.catches_this_week + 1 if state.catch_week == week else 1,
     )
+
+
+def count_action(state: PlayerState, action: str, now_ms: int, config: GameConfig) -> PlayerState:
+    """At most ``rate_limits_per_minute[action]`` actions of a kind per clock minute."""
+    limit = config.rate_limits_per_minute.get(action)
+    if limit is None:
+        return state
+    minute = now_ms // MINUTE_MS
+    window, count = state.rates.get(action, (minute, 0))
+    if window != minute:
+        count = 0
+    if count >= limit:
+        raise RateLimited(f"at most {limit} {action} actions a minute",
+                          retry_after_s=-(-(MINUTE_MS - now_ms % MINUTE_MS) // 1000))
+    return replace(state, rates={**state.rates, action: (minute, count + 1)})
+
+
+# --- anti-cheat ----------------------------------------------------------------------
+
+def check_standing(state: PlayerState, now_ms: int, config: GameConfig) -> None:
+    """A banned player can't act; a suspended one can't until the suspension ends."""
+    if state.strikes > len(config.strike_suspensions_ms):
+        raise RuleRefused("this account is banned for spoofing", code="banned")
+    if state.suspended_until_ms > now_ms:
+        raise RuleRefused("this account is suspended for spoofing", code="suspended",
+                          retry_after_s=-(-(state.suspended_until_ms - now_ms) // 1000))
+
+
+def implied_speed_kmh(last: Place, lat: float, lng: float, now_ms: int) -> float:
+    """Straight-line speed from the last action to this one (infinite if no time passed)."""
+    km = haversine_m(last.lat, last.lng, lat, lng) / 1000
+    hours = max(now_ms - last.at_ms, 0) / HOUR_MS
+    return km / hours if hours else (math.inf if km > 0 else 0.0)
+
+
+def spoofing_strike(state: PlayerState, lat: float, lng: float, now_ms: int,
+                    config: GameConfig) -> PlayerState | None:
+    """A move faster than ``spoofing_speed_kmh`` is a strike: warning, 7 days, 30 days,
+    then a ban. Returns the struck state, or None when the speed is plausible."""
+    if state.last_action is None:
+        return None
+    if implied_speed_kmh(state.last_action, lat, lng, now_ms) <= config.spoofing_speed_kmh:
+        return None
+    strikes = state.strikes + 1
+    penalties = config.strike_suspensions_ms
+    penalty = penalties[strikes - 1] if strikes <= len(penalties) else 0
+    suspended = now_ms + penalty if penalty else state.suspended_until_ms
+    # The spoofed position becomes the anchor, so each new jump is judged on its own.
+    return replace(state, strikes=strikes, suspended_until_ms=suspended,
+                   last_action=Place(lat, lng, now_ms))

@@ -13,7 +13,7 @@ from ..game.rewards import catch_reward
 from ..game.species import species
 from .collection import creature_json
 from .idempotency import run_once
-from .player import load_player
+from .player import acting_player
 from .ports import AddCreature, SaveEncounter, SavePlayer
 
 
@@ -42,8 +42,7 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
     def compute():
         now_ms = ctx.clock.now_ms()
         encounter = _open_encounter(ctx, player_id, encounter_id, now_ms)
-        before = rules.prune_expired(load_player(ctx, player_id), now_ms)
-        rules.check_travel(before, encounter.lat, encounter.lng, now_ms)
+        before = acting_player(ctx, player_id, "throw", now_ms, at=(encounter.lat, encounter.lng))
         rules.check_catch_cap(before, now_ms, ctx.config)
         state = rules.spend_item(before, aim.ball)
         if aim.berry:

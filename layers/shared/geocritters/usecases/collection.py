@@ -12,7 +12,7 @@ from ..game.errors import InvalidInput, NotFound
 from ..game.species import species
 from ..game.stats import combat_power
 from .idempotency import run_once
-from .player import load_player
+from .player import acting_player
 from .ports import RemoveCreature, ReplaceCreature, SavePlayer
 
 MAX_PAGE = 50
@@ -80,7 +80,8 @@ def transfer(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
         creature = _load_creature(ctx, player_id, creature_id)
         family = species(creature.species_id).family
         candy = rules.transfer_candy(ctx.config)
-        state = player_rules.grant(load_player(ctx, player_id), candy={family: candy})
+        state = acting_player(ctx, player_id, "transfer", ctx.clock.now_ms())
+        state = player_rules.grant(state, candy={family: candy})
         response = {"transferred": creature_id, "candy": candy, "family": family,
                     "candy_total": state.candy[family]}
         return [RemoveCreature(creature), SavePlayer(state)], 200, response
@@ -91,7 +92,7 @@ def transfer(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
 def evolve(ctx, player_id: str, creature_id: str, key: str, request_fingerprint: str):
     def compute():
         creature = _load_creature(ctx, player_id, creature_id)
-        state = load_player(ctx, player_id)
+        state = acting_player(ctx, player_id, "evolve", ctx.clock.now_ms())
         kind = species(creature.species_id)
         target = rules.check_evolve(kind, state.candy.get(kind.family, 0))
         state = player_rules.spend(state, candy={kind.family: kind.evolve_candy})
@@ -106,7 +107,7 @@ def evolve(ctx, player_id: str, creature_id: str, key: str, request_fingerprint:
 def power_up(ctx, player_id: str, creature_id: str, key: str, request_fingerprint: str):
     def compute():
         creature = _load_creature(ctx, player_id, creature_id)
-        state = load_player(ctx, player_id)
+        state = acting_player(ctx, player_id, "power_up", ctx.clock.now_ms())
         kind = species(creature.species_id)
         stardust, candy = rules.check_power_up(creature.level, state.level, state.stardust,
                                                state.candy.get(kind.family, 0))

@@ -5,6 +5,7 @@ import hmac
 from ..game import geo
 from ..game.entities import Encounter
 from ..game.errors import Conflict, RuleRefused
+from ..game.player import check_standing
 from ..game.randomness import OutcomeRng
 from ..game.species import species
 from ..game.stats import combat_power, roll_ivs
@@ -39,6 +40,7 @@ def start_encounter(ctx, player_id: str, spawn_id: str, lat: float, lng: float) 
             f"the creature is {distance:.0f} m away; come within {ctx.config.encounter_radius_m:.0f} m",
             code="out_of_range")
     player = load_player(ctx, player_id)
+    check_standing(player, now_ms, ctx.config)
     if spawn.id in player.resolved_spawns:
         raise Conflict("you already caught or lost this creature", code="spawn_resolved")
 

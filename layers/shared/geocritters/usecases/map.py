@@ -14,7 +14,8 @@ def _fort_json(fort, cooldowns: dict) -> dict:
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     config = ctx.config
     now_ms = ctx.clock.now_ms()
-    player = ctx.store.record_position(player_id, lat, lng, now_ms)
+    player = ctx.store.record_position(player_id, lat, lng, now_ms,
+                                       config.rate_limits_per_minute["map"])
     resolved = player.resolved_spawns
     cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}
 

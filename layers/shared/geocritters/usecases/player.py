@@ -1,6 +1,6 @@
 """The player's own profile and team choice."""
 from ..game import player as rules
-from ..game.errors import NotFound
+from ..game.errors import NotFound, RuleRefused
 from .ports import SavePlayer, StaleState
 
 
@@ -9,6 +9,32 @@ def load_player(ctx, player_id: str):
     if state is None:
         raise NotFound("no such player", code="player_not_found")
     return state
+
+
+def acting_player(ctx, player_id: str, action: str, now_ms: int, at: tuple | None = None):
+    """The player, checked for a gameplay action: in good standing, within the action's
+    rate limit and, for a cooldown-triggering action at ``at`` = (lat, lng), within the
+    travel cooldown. A move fast enough to be spoofing also records a strike."""
+    state = rules.prune_expired(load_player(ctx, player_id), now_ms)
+    rules.check_standing(state, now_ms, ctx.config)
+    if at is not None:
+        try:
+            rules.check_travel(state, at[0], at[1], now_ms)
+        except RuleRefused:
+            _record_strike(ctx, state, at, now_ms)
+            raise
+    return rules.count_action(state, action, now_ms, ctx.config)
+
+
+def _record_strike(ctx, state, at: tuple, now_ms: int) -> None:
+    """The one state change a refused action makes: the strike it earned."""
+    struck = rules.spoofing_strike(state, at[0], at[1], now_ms, ctx.config)
+    if struck is None:
+        return
+    try:
+        ctx.store.commit([SavePlayer(struck)])
+    except StaleState:
+        pass  # a concurrent action changed the player; the next jump will strike
 
 
 def profile(state) -> dict:
@@ -20,6 +46,8 @@ def profile(state) -> dict:
         "xp": state.xp,
         "stardust": state.stardust,
         "candy": dict(state.candy),
+        "strikes": state.strikes,
+        "suspended_until_ms": state.suspended_until_ms,
         "created_ms": state.created_ms,
     }
 

@@ -8,7 +8,7 @@ from ..game.randomness import OutcomeRng
 from ..game.rewards import fit_in_bag, spin_reward
 from ..game.world import CURATED_ID_PREFIX, parse_fort_id
 from .idempotency import run_once
-from .player import load_player
+from .player import acting_player
 from .ports import RecordVisit, SavePlayer
 
 
@@ -37,12 +37,11 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
             raise RuleRefused(
                 f"the stop is {distance:.0f} m away; come within "
                 f"{ctx.config.fort_interact_radius_m:.0f} m", code="out_of_range")
-        state = rules.prune_expired(load_player(ctx, player_id), now_ms)
+        state = acting_player(ctx, player_id, "spin", now_ms, at=(lat, lng))
         until = state.stop_cooldowns.get(stop_id, 0)
         if until > now_ms:
             raise Conflict("this stop is cooling down", code="stop_cooling_down",
                            retry_after_s=-(-(until - now_ms) // 1000))
-        rules.check_travel(state, lat, lng, now_ms)
 
         first = not ctx.store.has_visited(player_id, stop_id)
         rng = OutcomeRng(ctx.keys.outcomes, "spin", player_id, stop_id, now_ms)

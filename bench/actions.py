@@ -1,0 +1,145 @@
+"""Per-action figures: DynamoDB calls, round trips and capacity per request (cold and
+warm container), latency on DynamoDB Local, and handler CPU on canned responses.
+
+Cold container = after ``geocritters.bootstrap.reset()`` (settings, the secret, the SDK
+clients and the curated-cell cache all dropped); warm = the next request in the same
+process. Python's imports are NOT redone for "cold": import time is measured on its own
+from the real package (bench.coldstart).
+"""
+from __future__ import annotations
+
+import copy
+import time
+
+from . import capacity, hooks
+from .game import SCENARIOS, Harness
+from .stats import summary
+
+
+def _check(scenario, status, body):
+    if status != scenario.status:
+        raise AssertionError(f"{scenario.name}: expected {scenario.status}, got {status}: {body}")
+
+
+def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: bool) -> dict:
+    """Calls, round trips and units per request, cold and warm, for every scenario.
+    ``emulator``: ask DynamoDB for ConsumedCapacity (DynamoDB Local reports it)."""
+    figures = {}
+    for scenario in SCENARIOS:
+        row = {"feature": scenario.feature}
+        for phase in ("cold", "warm"):
+            request = scenario.request(harness)
+            if phase == "cold":
+                harness.reset()
+            logged = harness.logs.bytes
+            tracking = size_model.tracking() if size_model else _null()
+            with tracking, (hooks.consumed_capacity() if emulator else _null()), \
+                    hooks.recording() as calls:
+                status, body = harness.invoke(request, scenario.feature)
+            _check(scenario, status, body)
+            dynamo = calls.of("dynamodb")
+            row[f"ddb_calls_{phase}"] = len(dynamo)
+            row[f"ddb_ops_{phase}"] = dynamo.names
+            row[f"aws_calls_{phase}"] = len(calls)
+            row[f"round_trips_{phase}"] = calls.round_trips()
+            row[f"max_in_flight_{phase}"] = calls.max_in_flight()
+            row[f"log_bytes_{phase}"] = harness.logs.bytes - logged
+            if size_model:
+                model = size_model.units(dynamo)
+                row[f"rru_model_{phase}"], row[f"wru_model_{phase}"] = model["rru"], model["wru"]
+            if emulator:
+                units = capacity.emulator_units(dynamo)
+                row[f"rru_{phase}"], row[f"wru_{phase}"] = units["rru"], units["wru"]
+                row[f"rru_emulator_raw_{phase}"] = units["rru_emulator_raw"]
+                row[f"wru_emulator_raw_{phase}"] = units["wru_emulator_raw"]
+            if isinstance(body, dict) and "outcome" in body:
+                row[f"outcome_{phase}"] = body["outcome"]
+        figures[scenario.name] = row
+    return figures
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def record(harness: Harness) -> dict:
+    """One cold and one warm request per scenario with every raw AWS response kept:
+    the canned responses the CPU measurement replays."""
+    recordings = {}
+    for scenario in SCENARIOS:
+        entry = {}
+        for phase in ("cold", "warm"):
+            request = scenario.request(harness)
+            if phase == "cold":
+                harness.reset()
+            event = request.event(request_id=f"bench-{scenario.name}-{phase}")
+            with hooks.recording(raw=True) as calls:
+                status, body = harness.invoke(request, scenario.feature, event=copy.deepcopy(event))
+            _check(scenario, status, body)
+            entry[phase] = {"event": event, "responses": hooks.canned(calls), "status": status}
+        recordings[scenario.name] = entry
+    return recordings
+
+
+def latency(harness: Harness, rounds: int) -> dict:
+    """Wall time of ``app(event, context)`` on the live backend, cold and warm,
+    scenarios interleaved in every round."""
+    samples = {s.name: {"cold": [], "warm": []} for s in SCENARIOS}
+    for round_index in range(rounds):
+        order = SCENARIOS[round_index % len(SCENARIOS):] + SCENARIOS[:round_index % len(SCENARIOS)]
+        for scenario in order:
+            for phase in ("cold", "warm"):
+                request = scenario.request(harness)
+                event = request.event()
+                if phase == "cold":
+                    harness.reset()
+                context = harness.lambda_context(scenario.feature)
+                began = time.perf_counter()
+                response = harness.app(event, context)
+                elapsed = (time.perf_counter() - began) * 1000
+                _check(scenario, response["statusCode"], response.get("body"))
+                samples[scenario.name][phase].append(elapsed)
+    return {name: {phase: summary(values) for phase, values in phases.items()}
+            for name, phases in samples.items()}
+
+
+def cpu(harness: Harness, recordings: dict, rounds: int, cold_rounds: int) -> dict:
+    """Handler CPU time (this thread) per request with botocore answering from the
+    recorded responses: no socket, no emulator in the figure."""
+    names = [s.name for s in SCENARIOS]
+    features = {s.name: s.feature for s in SCENARIOS}
+
+    def replay(name, phase):
+        recorded = recordings[name][phase]
+        event = copy.deepcopy(recorded["event"])
+        context = harness.lambda_context(features[name])
+        with hooks.replaying(recorded["responses"]) as left:
+            began = time.thread_time_ns()
+            response = harness.app(event, context)
+            elapsed = (time.thread_time_ns() - began) / 1e6
+        if response["statusCode"] != recorded["status"] or left:
+            raise AssertionError(f"{name} {phase} replay: status {response['statusCode']}, "
+                                 f"{len(left)} canned responses unused: {response.get('body')}")
+        return elapsed
+
+    harness.reset()
+    replay("map", "cold")  # builds the context and warms the map's cell cache
+    for name in names:  # first-use costs (botocore operation models, ...) out of the way
+        replay(name, "warm")
+    warm = {name: [] for name in names}
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            warm[name].append(replay(name, "warm"))
+    cold = {name: [] for name in names}
+    for round_index in range(cold_rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            harness.reset()
+            cold[name].append(replay(name, "cold"))
+    harness.reset()
+    return {name: {"warm": summary(warm[name]), "cold": summary(cold[name])} for name in names}

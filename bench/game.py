@@ -1,0 +1,327 @@
+"""The game in-process, driven the way Lambda drives a deployed function: an API Gateway
+REST proxy event (the authorizer's principal already in ``requestContext``) handed to
+the Chalice app's handler, ``app.app(event, context)``. No local gateway, no test client.
+
+``SCENARIOS`` is one successful request per gameplay route; ``prepare`` builds the state
+it needs (a fresh player, an encounter, a creature...) through the use cases, outside
+any measurement. The same scenarios feed the benchmark (DynamoDB Local, canned
+responses) and the guard tests (moto).
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+START_MS = 1_800_000_000_000  # a fixed moment: the world and every outcome reproducible
+HOME = (40.7580, -73.9855)  # Times Square: devtools/data/sample-pois.geojson is around it
+STAGE = "bench"
+SECRET = "bench-game-secret-0123456789abcdef0123456789"
+SAMPLE_POIS = PROJECT_DIR / "devtools" / "data" / "sample-pois.geojson"
+VETERAN_CREATURES = 25  # more than one default page (20) of the creature list
+
+
+def app_environment(stage: str = STAGE) -> dict[str, str]:
+    """Table names and the secret id, as the deployed functions get them."""
+    from infra import SECRET_ENV_VAR, secret_name, tables
+
+    env = {info.env_var: info.table_name(stage) for info in tables().values()}
+    env[SECRET_ENV_VAR] = secret_name(stage)
+    env["STAGE"] = stage
+    return env
+
+
+@dataclass
+class Request:
+    method: str
+    route: str  # the Chalice route, e.g. /v1/encounters/{encounter_id}/throws
+    path_params: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    body: dict | None = None
+    headers: dict = field(default_factory=dict)
+    principal: str | None = None  # the authorizer's principalId (None: public route)
+
+    @property
+    def path(self) -> str:
+        return self.route.format(**self.path_params)
+
+    def event(self, request_id: str | None = None) -> dict:
+        """The API Gateway REST (v1) proxy event Lambda hands the function."""
+        headers = {"Accept": "application/json", "Host": "api.geocritters.example",
+                   "User-Agent": "geocritters-bench/1", "X-Forwarded-For": "203.0.113.7",
+                   "X-Forwarded-Proto": "https"}
+        if self.body is not None:
+            headers["Content-Type"] = "application/json"
+        if self.principal:
+            headers["Authorization"] = "Bearer (verified by the authorizer)"
+        headers.update(self.headers)
+        context = {
+            "resourcePath": self.route, "httpMethod": self.method, "path": "/api" + self.path,
+            "stage": "api", "requestId": request_id or str(uuid.uuid4()),
+            "identity": {"sourceIp": "203.0.113.7", "userAgent": headers["User-Agent"]},
+        }
+        if self.principal:
+            context["authorizer"] = {"principalId": self.principal, "integrationLatency": 0}
+        return {
+            "resource": self.route, "path": self.path, "httpMethod": self.method,
+            "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": dict(self.query) or None,
+            "multiValueQueryStringParameters": {k: [v] for k, v in self.query.items()} or None,
+            "pathParameters": dict(self.path_params) or None, "stageVariables": None,
+            "requestContext": context,
+            "body": json.dumps(self.body) if self.body is not None else None,
+            "isBase64Encoded": False,
+        }
+
+
+class LogSink(io.TextIOBase):
+    """Where the app's JSON log lines go during the benchmark: counted, not printed
+    (in Lambda they go to CloudWatch Logs, which the cost model prices)."""
+
+    def __init__(self):
+        self.bytes = 0
+        self.lines = 0
+
+    def write(self, text):
+        self.bytes += len(text.encode("utf-8"))
+        self.lines += text.count("\n")
+        return len(text)
+
+
+class Harness:
+    """The app plus helpers that build game state through the use cases."""
+
+    def __init__(self):
+        os.environ.pop("GEOCRITTERS_FEATURE", None)  # every feature, as chalice local
+        from chalice.local import LambdaContext
+
+        from geocritters.adapters.clock import FakeClock
+
+        import app as app_module
+
+        self.app = app_module.app
+        self.clock = FakeClock(START_MS)
+        self._lambda_context = LambdaContext
+        self.logs = LogSink()
+        for handler in logging.getLogger("geocritters.game").handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(self.logs)
+        self._serial = 0
+        self._veteran: str | None = None
+        self._fixtures: dict = {}
+        self.reset()
+
+    # -- the container --------------------------------------------------------------------
+    def reset(self) -> None:
+        """A cold container: nothing cached (settings, secret, clients, curated cells)."""
+        from geocritters import bootstrap
+
+        bootstrap.reset(clock=self.clock)
+
+    @property
+    def ctx(self):
+        from geocritters import bootstrap
+
+        return bootstrap.game_context()
+
+    def lambda_context(self, feature: str):
+        """A new invocation's context (its remaining time starts at the function's timeout)."""
+        from infra.functions import FUNCTIONS
+
+        spec = FUNCTIONS[feature]
+        return self._lambda_context(spec.function_name(STAGE), spec.memory_mb,
+                                    max_runtime_ms=spec.timeout_s * 1000)
+
+    def invoke(self, request: Request, feature: str, event: dict | None = None,
+               context=None) -> tuple[int, dict | None]:
+        response = self.app(event or request.event(), context or self.lambda_context(feature))
+        body = response.get("body")
+        return response["statusCode"], (json.loads(body) if body else None)
+
+    # -- state builders (never measured) ----------------------------------------------------
+    def fresh(self, prefix: str) -> str:
+        self._serial += 1
+        return f"{prefix}-{self._serial:06d}-{uuid.uuid4().hex[:6]}"
+
+    def new_player(self, **fields) -> str:
+        from geocritters.usecases.auth import guest_login
+        from geocritters.usecases.ports import SavePlayer
+
+        player_id = guest_login(self.ctx, self.fresh("bench-device"))["player_id"]
+        if fields:
+            state = self.ctx.store.get_player(player_id)
+            self.ctx.store.commit([SavePlayer(replace(state, **fields))])
+        return player_id
+
+    def add_creature(self, player_id: str, species_id: int = 1, level: float = 10.0) -> str:
+        from geocritters.game.entities import Creature
+        from geocritters.game.stats import IVs
+        from geocritters.usecases.ports import AddCreature
+
+        self._serial += 1
+        caught = START_MS - 10_000_000 + self._serial
+        creature = Creature(player_id=player_id, creature_id=f"cr-{caught:013d}-bench{self._serial:05d}",
+                            species_id=species_id, level=level, cp=250, ivs=IVs(12, 11, 13),
+                            caught_ms=caught, encounter_id=f"en-bench-{self._serial}")
+        self.ctx.store.commit([AddCreature(creature)])
+        return creature.creature_id
+
+    def veteran(self) -> str:
+        """One long-lived player with a collection (read-only scenarios share it)."""
+        if self._veteran is None:
+            from geocritters.game.levels import TRAINER_XP_THRESHOLDS
+
+            self._veteran = self.new_player(xp=TRAINER_XP_THRESHOLDS[19], stardust=50_000,
+                                            candy={"Mossling": 40})
+            for _ in range(VETERAN_CREATURES):
+                self.add_creature(self._veteran)
+        return self._veteran
+
+    def spawn(self):
+        """An active spawn near HOME at the fixed moment."""
+        if "spawn" not in self._fixtures:
+            ctx = self.ctx
+            for step in range(50):
+                found = ctx.world.spawns_near(HOME[0] + 0.002 * step, HOME[1], 200.0, ctx.clock.now_ms())
+                if found:
+                    self._fixtures["spawn"] = found[0]
+                    break
+            else:
+                raise RuntimeError("no active spawn near HOME")
+        return self._fixtures["spawn"]
+
+    def stop(self):
+        """A generated stop near HOME."""
+        if "stop" not in self._fixtures:
+            forts = self.ctx.world.forts_near(*HOME, 300)
+            self._fixtures["stop"] = next(f for f in forts if f.kind == "stop" and f.id.startswith("st-"))
+        return self._fixtures["stop"]
+
+    def seed_curated(self) -> int:
+        """The project's sample curated POIs (around Times Square) into the cells table."""
+        from geocritters.game.world import parse_geojson_pois
+        from geocritters.usecases.curated import import_pois
+
+        forts = parse_geojson_pois(json.loads(SAMPLE_POIS.read_text()))
+        import_pois(self.ctx.store, forts)
+        return len(forts)
+
+
+# --- the scenarios -------------------------------------------------------------------------
+
+def _auth(h: Harness) -> Request:
+    return Request("POST", "/v1/auth/guest", body={"device_id": h.fresh("bench-login")})
+
+
+def _me(h: Harness) -> Request:
+    return Request("GET", "/v1/me", principal=h.veteran())
+
+
+def _team(h: Harness) -> Request:
+    from geocritters.game.levels import TRAINER_XP_THRESHOLDS
+
+    return Request("POST", "/v1/me/team", body={"team": "blue"},
+                   principal=h.new_player(xp=TRAINER_XP_THRESHOLDS[5]))
+
+
+def _map(h: Harness) -> Request:
+    """A refresh: the player already reported a position this clock minute (the common
+    case: clients refresh every few seconds)."""
+    from geocritters.usecases.map import view_map
+
+    player_id = h.new_player()
+    view_map(h.ctx, player_id, *HOME)
+    return Request("GET", "/v1/map", query={"lat": str(HOME[0]), "lng": str(HOME[1])},
+                   principal=player_id)
+
+
+def _map_new_minute(h: Harness) -> Request:
+    """The first map request of a clock minute for this player."""
+    return Request("GET", "/v1/map", query={"lat": str(HOME[0]), "lng": str(HOME[1])},
+                   principal=h.new_player())
+
+
+def _encounter(h: Harness) -> Request:
+    spawn = h.spawn()
+    return Request("POST", "/v1/encounters",
+                   body={"spawn_id": spawn.id, "lat": spawn.lat, "lng": spawn.lng},
+                   principal=h.new_player())
+
+
+def _throw(h: Harness) -> Request:
+    from geocritters.usecases.encounter import start_encounter
+
+    spawn = h.spawn()
+    player_id = h.new_player()
+    encounter = start_encounter(h.ctx, player_id, spawn.id, spawn.lat, spawn.lng)
+    return Request("POST", "/v1/encounters/{encounter_id}/throws",
+                   path_params={"encounter_id": encounter["encounter_id"]},
+                   body={"ball": "ball", "throw": "great", "curveball": True},
+                   headers={"Idempotency-Key": h.fresh("throw")}, principal=player_id)
+
+
+def _spin(h: Harness) -> Request:
+    stop = h.stop()
+    return Request("POST", "/v1/stops/{stop_id}/spin", path_params={"stop_id": stop.id},
+                   body={"lat": stop.lat, "lng": stop.lng},
+                   headers={"Idempotency-Key": h.fresh("spin")}, principal=h.new_player())
+
+
+def _items(h: Harness) -> Request:
+    return Request("GET", "/v1/me/items", principal=h.veteran())
+
+
+def _creatures(h: Harness) -> Request:
+    return Request("GET", "/v1/me/creatures", principal=h.veteran())
+
+
+def _creature_change(action: str, **player_fields) -> Callable[[Harness], Request]:
+    def prepare(h: Harness) -> Request:
+        player_id = h.new_player(**player_fields)
+        creature_id = h.add_creature(player_id)
+        return Request("POST", f"/v1/me/creatures/{{creature_id}}/{action}",
+                       path_params={"creature_id": creature_id},
+                       headers={"Idempotency-Key": h.fresh(action)}, principal=player_id)
+    return prepare
+
+
+def _power_up_player():
+    from geocritters.game.levels import TRAINER_XP_THRESHOLDS
+
+    return {"xp": TRAINER_XP_THRESHOLDS[19], "stardust": 50_000, "candy": {"Mossling": 40}}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str  # the row: the feature, or feature.route for its other routes
+    feature: str  # the deployed function serving it
+    prepare: Callable[[Harness], Request]
+    status: int = 200
+
+    def request(self, harness: Harness) -> Request:
+        return self.prepare(harness)
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("auth", "auth", _auth),
+    Scenario("player", "player", _me),
+    Scenario("player.team", "player", _team),
+    Scenario("map", "map", _map),
+    Scenario("map.new_minute", "map", _map_new_minute),
+    Scenario("encounter", "encounter", _encounter, 201),
+    Scenario("catch", "catch", _throw),
+    Scenario("spin", "spin", _spin),
+    Scenario("items", "items", _items),
+    Scenario("creatures", "creatures", _creatures),
+    Scenario("creatures.transfer", "creatures", _creature_change("transfer")),
+    Scenario("creatures.evolve", "creatures", _creature_change("evolve", candy={"Mossling": 40})),
+    Scenario("creatures.power_up", "creatures",
+             lambda h: _creature_change("power-up", **_power_up_player())(h)),
+)
+SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}

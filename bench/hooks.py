@@ -1,0 +1,249 @@
+"""botocore event hooks: record every AWS call a request makes, ask DynamoDB for its
+consumed capacity, capture raw responses and replay them.
+
+The handlers are appended to ``botocore.handlers.BUILTIN_HANDLERS`` at import, so every
+botocore session created afterwards (boto3's default session, each PynamoDB connection)
+runs them: import this module before anything creates a session. When no recorder,
+replay or stub is active they return at once (a few hundred nanoseconds per call).
+
+- ``recording()``: the calls made inside the block, with timings, parameters, the
+  parsed response and (``raw=True``) the raw HTTP response for later replay.
+- ``consumed_capacity()``: adds ``ReturnConsumedCapacity=TOTAL`` to every DynamoDB call
+  that accepts it (the emulator then reports what it charged).
+- ``replaying(responses)``: botocore answers from canned responses (a ``before-send``
+  hook returning ``AWSResponse``): no socket, no emulator, only the client's own work.
+- ``stub_secret(value)``: Secrets Manager ``GetSecretValue`` answered locally (DynamoDB
+  Local has no Secrets Manager); the cold path still makes, and counts, the call.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+from botocore import handlers
+from botocore.awsrequest import AWSResponse
+
+# Operations that accept ReturnConsumedCapacity.
+_CAPACITY_OPERATIONS = {
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+    "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
+}
+
+
+@dataclass
+class Call:
+    service: str  # botocore service id, hyphenated: dynamodb, secrets-manager
+    operation: str
+    params: dict
+    started: float
+    ended: float | None = None
+    status: int | None = None
+    parsed: dict | None = None
+    raw: dict | None = None  # {"status", "headers", "body"} when captured
+
+    @property
+    def consumed(self) -> list[dict]:
+        """DynamoDB's ConsumedCapacity entries (one per table), if it reported any."""
+        value = (self.parsed or {}).get("ConsumedCapacity")
+        if value is None:
+            return []
+        return value if isinstance(value, list) else [value]
+
+
+class Calls(list):
+    """The calls recorded in one block, in order."""
+
+    def of(self, service: str) -> "Calls":
+        return Calls(c for c in self if c.service == service)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.operation for c in self]
+
+    def max_in_flight(self) -> int:
+        """The most calls ever in flight at once (1 = strictly sequential)."""
+        edges = sorted([(c.started, 1) for c in self] + [(c.ended or c.started, -1) for c in self],
+                       key=lambda e: (e[0], e[1]))
+        best = current = 0
+        for _, step in edges:
+            current += step
+            best = max(best, current)
+        return best
+
+    def round_trips(self) -> int:
+        """Sequential network round trips: calls that did not overlap an earlier one."""
+        trips, busy_until = 0, float("-inf")
+        for c in sorted(self, key=lambda c: c.started):
+            if c.started >= busy_until:
+                trips += 1
+            busy_until = max(busy_until, c.ended or c.started)
+        return trips
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.recorders: list[tuple[Calls, bool]] = []
+        self.pending: list[Call] = []
+        self.capacity = False
+        self.replay: list | None = None
+        self.suppressed = False
+
+
+_state = _State()
+_secret: dict = {"value": None}
+before_write = None  # set by capacity.SizeModel while it tracks writes: f(call) -> None
+
+
+def _parts(event_name: str) -> tuple[str, str]:
+    _, service, operation = event_name.split(".", 2)
+    return service, operation
+
+
+def _on_params(params, event_name, **_kwargs):
+    state = _state
+    if state.suppressed or not (state.recorders or state.capacity):
+        return
+    service, operation = _parts(event_name)
+    if state.capacity and service == "dynamodb" and operation in _CAPACITY_OPERATIONS:
+        params.setdefault("ReturnConsumedCapacity", "TOTAL")
+    if state.recorders:
+        call = Call(service, operation, copy.deepcopy(params), time.perf_counter())
+        state.pending.append(call)
+        if before_write is not None and service == "dynamodb":
+            before_write(call)
+
+
+def _finish(http_response=None, parsed=None, error=None):
+    state = _state
+    if state.suppressed or not state.recorders or not state.pending:
+        return
+    call = state.pending.pop()
+    call.ended = time.perf_counter()
+    if http_response is not None:
+        call.status = http_response.status_code
+        call.parsed = parsed
+    for calls, raw in state.recorders:
+        if raw and http_response is not None:
+            call.raw = {"status": http_response.status_code,
+                        "headers": dict(http_response.headers),
+                        "body": http_response.content.decode("utf-8")}
+        calls.append(call)
+
+
+def _on_after_call(http_response, parsed, event_name, **_kwargs):
+    _finish(http_response=http_response, parsed=parsed)
+
+
+def _on_after_call_error(exception, **_kwargs):
+    _finish(error=exception)
+
+
+class _Raw:
+    """The raw body ``AWSResponse.content`` reads through ``stream()``."""
+
+    def __init__(self, body: bytes):
+        self._body = body
+
+    def stream(self, **_kwargs):
+        yield self._body
+
+
+class ReplayMismatch(AssertionError):
+    pass
+
+
+def _on_before_send(request, event_name, **_kwargs):
+    state = _state
+    if state.suppressed:
+        return None
+    service, operation = _parts(event_name)
+    if state.replay is not None:
+        if not state.replay:
+            raise ReplayMismatch(f"no canned response left for {service}.{operation}")
+        canned = state.replay.pop(0)
+        if (canned["service"], canned["operation"]) != (service, operation):
+            raise ReplayMismatch(f"expected {canned['service']}.{canned['operation']}, "
+                                 f"the client called {service}.{operation}")
+        return AWSResponse(request.url, canned["status"], canned["headers"],
+                           _Raw(canned["body"].encode("utf-8")))
+    if _secret["value"] is not None and (service, operation) == ("secrets-manager", "GetSecretValue"):
+        return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.1"},
+                           _Raw(secret_response_body(_secret["value"]).encode()))
+    return None
+
+
+def secret_response_body(value: str, name: str = "geocritters/bench/game-secret") -> str:
+    return json.dumps({
+        "ARN": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-AbCdEf",
+        "Name": name, "VersionId": "00000000-0000-4000-8000-000000000000",
+        "SecretString": value, "VersionStages": ["AWSCURRENT"], "CreatedDate": 1.7e9,
+    })
+
+
+handlers.BUILTIN_HANDLERS.extend([
+    ("before-parameter-build", _on_params),
+    ("after-call", _on_after_call),
+    ("after-call-error", _on_after_call_error),
+    ("before-send", _on_before_send),
+])
+
+
+@contextlib.contextmanager
+def recording(raw: bool = False):
+    """Yields the ``Calls`` made inside the block (nested blocks each get them all)."""
+    calls = Calls()
+    entry = (calls, raw)
+    _state.recorders.append(entry)
+    try:
+        yield calls
+    finally:
+        _state.recorders.remove(entry)
+        if not _state.recorders:
+            _state.pending.clear()
+
+
+@contextlib.contextmanager
+def consumed_capacity():
+    previous, _state.capacity = _state.capacity, True
+    try:
+        yield
+    finally:
+        _state.capacity = previous
+
+
+@contextlib.contextmanager
+def replaying(responses: list[dict]):
+    """Answer every AWS call from ``responses`` ({service, operation, status, headers,
+    body}), in order; a call that doesn't match the next one fails loudly."""
+    previous, _state.replay = _state.replay, list(responses)
+    try:
+        yield _state.replay
+    finally:
+        _state.replay = previous
+
+
+@contextlib.contextmanager
+def suppressed():
+    """Calls made inside are invisible to recorders (side-channel reads)."""
+    previous, _state.suppressed = _state.suppressed, True
+    try:
+        yield
+    finally:
+        _state.suppressed = previous
+
+
+def stub_secret(value: str | None) -> None:
+    """Answer GetSecretValue with ``value`` from now on (None: stop)."""
+    _secret["value"] = value
+
+
+def canned(calls: Calls) -> list[dict]:
+    """The raw responses of recorded calls, in replay form."""
+    missing = [c.operation for c in calls if c.raw is None]
+    if missing:
+        raise ValueError(f"calls recorded without raw=True: {missing}")
+    return [{"service": c.service, "operation": c.operation, **c.raw} for c in calls]

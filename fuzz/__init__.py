@@ -1,0 +1,1 @@
+"""`make fuzz`: schemathesis against the app, generated from docs/openapi.json."""

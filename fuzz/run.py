@@ -1,0 +1,396 @@
+"""``make fuzz``: schemathesis against the running app, generated from docs/openapi.json.
+
+    .venv/bin/python -m fuzz.run                    # 200 examples per operation
+    FUZZ_EXAMPLES=1000 .venv/bin/python -m fuzz.run  # or --examples 1000
+    .venv/bin/python -m fuzz.run --seed 7 --report-dir build/fuzz-7
+
+What runs
+---------
+The backend is served the way ``make run`` serves it, on free ports, inside this
+process: moto's server as the embedded AWS (tables and game secret provisioned from
+infra/template.json) and Chalice's local server with our local gateway (the authorizer
+and the JSON gateway responses of the deployed API). Chalice's HTTP handler answers
+methods it has no ``do_<METHOD>`` for (TRACE…) with Python's own 501 HTML page before
+the gateway sees them; API Gateway routes every method, so the handler here passes
+every method to the gateway (which answers an unknown method with its JSON 404).
+
+Schemathesis (pinned in requirements-fuzz.txt) runs as a subprocess with
+fuzz/schemathesis.toml: every check (``--checks all``: no server errors, status codes,
+content types, headers and bodies conform to the document, schema-violating requests
+refused, schema-valid requests not refused as bad input, auth enforced, undeclared
+methods refused…), every phase (examples, coverage, fuzzing, stateful), positive and
+negative data (``--mode all``), a fixed seed, one worker (moto is not thread-safe), and
+a guest login as the bearer token of every secured operation.
+
+Afterwards the NDJSON event log is read back and the figures are printed: operations,
+test cases generated, requests sent, failures. Failures that match a bug already
+reported (``KNOWN_BUGS``, each pinned by a strict-xfail test in tests/security) are
+labelled as such; they still fail the run unless ``--allow-known`` is given (the smoke
+test uses it so only NEW failures fail the suite).
+
+Exit status: 0 when the run is clean, 1 on failures or schemathesis errors, 2 when
+schemathesis isn't installed (``make fuzz`` installs it).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "docs" / "openapi.json"
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+DEFAULT_EXAMPLES = 200
+DEFAULT_SEED = 20261124
+DEFAULT_REPORT_DIR = ROOT / "build" / "fuzz"
+
+
+# --- the server ----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    url: str
+    aws_url: str
+    stop: Callable[[], None]
+
+
+def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
+    """moto server + chalice local (with our local gateway) on free ports, in threads of
+    this process. Sets the AWS_* and table environment variables of this process."""
+    sys.path.insert(0, str(ROOT))
+    from devtools.run_local import configure_environment, start_embedded_aws
+
+    aws_url = start_embedded_aws(host, free_port())
+    configure_environment(aws_url)
+    from infra.provision import provision
+
+    os.environ.update(provision("dev"))
+
+    from chalice import local
+    from chalice.cli.factory import CLIFactory
+
+    from devtools.local_gateway import install
+
+    install()
+    factory = CLIFactory(project_dir=str(ROOT))
+    config = factory.create_config_obj(chalice_stage_name="dev")
+    app = factory.load_chalice_app(config.environment_variables)
+    log = open(log_path, "a", encoding="utf-8") if log_path else open(os.devnull, "w")
+    for handler in logging.getLogger("geocritters.game").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(log)  # one JSON line per request: keep it out of the report
+
+    class AnyMethodHandler(local.ChaliceRequestHandler):
+        """Every method goes to the gateway, as in API Gateway (no 501 from http.server)."""
+
+        def __getattr__(self, name):
+            if name.startswith("do_"):
+                return self._generic_handle
+            raise AttributeError(name)
+
+        def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's name
+            log.write("%s %s\n" % (self.address_string(), format % args))
+
+    port = free_port()
+    server = local.LocalDevServer(app, config, host, port, handler_cls=AnyMethodHandler)
+    thread = threading.Thread(target=server.server.serve_forever, name="chalice-local", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.server.shutdown()
+        server.server.server_close()
+        log.close()
+
+    return Served(url=f"http://{host}:{port}", aws_url=aws_url, stop=stop)
+
+
+# --- reading the results back --------------------------------------------------------
+
+@dataclass
+class Failure:
+    """One failed check on one request, from the NDJSON event log."""
+
+    operation: str          # "GET /v1/map" (the operation the case was generated for)
+    check: str              # "positive_data_acceptance"
+    code: str               # "ST202"
+    title: str
+    message: str
+    method: str
+    url: str
+    request_body: str | None
+    status: int | None
+    response_body: str | None
+    phase: str
+    known: str | None = None
+
+    @property
+    def query(self) -> dict[str, list[bytes]]:
+        """Raw query values as bytes (generated strings can be any Unicode)."""
+        out: dict[str, list[bytes]] = {}
+        for pair in urlsplit(self.url).query.split("&"):
+            if not pair:
+                continue
+            name, _, value = pair.partition("=")
+            out.setdefault(unquote_to_bytes(name).decode("utf-8", "replace"), []).append(
+                unquote_to_bytes(value))
+        return out
+
+    def describe(self) -> str:
+        body = f" body={self.request_body!r}" if self.request_body else ""
+        return (f"{self.code} {self.check} [{self.phase}] {self.method} {self.url}{body}\n"
+                f"      -> {self.status} {self.response_body!r}\n"
+                f"      {self.message.splitlines()[0] if self.message else self.title}")
+
+
+def _decode(content) -> str | None:
+    if content is None:
+        return None
+    if isinstance(content, dict) and "$base64" in content:
+        return base64.b64decode(content["$base64"]).decode("utf-8", "replace")
+    if isinstance(content, dict) and "string" in content:
+        return content["string"]
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+def read_events(ndjson_path: Path) -> tuple[list[Failure], int]:
+    """(failures, requests sent) from schemathesis's NDJSON event log."""
+    failures: list[Failure] = []
+    requests_sent = 0
+    seen: set[tuple] = set()
+    with open(ndjson_path, encoding="utf-8") as events:
+        for line in events:
+            event = json.loads(line)
+            finished = event.get("ScenarioFinished")
+            if not finished:
+                continue
+            recorder = finished.get("recorder") or {}
+            interactions = recorder.get("interactions") or {}
+            requests_sent += len(interactions)
+            for case_id, checks in (recorder.get("checks") or {}).items():
+                for check in checks:
+                    if check.get("status") != "failure":
+                        continue
+                    info = (check.get("failure_info") or {}).get("failure") or {}
+                    interaction = interactions.get(case_id) or {}
+                    request = interaction.get("request") or {}
+                    response = interaction.get("response") or {}
+                    failure = Failure(
+                        operation=info.get("operation") or recorder.get("label", "?"),
+                        check=check.get("name", "?"),
+                        code=info.get("code", "?"),
+                        title=info.get("title", ""),
+                        message=info.get("message", ""),
+                        method=request.get("method", "?"),
+                        url=request.get("uri", "?"),
+                        request_body=_decode(request.get("body")),
+                        status=response.get("status_code"),
+                        response_body=_decode(response.get("content")),
+                        phase=finished.get("phase", "?"),
+                    )
+                    key = (failure.check, failure.method, failure.url, failure.request_body,
+                           failure.status)
+                    if key not in seen:
+                        seen.add(key)
+                        failures.append(failure)
+    return failures, requests_sent
+
+
+# --- bugs already reported (each has a strict-xfail test that pins it) ------------------
+
+@dataclass
+class KnownBug:
+    id: str
+    test: str                       # the strict-xfail test that pins it
+    summary: str
+    matches: Callable[[Failure], bool] = field(repr=False)
+
+
+def _non_ascii_cursor_500(f: Failure) -> bool:
+    cursors = f.query.get("cursor", [])
+    return (f.operation == "GET /v1/me/creatures" and f.status == 500
+            and any(not c.isascii() for c in cursors))
+
+
+_PLAIN_DECIMAL = re.compile(rb"-?[0-9]{1,3}(\.[0-9]{1,15})?")
+
+
+def _map_number_format(f: Failure) -> bool:
+    """A coordinate within range written as an exponent or with > 15 decimals."""
+    if f.operation != "GET /v1/map" or f.check != "positive_data_acceptance" or f.status != 400:
+        return False
+    values = [v for name in ("lat", "lng") for v in f.query.get(name, [])]
+    return any(not _PLAIN_DECIMAL.fullmatch(v) for v in values)
+
+
+def _empty_cursor_accepted(f: Failure) -> bool:
+    return (f.operation == "GET /v1/me/creatures" and f.check == "negative_data_rejection"
+            and f.status == 200 and f.query.get("cursor") == [b""])
+
+
+KNOWN_BUGS = [
+    KnownBug("cursor-non-ascii-500",
+             "tests/security/test_input_abuse.py::test_non_ascii_cursor_is_400_not_500",
+             "GET /v1/me/creatures?cursor=<non-ASCII> -> 500 (hmac.compare_digest TypeError)",
+             _non_ascii_cursor_500),
+    KnownBug("map-number-format",
+             "tests/security/test_input_abuse.py::test_map_accepts_coordinates_as_clients_format_them",
+             "GET /v1/map refuses in-range numbers written as 1e-07 or with > 15 decimals (400)",
+             _map_number_format),
+    KnownBug("empty-cursor-accepted",
+             "tests/security/test_input_abuse.py::test_empty_cursor_is_refused",
+             "GET /v1/me/creatures?cursor= (empty, documented minLength 1) -> 200",
+             _empty_cursor_accepted),
+]
+
+
+def classify(failures: list[Failure]) -> None:
+    for failure in failures:
+        failure.known = next((bug.id for bug in KNOWN_BUGS if bug.matches(failure)), None)
+
+
+# --- the run ---------------------------------------------------------------------------
+
+def schemathesis_available() -> bool:
+    try:
+        import schemathesis  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def schemathesis_command(url: str, examples: int, seed: int, report_dir: Path,
+                         extra: list[str]) -> list[str]:
+    return [
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run", str(SPEC),
+        "--url", url,
+        "--checks", "all",
+        "--mode", "all",
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--seed", str(seed),
+        "--max-examples", str(examples),
+        "--workers", "1",
+        "--request-timeout", "30",
+        "--report", "json,ndjson,junit",
+        "--report-json-path", str(report_dir / "report.json"),
+        "--report-ndjson-path", str(report_dir / "events.ndjson"),
+        "--report-junit-path", str(report_dir / "junit.xml"),
+        *extra,
+    ]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", type=int,
+                        default=int(os.environ.get("FUZZ_EXAMPLES", DEFAULT_EXAMPLES)),
+                        help="test cases per operation (env FUZZ_EXAMPLES; default %(default)s)")
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", DEFAULT_SEED)),
+                        help="schemathesis/hypothesis seed (env FUZZ_SEED; default %(default)s)")
+    parser.add_argument("--report-dir", type=Path,
+                        default=Path(os.environ.get("FUZZ_REPORT_DIR", DEFAULT_REPORT_DIR)),
+                        help="where report.json, events.ndjson, junit.xml and server.log go")
+    parser.add_argument("--allow-known", action="store_true",
+                        help="exit 0 when every failure is an already reported bug (KNOWN_BUGS)")
+    parser.add_argument("--quiet", action="store_true", help="hide schemathesis's own output")
+    parser.add_argument("extra", nargs="*", help="passed to `schemathesis run` after --")
+    args = parser.parse_args(argv)
+
+    if not schemathesis_available():
+        print("schemathesis is not installed: pip install -r requirements-fuzz.txt "
+              "(make fuzz does it)", file=sys.stderr)
+        return 2
+    report_dir = args.report_dir.resolve()
+    report_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("report.json", "events.ndjson", "junit.xml", "server.log"):
+        (report_dir / name).unlink(missing_ok=True)
+
+    served = serve(log_path=report_dir / "server.log")
+    started = time.monotonic()
+    try:
+        command = schemathesis_command(served.url, args.examples, args.seed, report_dir, args.extra)
+        env = {**os.environ, "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
+        # The schemathesis process talks only to our server: no AWS settings needed.
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
+        print(f"fuzz: {served.url} (AWS: {served.aws_url}); seed {args.seed}, "
+              f"{args.examples} examples per operation", flush=True)
+        completed = subprocess.run(command, cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL if args.quiet else None)
+    finally:
+        served.stop()
+    elapsed = time.monotonic() - started
+    return report(report_dir, completed.returncode, elapsed, args.examples, args.seed,
+                  args.allow_known)
+
+
+def report(report_dir: Path, exit_code: int, elapsed: float, examples: int, seed: int,
+           allow_known: bool) -> int:
+    try:
+        summary = json.loads((report_dir / "report.json").read_text())
+    except (OSError, ValueError) as error:
+        print(f"fuzz: no schemathesis report ({error}); schemathesis exited {exit_code}",
+              file=sys.stderr)
+        return 1
+    failures, requests_sent = read_events(report_dir / "events.ndjson")
+    classify(failures)
+    operations = summary.get("operations", {})
+    cases = summary.get("test_cases", {})
+    errors = summary.get("errors") or []
+    new = [f for f in failures if f.known is None]
+    known = [f for f in failures if f.known is not None]
+
+    print("\n=== fuzz figures " + "=" * 62)
+    print(f"operations:      {operations.get('tested')} tested / {operations.get('total')} "
+          f"in docs/openapi.json ({operations.get('errored', 0)} errored)")
+    print(f"cases run:       {cases.get('generated')} generated ({examples} examples per "
+          f"operation, seed {seed}); {requests_sent} requests sent")
+    print(f"failures:        {len(failures)} distinct failing requests ({len(new)} new, "
+          f"{len(known)} already reported); schemathesis: {cases.get('unique_failures', 0)} "
+          f"unique failures in {cases.get('with_failures', 0)} cases")
+    print(f"errors:          {len(errors)}")
+    print(f"phases:          " + ", ".join(f"{name} {info.get('status')}"
+                                          for name, info in summary.get("phases", {}).items()))
+    print(f"time:            {elapsed:.0f} s; reports in {report_dir}")
+    by_bug: dict[str, list[Failure]] = {}
+    for failure in known:
+        by_bug.setdefault(failure.known, []).append(failure)
+    for bug in KNOWN_BUGS:
+        if bug.id in by_bug:
+            print(f"\nalready reported [{bug.id}] x{len(by_bug[bug.id])}: {bug.summary}\n"
+                  f"  pinned by {bug.test}\n  e.g. {by_bug[bug.id][0].describe()}")
+    if new:
+        print(f"\nNEW failures ({len(new)}):")
+        for failure in new[:50]:
+            print(f"  - {failure.describe()}")
+        if len(new) > 50:
+            print(f"  ... and {len(new) - 50} more (see {report_dir / 'events.ndjson'})")
+    for error in errors[:20]:
+        print(f"  error: {json.dumps(error)[:500]}")
+
+    clean = not new and not errors and (allow_known or not known)
+    if clean and exit_code != 0 and not failures:
+        print(f"fuzz: schemathesis exited {exit_code} without a failure we could read", file=sys.stderr)
+        clean = False
+    print("\nfuzz: " + ("OK" if clean else "FAILED"))
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
