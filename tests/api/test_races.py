@@ -156,3 +156,21 @@ def test_forty_five_concurrent_power_ups_spend_exactly(api, trial):
     state = player(player_id)
     assert state.stardust == 0
     assert state.candy["Mossling"] == 1000 - sum(body["candy_spent"] for body in done)
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_two_concurrent_far_apart_spins_cannot_both_pass_the_travel_cooldown(api, trial):
+    player_id, token = api.login(f"racer-travel-{trial}")
+    here, there = a_stop(), a_stop(41.66, -73.9855)  # ~100 km apart
+
+    def spin(i):
+        stop = (here, there)[i]
+        return until_settled(lambda: api.call(
+            "POST", f"/v1/stops/{stop.id}/spin", {"lat": stop.lat, "lng": stop.lng}, token=token,
+            headers={"Idempotency-Key": f"travel-race-{trial}-{i}"}))
+
+    results = race(2, spin)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 403], results
+    assert next(body for status, body in results if status == 403)["error"]["code"] == "travel_cooldown"
+    assert len(player(player_id).stop_cooldowns) == 1
