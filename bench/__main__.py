@@ -129,8 +129,8 @@ def run(args) -> dict:
             _log("  counted calls and capacity (cold, warm)")
             recordings = actions.record(harness)
             _log("  recorded canned responses")
-            latency = actions.latency(harness, args.rounds)
-            _log(f"  latency: {args.rounds} interleaved rounds, cold and warm")
+            latency = actions.latency(harness, args.rounds, args.cold_rounds)
+            _log(f"  latency: {args.rounds} interleaved rounds warm, {args.cold_rounds} cold")
             if args.peer_reps:
                 results["peer"] = peers.run(harness, client_factory, args.peer_reps, _log)
             os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
@@ -141,7 +141,7 @@ def run(args) -> dict:
     began = time.perf_counter()
     _log(f"[3/4] handler CPU on canned responses: {args.cpu_rounds} warm rounds, "
          f"{args.cpu_cold_rounds} cold rounds")
-    cpu = actions.cpu(harness, recordings, args.cpu_rounds, args.cpu_cold_rounds)
+    cpu = actions.cpu(harness, recordings, args.cpu_rounds, args.cpu_cold_rounds, args.cpu_budget_s)
     phases["cpu_s"] = round(time.perf_counter() - began, 1)
 
     # 4. assemble + cost
@@ -193,11 +193,12 @@ def _method(args) -> dict:
                     "rru_model/wru_model = DynamoDB's rounding rules on the item sizes read and written "
                     "(bench.capacity.SizeModel); warm request unless suffixed _cold",
         "cpu": f"time.thread_time of app(event, context) with botocore answering recorded responses "
-               f"(before-send hook), {args.cpu_rounds} interleaved rounds warm, {args.cpu_cold_rounds} "
+               f"(before-send hook), up to {args.cpu_rounds} interleaved rounds warm (at least 15; "
+               f"stops after {args.cpu_budget_s:.0f} s: see cpu_samples), {args.cpu_cold_rounds} "
                "cold; no X-Ray patching (deployed functions add ~0.1 ms per SDK call)",
         "latency": f"wall time of app(event, context) in-process, DynamoDB Local over HTTP, "
-                   f"{args.rounds} interleaved rounds (warm, and cold = after reset: includes "
-                   "building the SDK clients; the secret is answered locally)",
+                   f"{args.rounds} interleaved rounds warm, {args.cold_rounds} cold (after reset: "
+                   "includes building the SDK clients; the secret is answered locally)",
         "cold_start": f"import of the function's Handler from the unzipped prod package in "
                       f"python -I -S -B with Lambda env vars, {args.import_rounds} rounds, bare "
                       "`import boto3` from the same layer interleaved",
@@ -214,7 +215,10 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--rounds", type=int, default=15, help="latency rounds (>= 15)")
     parser.add_argument("--cpu-rounds", type=int, default=200)
-    parser.add_argument("--cpu-cold-rounds", type=int, default=15)
+    parser.add_argument("--cpu-cold-rounds", type=int, default=5)
+    parser.add_argument("--cpu-budget-s", type=float, default=60.0,
+                        help="stop warm CPU rounds after this long (never under 15 rounds)")
+    parser.add_argument("--cold-rounds", type=int, default=5, help="cold latency rounds")
     parser.add_argument("--import-rounds", type=int, default=15, help="0 skips the cold start")
     parser.add_argument("--peer-reps", type=int, default=15, help="0 skips the peer comparison")
     args = parser.parse_args(argv)

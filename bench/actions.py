@@ -37,6 +37,7 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
                     hooks.recording() as calls:
                 status, body = harness.invoke(request, scenario.feature)
             _check(scenario, status, body)
+            row["route"] = f"{request.method} {request.route}"
             dynamo = calls.of("dynamodb")
             row[f"ddb_calls_{phase}"] = len(dynamo)
             row[f"ddb_ops_{phase}"] = dynamo.names
@@ -48,7 +49,7 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
                 model = size_model.units(dynamo)
                 row[f"rru_model_{phase}"], row[f"wru_model_{phase}"] = model["rru"], model["wru"]
             if emulator:
-                units = capacity.emulator_units(dynamo)
+                units = capacity.emulator_units(dynamo, size_model)
                 row[f"rru_{phase}"], row[f"wru_{phase}"] = units["rru"], units["wru"]
                 row[f"rru_emulator_raw_{phase}"] = units["rru_emulator_raw"]
                 row[f"wru_emulator_raw_{phase}"] = units["wru_emulator_raw"]
@@ -85,14 +86,14 @@ def record(harness: Harness) -> dict:
     return recordings
 
 
-def latency(harness: Harness, rounds: int) -> dict:
-    """Wall time of ``app(event, context)`` on the live backend, cold and warm,
-    scenarios interleaved in every round."""
+def latency(harness: Harness, rounds: int, cold_rounds: int) -> dict:
+    """Wall time of ``app(event, context)`` on the live backend, warm in every round,
+    cold (after a reset) in the first ``cold_rounds``; scenarios interleaved."""
     samples = {s.name: {"cold": [], "warm": []} for s in SCENARIOS}
     for round_index in range(rounds):
         order = SCENARIOS[round_index % len(SCENARIOS):] + SCENARIOS[:round_index % len(SCENARIOS)]
         for scenario in order:
-            for phase in ("cold", "warm"):
+            for phase in (("cold", "warm") if round_index < cold_rounds else ("warm",)):
                 request = scenario.request(harness)
                 event = request.event()
                 if phase == "cold":
@@ -107,9 +108,11 @@ def latency(harness: Harness, rounds: int) -> dict:
             for name, phases in samples.items()}
 
 
-def cpu(harness: Harness, recordings: dict, rounds: int, cold_rounds: int) -> dict:
+def cpu(harness: Harness, recordings: dict, rounds: int, cold_rounds: int,
+        budget_s: float = 60.0, min_rounds: int = 15) -> dict:
     """Handler CPU time (this thread) per request with botocore answering from the
-    recorded responses: no socket, no emulator in the figure."""
+    recorded responses: no socket, no emulator in the figure. Warm: ``rounds``
+    interleaved rounds, or fewer (never under ``min_rounds``) once ``budget_s`` is spent."""
     names = [s.name for s in SCENARIOS]
     features = {s.name: s.feature for s in SCENARIOS}
 
@@ -131,7 +134,10 @@ def cpu(harness: Harness, recordings: dict, rounds: int, cold_rounds: int) -> di
     for name in names:  # first-use costs (botocore operation models, ...) out of the way
         replay(name, "warm")
     warm = {name: [] for name in names}
+    deadline = time.monotonic() + budget_s
     for round_index in range(rounds):
+        if round_index >= min_rounds and time.monotonic() > deadline:
+            break
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
             warm[name].append(replay(name, "warm"))

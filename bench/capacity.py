@@ -85,10 +85,21 @@ def write_units(size_bytes: int) -> float:
 
 # --- the emulator's figures, with the minimum charges it leaves out ----------------------
 
-def corrected(call: hooks.Call) -> tuple[float, float]:
-    """(RRU, WRU) DynamoDB would bill for one recorded call, from the emulator's
-    ConsumedCapacity plus the minimum read charge the emulator omits."""
-    if call.service != "dynamodb" or call.status is None or call.status >= 300:
+def _failed_condition(call: hooks.Call) -> bool:
+    return (call.status == 400 and call.operation in ("PutItem", "UpdateItem", "DeleteItem")
+            and (call.parsed or {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+def corrected(call: hooks.Call, size_model: "SizeModel | None" = None) -> tuple[float, float]:
+    """(RRU, WRU) DynamoDB would bill for one recorded call: the emulator's
+    ConsumedCapacity, plus what the emulator leaves out: the minimum read charge, and
+    the write a failed condition still costs (DynamoDB bills the existing item's size,
+    at least 1 WRU; the emulator returns no ConsumedCapacity with the error)."""
+    if call.service != "dynamodb" or call.status is None:
+        return 0.0, 0.0
+    if _failed_condition(call):
+        return size_model.call_units(call) if size_model else (0.0, 1.0)
+    if call.status >= 300:
         return 0.0, 0.0
     reported = sum(float(c.get("CapacityUnits", 0)) for c in call.consumed)
     op = call.operation
@@ -97,10 +108,7 @@ def corrected(call: hooks.Call) -> tuple[float, float]:
     if op not in _READS:
         return 0.0, 0.0
     params, parsed = call.params, call.parsed or {}
-    if op == "GetItem":
-        minimum = 1.0 if params.get("ConsistentRead") else 0.5
-        return max(reported, minimum), 0.0
-    if op in ("Query", "Scan"):
+    if op in ("GetItem", "Query", "Scan"):
         minimum = 1.0 if params.get("ConsistentRead") else 0.5
         return max(reported, minimum), 0.0
     if op == "BatchGetItem":
@@ -108,15 +116,14 @@ def corrected(call: hooks.Call) -> tuple[float, float]:
         missing = 0.0
         for table, request in params.get("RequestItems", {}).items():
             per = 1.0 if request.get("ConsistentRead") else 0.5
-            keys = len(request.get("Keys", []))
             returned = len(parsed.get("Responses", {}).get(table, []))
-            missing += per * max(0, keys - returned)
+            missing += per * max(0, len(request.get("Keys", [])) - returned)
         return reported + missing, 0.0
     return reported, 0.0
 
 
-def emulator_units(calls) -> dict:
-    """Totals for a request's calls: raw emulator figures and corrected ones."""
+def emulator_units(calls, size_model: "SizeModel | None" = None) -> dict:
+    """Totals for a request's calls: the raw emulator figures and the corrected ones."""
     raw_r = raw_w = rru = wru = 0.0
     for call in calls:
         reported = sum(float(c.get("CapacityUnits", 0)) for c in call.consumed)
@@ -124,7 +131,7 @@ def emulator_units(calls) -> dict:
             raw_w += reported
         elif call.operation in _READS:
             raw_r += reported
-        r, w = corrected(call)
+        r, w = corrected(call, size_model)
         rru += r
         wru += w
     return {"rru": rru, "wru": wru, "rru_emulator_raw": raw_r, "wru_emulator_raw": raw_w}
@@ -208,8 +215,15 @@ class SizeModel:
                 hooks.before_write = previous
         return block()
 
-    def _call_units(self, call: hooks.Call, after: dict) -> tuple[float, float]:
-        if call.service != "dynamodb" or call.status is None or call.status >= 300:
+    def call_units(self, call: hooks.Call, after: dict | None = None) -> tuple[float, float]:
+        """(RRU, WRU) of one call; ``after``: item sizes after the request (writes)."""
+        after = after or {}
+        if call.service != "dynamodb" or call.status is None:
+            return 0.0, 0.0
+        if _failed_condition(call):
+            # billed as a write of the existing item (at least 1 WRU)
+            return 0.0, sum(write_units(self._before.get(ref, 0)) for ref in self._written(call))
+        if call.status >= 300:
             return 0.0, 0.0
         p, parsed, op = call.params, call.parsed or {}, call.operation
         if op == "GetItem":
@@ -237,11 +251,12 @@ class SizeModel:
 
     def units(self, calls) -> dict:
         """{"rru", "wru"} for the recorded calls (call after the request has finished)."""
-        refs = {ref for call in calls if call.service == "dynamodb" for ref in self._written(call)}
+        refs = {ref for call in calls if call.service == "dynamodb" and not _failed_condition(call)
+                for ref in self._written(call)}
         after = {ref: self._fetch_size(ref) for ref in refs}
         rru = wru = 0.0
         for call in calls:
-            r, w = self._call_units(call, after)
+            r, w = self.call_units(call, after)
             rru += r
             wru += w
         return {"rru": rru, "wru": wru}

@@ -37,6 +37,54 @@ print(json.dumps({"wall_ms": wall * 1000, "cpu_ms": cpu * 1000, "modules": len(n
 """
 
 
+def runtime_site(dest: Path, requirements: Path | None = None) -> Path:
+    """A directory of symlinks to what the deployed layer holds, without packaging: the
+    distributions of requirements.txt and their dependencies (markers evaluated, no
+    extras), plus the Chalice runtime the function zip carries. Importing from it (and
+    nothing else of the venv) imports what Lambda would: optional imports that only the
+    dev venv can satisfy (cryptography for PyJWT, ...) stay unsatisfied."""
+    import re
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    from infra import PROJECT_DIR
+
+    requirements = requirements or PROJECT_DIR / "requirements.txt"
+    seen: dict[str, metadata.Distribution] = {}
+
+    def walk(text: str) -> None:
+        requirement = Requirement(text)
+        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            return
+        key = re.sub(r"[-_.]+", "-", requirement.name).lower()
+        if key in seen:
+            return
+        seen[key] = distribution = metadata.distribution(requirement.name)
+        for dependency in distribution.requires or []:
+            walk(dependency)
+
+    for line in requirements.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            walk(line)
+    dest.mkdir(parents=True, exist_ok=True)
+    # Chalice: only its runtime package ships (in the function zip), none of its deps.
+    sources = [(key, d) for key, d in seen.items()] + [("chalice", metadata.distribution("chalice"))]
+    for key, distribution in sources:
+        tops = {f.parts[0] for f in distribution.files or []
+                if not f.parts[0].endswith((".dist-info", ".egg-info", "-stubs"))
+                and f.parts[0] not in ("..", "__pycache__", "bin")}
+        if key == "chalice":
+            tops = {"chalice"}
+        for top in tops:
+            source = Path(distribution.locate_file(top))
+            link = dest / top
+            if source.exists() and not link.exists():
+                link.symlink_to(source)
+    return dest
+
+
 def lambda_env(spec, task_dir: Path, stage: str = "prod") -> dict:
     from infra import SECRET_ENV_VAR, secret_name, tables
 

@@ -109,13 +109,23 @@ class Harness:
         self.clock = FakeClock(START_MS)
         self._lambda_context = LambdaContext
         self.logs = LogSink()
+        self._streams = []
         for handler in logging.getLogger("geocritters.game").handlers:
             if isinstance(handler, logging.StreamHandler):
-                handler.setStream(self.logs)
+                self._streams.append((handler, handler.setStream(self.logs)))
         self._serial = 0
         self._veteran: str | None = None
         self._fixtures: dict = {}
         self.reset()
+
+    def close(self) -> None:
+        """Give the app's log handler its stream back and forget the fake clock."""
+        from geocritters import bootstrap
+
+        for handler, stream in self._streams:
+            handler.setStream(stream)
+        self._streams = []
+        bootstrap.reset()
 
     # -- the container --------------------------------------------------------------------
     def reset(self) -> None:
@@ -146,8 +156,10 @@ class Harness:
 
     # -- state builders (never measured) ----------------------------------------------------
     def fresh(self, prefix: str) -> str:
+        """A new id; deterministic, so players, encounters and outcomes repeat run to run
+        (every run starts from empty tables)."""
         self._serial += 1
-        return f"{prefix}-{self._serial:06d}-{uuid.uuid4().hex[:6]}"
+        return f"{prefix}-{self._serial:06d}"
 
     def new_player(self, **fields) -> str:
         from geocritters.usecases.auth import guest_login

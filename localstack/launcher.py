@@ -535,24 +535,26 @@ def _wait_gone(pids: list[int], timeout: float) -> list[int]:
     return remaining
 
 
-# How long LocalStack may outlive its last child (DynamoDB Local's java) after SIGTERM.
-# Its services are stopped by then; what is left can only be the event loop, which
-# LocalStack's HypercornRuntimeServer.shutdown() sometimes leaves asleep for good: it calls
-# loop.stop() from the shutdown thread without waking the loop, so when the loop has
-# already gone back to epoll with nothing scheduled, it never returns (seen in 5 of ~40
-# stops; py-spy: MainThread idle in EpollSelector.select under run_forever).
-# A normal shutdown ends ~1-3 s after the java child; a connection attempt to the gateway
-# wakes a loop that is still listening (see _poke).
-STUCK_LOOP_GRACE = 6.0
+# LocalStack's HypercornRuntimeServer.shutdown() sometimes leaves the process asleep for
+# good: it calls loop.stop() from its shutdown thread without waking the event loop, so
+# when the loop has already handled the close of the gateway and gone back to epoll with
+# nothing scheduled, run_forever() never returns (py-spy: MainThread idle in
+# EpollSelector.select under HypercornRuntimeServer.run; the log ends at "[shutdown]
+# Stopping all services"). Its gateway no longer listens by then, so: listener gone and
+# process still alive for this long => stuck, SIGKILL. (A normal exit follows the close
+# of the listener within ~2 s.)
+STUCK_LOOP_GRACE = 4.0
 
 
-def _poke(port: int | None) -> None:
-    """Open and close a connection to the gateway: wakes LocalStack's event loop if it is
-    asleep in epoll with its stop flag already set (then it exits at once)."""
-    if not port:
-        return
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-        pass
+def _listening(port: int) -> bool:
+    """Is anything listening on 127.0.0.1:<port>? (Read from /proc: connecting would
+    give a shutting-down gateway work.)"""
+    wanted = f"0100007F:{port:04X}"
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return True
+    return any(line.split()[1] == wanted and line.split()[3] == "0A" for line in lines)
 
 
 def stop(paths: Paths) -> bool:
@@ -573,17 +575,20 @@ def stop(paths: Paths) -> bool:
     if leaders:
         _terminate(leaders, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        children_gone_at = None
+        closed_at = None
+        port = state.get("port")
         while time.monotonic() < deadline and _wait_gone(leaders, 0.2):
-            if not [p for p in our_processes(paths) if p not in leaders]:
-                children_gone_at = children_gone_at or time.monotonic()
-                _poke(state.get("port"))
-                if time.monotonic() - children_gone_at > STUCK_LOOP_GRACE:
-                    info(f"LocalStack {leaders} stopped its services but its event loop did not "
-                         "exit (LocalStack's hypercorn shutdown race); killing it")
-                    _terminate(leaders, signal.SIGKILL)
-                    _wait_gone(leaders, 5)
+            if port and not _listening(port):
+                closed_at = closed_at or time.monotonic()
+                if time.monotonic() - closed_at > STUCK_LOOP_GRACE:
                     break
+    stuck = [p for p in leaders if _alive(p)]
+    if stuck:  # had its SIGTERM and grace period: its shutdown hangs
+        why = ("its gateway closed but the process did not exit: LocalStack's event-loop "
+               "shutdown race" if closed_at else f"its shutdown did not finish in {grace:.0f} s")
+        info(f"killing LocalStack {stuck} ({why})")
+        _terminate(stuck, signal.SIGKILL)
+        _wait_gone(stuck, 5)
     rest = our_processes(paths)
     if rest:
         _terminate(rest, signal.SIGTERM)

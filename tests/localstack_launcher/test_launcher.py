@@ -153,3 +153,14 @@ def test_stage_must_match_the_templates_pattern():
     launcher.check_stage(template, "dev")
     with pytest.raises(launcher.LauncherError, match="AllowedPattern"):
         launcher.check_stage(template, "BAD")  # LocalStack itself would accept it
+
+
+def test_listening_reads_the_kernels_socket_table():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert launcher._listening(port)
+    assert not launcher._listening(port)

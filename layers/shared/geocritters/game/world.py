@@ -11,6 +11,7 @@ at every latitude even though geohash cells narrow with cos(latitude).
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import hmac
 import math
@@ -32,6 +33,7 @@ CURATED_ID_PREFIX = "poi-"
 # render. Beyond it geohash cells degenerate towards the pole (a 153 m tall cell is a
 # few metres wide), so a map query would touch hundreds of cells for nothing to show.
 WORLD_MAX_ABS_LAT = 85.05
+CELL_CACHE_SIZE = 20_000  # generated cells kept per warm container (~ a few MB)
 
 _FORT_PREFIX = {"st": "stop", "gy": "gym"}
 _KIND_PREFIX = {kind: prefix for prefix, kind in _FORT_PREFIX.items()}
@@ -360,10 +362,15 @@ class World:
         self._spawn_secret = bytes(spawn_secret)
         self._species_ids, self._cumulative_weights = _normalise_roster(roster)
         self._config = config
+        # The static layer of a cell never changes for a world: a warm container keeps
+        # the cells it has generated (a map request touches ~30 of them), bounded.
+        self.forts_in_cell = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(self._generate_forts)
+        self.spawn_points_in_cell = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(
+            self._generate_spawn_points)
 
     # Static layer -------------------------------------------------------------------------
 
-    def forts_in_cell(self, cell: str) -> tuple[Fort, ...]:
+    def _generate_forts(self, cell: str) -> tuple[Fort, ...]:
         """A cell holds a number of forts proportional to its area, ~world_gym_fraction of them gyms."""
         geo.validate_geohash(cell, WORLD_CELL_PRECISION)
         box = geo.decode_bbox(cell)
@@ -381,7 +388,7 @@ class World:
                 forts.append(Fort(f"{_KIND_PREFIX[kind]}-{cell}-{n}", kind, name, lat, lng))
         return tuple(forts)
 
-    def spawn_points_in_cell(self, cell: str) -> tuple[SpawnPoint, ...]:
+    def _generate_spawn_points(self, cell: str) -> tuple[SpawnPoint, ...]:
         """A cell holds spawn points in proportion to its area, each with a fixed minute and duration."""
         geo.validate_geohash(cell, WORLD_CELL_PRECISION)
         box = geo.decode_bbox(cell)

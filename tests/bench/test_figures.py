@@ -1,0 +1,159 @@
+"""Guards on the benchmark's DETERMINISTIC figures, so they can't regress silently.
+
+Timed figures (CPU, latency, import ms) live in ``make bench`` only; these are counts:
+DynamoDB calls per request (cold and warm container), read/write units per request
+(DynamoDB's rounding rules applied to the item sizes actually read and written:
+bench.capacity.SizeModel), and the number of modules a deployed function imports.
+
+The requests are the benchmark's own scenarios (bench.game: an API Gateway event into
+``app.app``), here on moto in-process: moto is fine for counting calls and sizing
+items, never for timing. A budget is a ceiling: doing better passes; lower the budget
+in the same change that earns it.
+"""
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from bench import hooks  # noqa: F401 - registers the call-recording hooks first
+from bench.actions import count
+from bench.capacity import SizeModel, item_size, read_units, write_units
+from bench.game import SCENARIOS, SECRET, STAGE, Harness
+from infra.provision import provision
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+# scenario: (DynamoDB calls cold, calls warm, RRU warm, WRU warm) — measured 2026-11-24.
+# Cold = after geocritters.bootstrap.reset(); the Secrets Manager read of a cold
+# container is not a DynamoDB call (round trips below include it).
+BUDGETS = {
+    "auth": (1, 1, 0, 1),  # PutItem (new device)
+    "player": (1, 1, 1, 0),  # GetItem, strongly consistent
+    "player.team": (2, 2, 1, 1),
+    "map": (2, 1, 0, 1),  # cold: UpdateItem + BatchGetItem of curated cells; warm: UpdateItem
+    "map.new_minute": (3, 2, 0, 2),  # the minute's first map: a failed conditional update first
+    "encounter": (2, 2, 1, 1),
+    "catch": (4, 4, 3, 8),  # 3 reads + one transaction (x2); 8 WRU when caught, 6 otherwise
+    "spin": (4, 4, 3, 6),
+    "items": (1, 1, 1, 0),
+    "creatures": (1, 1, 0.5, 0),  # one Query of 21 small items, eventually consistent
+    "creatures.transfer": (4, 4, 3, 6),
+    "creatures.evolve": (4, 4, 3, 6),
+    "creatures.power_up": (4, 4, 3, 6),
+}
+# Cold map: the curated cells read once (two geohash-6 cells around Times Square).
+MAP_COLD_RRU = 1.0
+
+# Modules one deployed function's handler imports in a clean interpreter (measured
+# 2026-11-24 from the source tree: 464-477; the real package gives the same counts,
+# see build/bench/results.json cold_start.*.modules_imported). Margin: 10.
+MODULE_BUDGET = {"auth": 481, "player": 481, "map": 481, "encounter": 482, "catch": 487,
+                 "spin": 484, "items": 481, "creatures": 484, "jwt_authorizer": 474}
+
+
+@pytest.fixture(scope="module")
+def figures():
+    saved = dict(os.environ)
+    harness = None
+    try:
+        with mock_aws():
+            os.environ.update(provision(STAGE, secret_value=SECRET))
+            harness = Harness()
+            harness.seed_curated()
+            yield count(harness, SizeModel(boto3.client("dynamodb", region_name="us-east-1")),
+                        emulator=False)
+    finally:
+        if harness is not None:
+            harness.close()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_every_route_has_a_scenario_and_every_scenario_a_budget(figures):
+    from infra.functions import routes_by_feature
+
+    routes = {f"{method} {path}" for feature, pairs in routes_by_feature().items()
+              for path, method in pairs}
+    assert {row["route"] for row in figures.values()} == routes
+    assert set(BUDGETS) == {s.name for s in SCENARIOS}
+
+
+@pytest.mark.parametrize("name", list(BUDGETS))
+def test_dynamodb_calls_per_request(figures, name):
+    cold, warm, _, _ = BUDGETS[name]
+    row = figures[name]
+    assert row["ddb_calls_cold"] <= cold, row["ddb_ops_cold"]
+    assert row["ddb_calls_warm"] <= warm, row["ddb_ops_warm"]
+    # every AWS call is one sequential round trip today; a cold container adds the secret
+    assert row["round_trips_cold"] <= cold + 1
+    assert row["round_trips_warm"] <= warm
+
+
+@pytest.mark.parametrize("name", list(BUDGETS))
+def test_capacity_units_per_request(figures, name):
+    _, _, rru, wru = BUDGETS[name]
+    row = figures[name]
+    if name == "catch" and row.get("outcome_warm") != "caught":
+        wru -= 2  # no creature written
+    assert row["rru_model_warm"] <= rru
+    assert row["wru_model_warm"] <= wru
+
+
+def test_map_budget_as_the_issue_states_it(figures):
+    """Issue #5: map cold <= 2 DynamoDB calls, warm <= 1; no static read when warm."""
+    row = figures["map"]
+    assert row["ddb_calls_cold"] <= 2 and row["ddb_calls_warm"] <= 1
+    assert "BatchGetItem" not in row["ddb_ops_warm"]
+    assert row["rru_model_cold"] <= MAP_COLD_RRU
+
+
+def test_capacity_rules():
+    """The unit arithmetic itself (DynamoDB's published rules)."""
+    assert item_size({"pk": {"S": "abc"}, "n": {"N": "123.45"}}) == (2 + 3) + (1 + 4)
+    assert item_size({"m": {"M": {"a": {"BOOL": True}}}, "l": {"L": [{"S": "xy"}]}}) \
+        == (1 + 3 + 1 + 1 + 1) + (1 + 3 + 1 + 2)
+    assert read_units(0, consistent=False) == 0.5  # a read that finds nothing still costs
+    assert read_units(4096, consistent=True) == 1.0
+    assert read_units(4097, consistent=False) == 1.0
+    assert write_units(1024) == 1.0 and write_units(1025) == 2.0 and write_units(0) == 1.0
+
+
+_PROBE = r"""
+import sys
+sys.path[:0] = sys.argv[1].split(":")
+before = set(sys.modules)
+__import__(sys.argv[2], fromlist=["_"])
+print(len(set(sys.modules) - before))
+"""
+
+
+@pytest.mark.slow
+def test_modules_imported_per_deployed_function(tmp_path):
+    """Each function's handler, imported alone in ``python -I -S -B`` with the Lambda
+    environment (GEOCRITTERS_FEATURE=<feature>), from the source tree and only the
+    layer's distributions (bench.coldstart.runtime_site: requirements.txt's closure),
+    so the count is the deployed one without the 20 s of packaging."""
+    from bench.coldstart import lambda_env, runtime_site
+    from infra import functions as fn
+
+    site = runtime_site(tmp_path / "site")
+    path = ":".join([str(PROJECT_DIR), str(PROJECT_DIR / "layers" / "shared"), str(site)])
+
+    def measure(spec):
+        module = "geocritters.edge.auth" if spec.is_authorizer else "app"
+        result = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", _PROBE, path, module],
+                                env=lambda_env(spec, PROJECT_DIR), capture_output=True, text=True,
+                                timeout=120, cwd=PROJECT_DIR)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return spec.name, int(result.stdout.strip().splitlines()[-1])
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = dict(pool.map(measure, fn.FUNCTIONS.values()))
+    assert set(counts) == set(MODULE_BUDGET)
+    over = {name: (n, MODULE_BUDGET[name]) for name, n in counts.items() if n > MODULE_BUDGET[name]}
+    assert not over, f"modules imported (measured, budget): {over}"

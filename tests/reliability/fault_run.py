@@ -1,0 +1,379 @@
+"""A seeded, randomized game session under DynamoDB faults (see test_fault_run.py).
+
+Several players each play on their own patch (everything within 400 m of a home point,
+so no travel cooldown applies): they start encounters, throw balls (catches), spin
+stops, transfer, evolve and power up creatures, while the fake clock moves on 2-15 s per
+action. Each player is one sequential client, so every answer it gets can be checked
+against its ledger at once (``balls_left``, ``candy_total``, ``first_visit``), and at
+the end the ledger must equal what is stored.
+
+Players are split into shards; with more than one worker each shard runs in a forked
+process on its own copy of the in-process moto backend (players never interact, so
+the copies never need to agree).
+"""
+import logging
+import multiprocessing
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from geocritters import bootstrap
+from geocritters.adapters.models import ActionRecord, VisitRecord
+from geocritters.game.collection import power_up_cost
+from geocritters.game.config import MINUTE_MS
+from geocritters.game.species import species
+
+from tests.api.conftest import HOME
+from tests.reliability.client import RetryingClient, UnhandledErrors
+from tests.reliability.ledger import BALLS, BERRY, Ledger, duplicate_units
+
+PATCH_RADIUS_M = 400.0  # every action of a player happens within this of its home
+HOME_SPACING_DEG = 0.02  # ~2 km between homes
+APP_LOGGER = "geocritters.game"
+
+# Refusals a correct game gives this client (everything else is unexpected).
+EXPECTED_REFUSALS = {
+    "encounter": {(409, "spawn_resolved"), (409, "encounter_over"), (429, "rate_limited")},
+    "throw": {(409, "already_caught"), (409, "encounter_over"), (409, "not_enough_items"),
+              (429, "rate_limited"), (404, "encounter_not_found")},
+    "spin": {(409, "stop_cooling_down"), (429, "rate_limited")},
+    "transfer": {(429, "rate_limited")},
+    "evolve": {(409, "not_enough_candy"), (409, "cannot_evolve"), (429, "rate_limited")},
+    "power_up": {(409, "not_enough_candy"), (409, "not_enough_stardust"), (403, "level_cap"),
+                 (429, "rate_limited")},
+}
+
+
+@dataclass
+class Sim:
+    """One player as its client sees it."""
+    index: int
+    player_id: str
+    token: str
+    home: tuple
+    stops: list
+    ledger: Ledger
+    encounters: dict = field(default_factory=dict)  # id -> {"expires_ms", "spawn_id"}
+    resolved: set = field(default_factory=set)  # spawn ids caught or fled
+    cooldowns: dict = field(default_factory=dict)  # stop id -> until ms (from answers)
+    sent: int = 0
+
+    def next_key(self, shard: int) -> str:
+        self.sent += 1
+        return f"fault-{shard}-{self.index}-{self.sent:07d}"
+
+
+def _error_code(body) -> str | None:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"].get("code")
+    return None
+
+
+def stored_creatures(store, player_id: str) -> dict:
+    found, after = {}, None
+    while True:
+        page, after = store.list_creatures(player_id, 50, after)
+        for c in page:
+            if c.creature_id in found:
+                raise AssertionError(f"creature {c.creature_id} listed twice")
+            found[c.creature_id] = (c.species_id, float(c.level), c.cp)
+        if after is None:
+            return found
+
+
+def new_players(api, count: int, prefix: str) -> list[Sim]:
+    """Log in ``count`` fresh players (call with faults off)."""
+    ctx = None
+    sims = []
+    for index in range(count):
+        player_id, token = api.login(f"{prefix}-{index:03d}")
+        ctx = ctx or bootstrap.game_context()
+        home = (HOME[0] + HOME_SPACING_DEG * (index // 4), HOME[1] + HOME_SPACING_DEG * (index % 4))
+        stops = [f for f in ctx.world.forts_near(*home, PATCH_RADIUS_M) if f.kind == "stop"]
+        assert stops, f"no stop within {PATCH_RADIUS_M} m of {home}"
+        ledger = Ledger.from_state(ctx.store.get_player(player_id))
+        sims.append(Sim(index, player_id, token, home, stops, ledger))
+    return sims
+
+
+class Shard:
+    def __init__(self, number: int, api, clock, injector, sims: list[Sim], seed: int):
+        self.number = number
+        self.api = api
+        self.clock = clock
+        self.injector = injector
+        self.sims = sims
+        self.rng = random.Random(seed)
+        self.unhandled = UnhandledErrors()
+        self.client = RetryingClient(api, clock, self.unhandled)
+        self.actions = Counter()  # kind -> actions run
+        self.outcomes = Counter()  # (kind, status, code) -> n
+        self.unexpected: list[dict] = []
+        self.contradictions: list[dict] = []
+        self.skipped = Counter()
+        self.sent: dict = {}  # (token, key) -> (method, path, body) of every keyed request
+
+    def send(self, method, path, body=None, token=None, key=None):
+        if key is not None:
+            self.sent[(token, key)] = (method, path, body)
+        return self.client.send(method, path, body, token=token, key=key)
+
+    # --- one action ------------------------------------------------------------------
+
+    def step(self) -> None:
+        self.clock.advance(self.rng.randint(2_000, 15_000))
+        sim = self.rng.choice(self.sims)
+        now = self.clock.now_ms()
+        open_encounters = [e for e, info in sim.encounters.items() if info["expires_ms"] > now]
+        owned = bool(sim.ledger.creatures)
+        weights = {
+            "throw": 40 if open_encounters else 0,
+            "encounter": 15 if open_encounters else 40,
+            "spin": 25,
+            "transfer": 6 if owned else 0,
+            "evolve": 6 if owned else 0,
+            "power_up": 8 if owned else 0,
+        }
+        kinds = [k for k, w in weights.items() if w]
+        kind = self.rng.choices(kinds, [weights[k] for k in kinds])[0]
+        getattr(self, f"_{kind}")(sim, open_encounters)
+
+    def _record(self, kind: str, status, body, sim: Sim, target=None, request=None) -> str | None:
+        code = None if status in (200, 201) else _error_code(body)
+        self.actions[kind] += 1
+        self.outcomes[(kind, status, code)] += 1
+        if status in (200, 201) or status is None:
+            return code
+        if (status, code) not in EXPECTED_REFUSALS[kind]:
+            self.unexpected.append({"action": kind, "status": status, "body": body, "target": target})
+        why = sim.ledger.refusal_contradicts(kind, target, request, code)
+        if why:
+            self.contradictions.append({"action": kind, "status": status, "code": code, "why": why})
+        return code
+
+    def _encounter(self, sim: Sim, _open):
+        now = self.clock.now_ms()
+        ctx = bootstrap.game_context()
+        candidates = [s for s in ctx.world.spawns_near(*sim.home, PATCH_RADIUS_M, now)
+                      if s.id not in sim.resolved
+                      and all(info["spawn_id"] != s.id for info in sim.encounters.values())]
+        if not candidates:
+            self.skipped["encounter: no fresh spawn"] += 1
+            return
+        spawn = self.rng.choice(candidates)
+        status, body, _ = self.send("POST", "/v1/encounters",
+                                           {"spawn_id": spawn.id, "lat": spawn.lat, "lng": spawn.lng},
+                                           token=sim.token)
+        code = self._record("encounter", status, body, sim)
+        if status == 201 and body["status"] == "active":
+            sim.encounters[body["encounter_id"]] = {"expires_ms": body["expires_ms"],
+                                                    "spawn_id": spawn.id}
+        elif code == "spawn_resolved":
+            sim.resolved.add(spawn.id)
+
+    def _throw(self, sim: Sim, open_encounters):
+        encounter_id = self.rng.choice(open_encounters)
+        held = [b for b in BALLS if sim.ledger.items[b] > 0]
+        if held and self.rng.random() > 0.03:
+            ball = self.rng.choice(held)
+        else:  # sometimes a ball the player doesn't have: must be refused, cost nothing
+            ball = self.rng.choice([b for b in BALLS if sim.ledger.items[b] <= 0] or list(BALLS))
+        request = {"ball": ball}
+        if sim.ledger.items[BERRY] > 0 and self.rng.random() < 0.2:
+            request["berry"] = BERRY
+        if self.rng.random() < 0.5:
+            request["throw"] = self.rng.choice(["normal", "nice", "great", "excellent"])
+        if self.rng.random() < 0.3:
+            request["curveball"] = True
+        key = sim.next_key(self.number)
+        status, body, _ = self.send("POST", f"/v1/encounters/{encounter_id}/throws", request,
+                                           token=sim.token, key=key)
+        code = self._record("throw", status, body, sim, target=encounter_id, request=request)
+        if status == 200:
+            if sim.ledger.items[ball] < 1 or (request.get("berry") and sim.ledger.items[BERRY] < 1):
+                self.contradictions.append({"action": "throw", "why": "a spend the ledger can't cover",
+                                            "request": request})
+            sim.ledger.throw(request, body, key)
+            if body["outcome"] in ("caught", "fled"):
+                sim.resolved.add(sim.encounters.pop(encounter_id)["spawn_id"])
+        elif code in ("already_caught", "encounter_over", "encounter_not_found"):
+            sim.encounters.pop(encounter_id, None)
+
+    def _spin(self, sim: Sim, _open):
+        now = self.clock.now_ms()
+        ready = [s for s in sim.stops if sim.cooldowns.get(s.id, 0) <= now]
+        stop = self.rng.choice(ready if ready and self.rng.random() > 0.05 else sim.stops)
+        key = sim.next_key(self.number)
+        status, body, _ = self.send("POST", f"/v1/stops/{stop.id}/spin",
+                                           {"lat": stop.lat, "lng": stop.lng}, token=sim.token, key=key)
+        code = self._record("spin", status, body, sim, target=stop.id)
+        if status == 200:
+            sim.ledger.spin(stop.id, body, key)
+            sim.cooldowns[stop.id] = body["cooldown_until_ms"]
+        elif code == "stop_cooling_down" and sim.cooldowns.get(stop.id, 0) <= self.clock.now_ms():
+            self.contradictions.append({"action": "spin", "why": "cooling down, but the client's "
+                                        "last spin of this stop has cooled down", "stop": stop.id})
+
+    def _pick_creature(self, sim: Sim, kind: str) -> str:
+        ids = sorted(sim.ledger.creatures)
+        if kind == "evolve":
+            able = [c for c in ids if species(sim.ledger.creatures[c][0]).evolve_candy is not None
+                    and sim.ledger.candy[species(sim.ledger.creatures[c][0]).family]
+                    >= species(sim.ledger.creatures[c][0]).evolve_candy]
+            if able and self.rng.random() < 0.8:
+                return self.rng.choice(able)
+        if kind == "power_up":
+            able = [c for c in ids if sim.ledger.stardust >= power_up_cost(sim.ledger.creatures[c][1])[0]]
+            if able and self.rng.random() < 0.8:
+                return self.rng.choice(able)
+        return self.rng.choice(ids)
+
+    def _collection(self, sim: Sim, kind: str):
+        creature_id = self._pick_creature(sim, kind)
+        route = {"transfer": "transfer", "evolve": "evolve", "power_up": "power-up"}[kind]
+        key = sim.next_key(self.number)
+        status, body, _ = self.send("POST", f"/v1/me/creatures/{creature_id}/{route}",
+                                           token=sim.token, key=key)
+        self._record(kind, status, body, sim, target=creature_id)
+        if status == 200:
+            getattr(sim.ledger, kind)(creature_id, body, key)
+
+    def _transfer(self, sim, _open):
+        self._collection(sim, "transfer")
+
+    def _evolve(self, sim, _open):
+        self._collection(sim, "evolve")
+
+    def _power_up(self, sim, _open):
+        self._collection(sim, "power_up")
+
+    # --- checks ------------------------------------------------------------------------
+
+    def verify(self) -> dict:
+        """Ledger against stored state, with faults off. Returns what differs."""
+        store = bootstrap.game_context().store
+        report = {"diffs": {}, "duplicate_units": 0, "visit_diffs": {}, "action_record_diffs": {},
+                  "negative": {}, "creature_owners": Counter()}
+        for sim in self.sims:
+            state = store.get_player(sim.player_id)
+            creatures = stored_creatures(store, sim.player_id)
+            for creature_id in creatures:
+                report["creature_owners"][creature_id] += 1
+            diffs = sim.ledger.differences(state, creatures)
+            if diffs:
+                report["diffs"][sim.player_id] = diffs
+                report["duplicate_units"] += duplicate_units(diffs)
+            negative = {k: v for k, v in {**sim.ledger.negative(),
+                                          **{f"state.items.{k}": v for k, v in state.items.items() if v < 0},
+                                          **{f"state.candy.{k}": v for k, v in state.candy.items() if v < 0}}.items()}
+            if state.stardust < 0:
+                negative["state.stardust"] = state.stardust
+            if negative:
+                report["negative"][sim.player_id] = negative
+            visits = {v.stop_id: int(v.spins) for v in VisitRecord.query(sim.player_id)}
+            if visits != dict(+sim.ledger.spins):
+                report["visit_diffs"][sim.player_id] = {
+                    stop: (visits.get(stop, 0), sim.ledger.spins.get(stop, 0))
+                    for stop in set(visits) | set(sim.ledger.spins)
+                    if visits.get(stop, 0) != sim.ledger.spins.get(stop, 0)}
+            records = {r.idempotency_key for r in ActionRecord.query(sim.player_id)}
+            if records != sim.ledger.keyed_200s:
+                report["action_record_diffs"][sim.player_id] = {
+                    "stored_not_told": sorted(records - sim.ledger.keyed_200s)[:10],
+                    "told_not_stored": sorted(sim.ledger.keyed_200s - records)[:10]}
+        report["creature_owners"] = {k: v for k, v in report["creature_owners"].items() if v > 1}
+        return report
+
+    def replay(self, sample: int) -> int:
+        """Resend ``sample`` answered requests (same key, same body) 11 minutes later."""
+        self.clock.advance(11 * MINUTE_MS)
+        answered = sorted(self.client.first_answers)
+        chosen = self.rng.sample(answered, min(sample, len(answered)))
+        for token, key in chosen:
+            method, path, body = self.sent[(token, key)]
+            self.send(method, path, body, token=token, key=key)
+        return len(chosen)
+
+
+def run_shard(number: int, api, clock, injector, sims: list[Sim], actions: int, seed: int,
+              replays: int) -> dict:
+    started = time.perf_counter()
+    shard = Shard(number, api, clock, injector, sims, seed)
+    app_logger = logging.getLogger(APP_LOGGER)
+    app_logger.addHandler(shard.unhandled)
+    injector.reseed(seed)
+    injector.enabled = True
+    try:
+        for _ in range(actions):
+            shard.step()
+        injector.enabled = False
+        after_run = shard.verify()
+        injector.enabled = True
+        replayed = shard.replay(replays)
+        injector.enabled = False
+        after_replays = shard.verify()
+    finally:
+        injector.enabled = False
+        app_logger.removeHandler(shard.unhandled)
+    disagreements = [d for sim in sims for d in sim.ledger.disagreements]
+    return {
+        "shard": number,
+        "players": len(sims),
+        "actions": dict(shard.actions),
+        "outcomes": {f"{k} {s} {c or ''}".strip(): n for (k, s, c), n in sorted(
+            shard.outcomes.items(), key=lambda item: str(item[0]))},
+        "skipped": dict(shard.skipped),
+        "client": dict(shard.client.stats),
+        "failures": shard.client.failures,
+        "replay_mismatches": shard.client.replay_mismatches,
+        "replayed": replayed,
+        "unexpected": shard.unexpected,
+        "contradictions": shard.contradictions,
+        "disagreements": disagreements,
+        "after_run": after_run,
+        "after_replays": after_replays,
+        "injected": {f"{kind} {op}": n for (kind, op), n in sorted(injector.injected.items())},
+        "injected_by_kind": dict(injector.by_kind()),
+        "attempts": dict(injector.attempts),
+        "lost_statuses": {str(k): v for k, v in injector.lost_statuses.items()},
+        "backoff_s": injector.backoff_s,
+        "wall_s": time.perf_counter() - started,
+    }
+
+
+# --- running shards, in forked workers when there is more than one ----------------------
+
+_FORK_STATE: dict = {}
+
+
+def _shard_in_child(number: int) -> dict:
+    s = _FORK_STATE
+    return run_shard(number, s["api"], s["clock"], s["injector"], s["shards"][number],
+                     s["actions"][number], s["seeds"][number], s["replays"][number])
+
+
+def run(api, clock, injector, players: int, actions: int, workers: int, seed: int,
+        replays: int) -> list[dict]:
+    workers = max(1, min(workers, players))
+    was_enabled, injector.enabled = injector.enabled, False
+    sims = new_players(api, players, f"fault-{seed}")
+    injector.enabled = was_enabled
+    shards = [sims[i::workers] for i in range(workers)]
+    per_shard = [actions // workers + (1 if i < actions % workers else 0) for i in range(workers)]
+    per_replays = [replays // workers + (1 if i < replays % workers else 0) for i in range(workers)]
+    seeds = [seed * 1000 + i for i in range(workers)]
+    app_logger = logging.getLogger(APP_LOGGER)
+    level = app_logger.level
+    app_logger.setLevel(logging.WARNING)  # one JSON line per request is noise at this volume
+    try:
+        if workers == 1:
+            return [run_shard(0, api, clock, injector, shards[0], per_shard[0], seeds[0],
+                              per_replays[0])]
+        _FORK_STATE.update(api=api, clock=clock, injector=injector, shards=shards,
+                           actions=per_shard, seeds=seeds, replays=per_replays)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_shard_in_child, range(workers))
+    finally:
+        _FORK_STATE.clear()
+        app_logger.setLevel(level)

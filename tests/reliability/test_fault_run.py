@@ -1,0 +1,149 @@
+"""Nothing lost, nothing duplicated: a seeded randomized session under DynamoDB faults.
+
+Every DynamoDB attempt (first tries and SDK retries alike) has a 20 % chance of having
+its answer lost after it was applied and a 10 % chance of being throttled; a
+TransactWriteItems attempt that got through has another 10 % chance of a transaction
+conflict. Clients resend the same request (same Idempotency-Key) after every 503 until
+they get another answer. Then the ledger of what clients were told must equal what is
+stored, nothing may have been applied twice, and replays 11 minutes later must return
+the same answers and change nothing.
+
+Environment: FAULT_ACTIONS (default 10000), FAULT_PLAYERS (8), FAULT_WORKERS (forked
+processes, default min(2, CPUs)), FAULT_SEED, FAULT_REPLAYS (answered requests replayed,
+default 1000).
+"""
+import json
+import os
+import time
+
+import pytest
+
+from tests.reliability import fault_run
+from tests.reliability.faults import CANCELED_CONFLICT, CONFLICT, LOST, THROTTLE
+
+ACTIONS = int(os.environ.get("FAULT_ACTIONS", "10000"))
+PLAYERS = int(os.environ.get("FAULT_PLAYERS", "8"))
+WORKERS = int(os.environ.get("FAULT_WORKERS", str(min(2, os.cpu_count() or 1))))
+SEED = int(os.environ.get("FAULT_SEED", "4"))
+REPLAYS = int(os.environ.get("FAULT_REPLAYS", "1000"))
+
+pytestmark = pytest.mark.slow
+
+_result: dict = {}  # the run is shared by the tests below (it is the expensive part)
+
+# The one known cause of 500s under these faults (see test_fault_injection.py).
+LOST_ANSWER_ERRORS = {"ReadTimeoutError", "ConnectionClosedError"}
+
+
+def _the_run(api, clock, faults, report) -> dict:
+    if _result:
+        return _result
+    started = time.perf_counter()
+    shards = fault_run.run(api, clock, faults, players=PLAYERS, actions=ACTIONS, workers=WORKERS,
+                           seed=SEED, replays=REPLAYS)
+    wall = time.perf_counter() - started
+    total = {"wall_s": wall, "shards": shards}
+    for name in ("actions", "client", "injected_by_kind", "attempts", "lost_statuses", "skipped"):
+        merged = {}
+        for shard in shards:
+            for key, n in shard[name].items():
+                merged[key] = merged.get(key, 0) + n
+        total[name] = merged
+    for name in ("failures", "replay_mismatches", "unexpected", "contradictions", "disagreements"):
+        total[name] = [entry for shard in shards for entry in shard[name]]
+    total["replayed"] = sum(s["replayed"] for s in shards)
+    total["backoff_s"] = sum(s["backoff_s"] for s in shards)
+    owners = {}
+    for shard in shards:  # creature ids across shards (players are disjoint)
+        for phase in ("after_run", "after_replays"):
+            for creature_id, n in shard[phase]["creature_owners"].items():
+                owners[creature_id] = max(owners.get(creature_id, 0), n)
+    total["creatures_owned_twice"] = owners
+    _result.update(total)
+
+    injected = total["injected_by_kind"]
+    client = total["client"]
+    report(
+        f"fault run: {sum(total['actions'].values())} actions ({_fmt(total['actions'])}) by "
+        f"{PLAYERS} players in {len(shards)} worker(s), seed {SEED}, {wall:.1f} s wall")
+    report(
+        f"  faults injected: {injected.get(LOST, 0)} lost answers, {injected.get(THROTTLE, 0)} "
+        f"throttles, {injected.get(CONFLICT, 0)} TransactionConflict, "
+        f"{injected.get(CANCELED_CONFLICT, 0)} TransactionCanceled[TransactionConflict] over "
+        f"{sum(total['attempts'].values())} DynamoDB attempts ({_fmt(total['attempts'])})")
+    report(
+        f"  client: {client.get('requests', 0)} requests, {client.get('attempts', 0)} sent, "
+        f"{client.get('503', 0)} x 503, {client.get('5xx', 0)} x other 5xx, "
+        f"{client.get('bad_503', 0)} malformed 503s, {client.get('never_settled', 0)} never settled; "
+        f"{total['replayed']} replays after 11 min; botocore backoff skipped "
+        f"{total['backoff_s']:.0f} s")
+    report(
+        f"  duplicates: {_duplicates(total)} (ledger units off {_units(total)}, replay mismatches "
+        f"{len(total['replay_mismatches'])}, creatures owned twice {len(owners)})")
+    return _result
+
+
+def _fmt(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+
+def _units(total) -> int:
+    return sum(s[phase]["duplicate_units"] for s in total["shards"]
+               for phase in ("after_run", "after_replays"))
+
+
+def _duplicates(total) -> int:
+    visit = sum(abs(a - b) for s in total["shards"] for phase in ("after_run", "after_replays")
+                for stops in s[phase]["visit_diffs"].values() for a, b in stops.values())
+    records = sum(len(v["stored_not_told"]) + len(v["told_not_stored"]) for s in total["shards"]
+                  for phase in ("after_run", "after_replays")
+                  for v in s[phase]["action_record_diffs"].values())
+    return (_units(total) + visit + records + len(total["replay_mismatches"])
+            + len(total["creatures_owned_twice"]))
+
+
+def _short(entries, n=5) -> str:
+    return json.dumps(entries[:n], default=str)[:3000]
+
+
+def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, faults, report):
+    run = _the_run(api, clock, faults, report)
+    assert sum(run["actions"].values()) >= ACTIONS * 0.9, run["skipped"]
+    for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up"):
+        assert run["actions"].get(kind, 0) > 0, f"no {kind} in the run"
+    assert run["injected_by_kind"].get(LOST, 0) > 0 and run["injected_by_kind"].get(THROTTLE, 0) > 0
+    for shard in run["shards"]:
+        for phase in ("after_run", "after_replays"):
+            checked = shard[phase]
+            assert not checked["diffs"], f"{phase}: ledger != stored state: {checked['diffs']}"
+            assert not checked["visit_diffs"], f"{phase}: stop spins: {checked['visit_diffs']}"
+            assert not checked["action_record_diffs"], \
+                f"{phase}: idempotency records: {checked['action_record_diffs']}"
+            assert not checked["negative"], f"{phase}: negative balances: {checked['negative']}"
+    assert not run["creatures_owned_twice"], run["creatures_owned_twice"]
+    assert not run["disagreements"], f"answers contradicting the ledger: {_short(run['disagreements'])}"
+    assert not run["contradictions"], f"refusals the ledger contradicts: {_short(run['contradictions'])}"
+    assert not run["unexpected"], f"unexpected refusals: {_short(run['unexpected'])}"
+    assert _duplicates(run) == 0
+
+
+def test_replays_after_eleven_minutes_are_identical(api, clock, faults, report):
+    run = _the_run(api, clock, faults, report)
+    assert run["replayed"] >= min(REPLAYS, 1), run["replayed"]
+    assert not run["replay_mismatches"], _short(run["replay_mismatches"])
+
+
+def test_every_failure_is_a_json_503_with_retry_after(api, clock, faults, report):
+    run = _the_run(api, clock, faults, report)
+    assert run["client"].get("never_settled", 0) == 0, _short(run["failures"])
+    assert run["client"].get("503", 0) > 0, "the faults never reached a client"
+    malformed = [f for f in run["failures"] if f["kind"] == "malformed 503"]
+    assert not malformed, _short(malformed)
+    errors = [f for f in run["failures"] if f["kind"].startswith("HTTP")]
+    unknown = [f for f in errors if not LOST_ANSWER_ERRORS & set(f.get("cause") or ())]
+    assert not unknown, f"5xx other than 503 with an unknown cause: {_short(unknown)}"
+    if errors:
+        pytest.xfail(
+            f"known bug (test_fault_injection.py::test_lost_answers_on_every_attempt_are_a_json_503"
+            f"_with_retry_after): {len(errors)} x HTTP 500 internal_error from a DynamoDB call "
+            f"whose answers were lost on every SDK attempt; e.g. {_short(errors, 2)}")
