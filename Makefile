@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 STAGE  ?= prod
 
-.PHONY: run test test-fast test-packaging lint package import-pois clean
+BACKEND ?= moto
+
+.PHONY: run test test-fast test-localstack lint package import-pois clean bench fuzz
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +17,28 @@ $(READY): requirements.txt requirements-dev.txt
 	echo "$(CURDIR)/layers/shared" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/geocritters-dev.pth"
 	touch $@
 
-## make run: the backend on 127.0.0.1:8000 with an embedded AWS (moto server).
+## make run [BACKEND=localstack]: the backend on 127.0.0.1:8000 with an embedded AWS
+## (moto server by default; LocalStack host mode with DynamoDB Local on request).
 run: $(READY)
+ifeq ($(BACKEND),localstack)
+	bash localstack/run.sh
+else
 	$(BIN)/python -m devtools.run_local
+endif
 
-## make test: every tier that runs here (unit, API on moto, template + package).
+## make test: every tier that runs here: unit, API on moto, template + package, e2e,
+## then the API tier again over HTTP on LocalStack (+ races) when this machine can run it.
 test: $(READY) lint
 	$(BIN)/python -m pytest
+	@if $(BIN)/python -m localstack.launcher check; then \
+		$(MAKE) --no-print-directory test-localstack; \
+	else \
+		echo "SKIPPED: the LocalStack tier (see the line above); run it where it can run"; \
+	fi
+
+## make test-localstack: the API tests over HTTP on LocalStack + DynamoDB Local, with races.
+test-localstack: $(READY)
+	bash localstack/test-tier.sh
 
 ## make test-fast: unit and API tiers only (no packaging).
 test-fast: $(READY)
@@ -37,6 +54,12 @@ package: $(READY)
 ## make import-pois FILE=pois.geojson [ENDPOINT=http://127.0.0.1:4510]: curated stops and gyms.
 import-pois: $(READY)
 	$(BIN)/python -m devtools.import_pois $(FILE) --stage dev $(if $(ENDPOINT),--endpoint-url $(ENDPOINT))
+
+## make bench: calls, capacity, CPU, latency, cold start, cost and the peer comparison
+## per gameplay action -> a table + build/bench/results.json (needs java and npm).
+bench: $(READY)
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf build .chalice/deployments .pytest_cache

@@ -1016,6 +1016,19 @@ def deploy(paths: Paths, stage: str, port: int, timeout: float, *,
     return {names[key]: outputs[key] for key in names}
 
 
+def missing_prerequisites() -> list[str]:
+    """What this machine lacks to install and run LocalStack host mode (empty: nothing)."""
+    missing = []
+    try:
+        find_python()
+    except LauncherError:
+        missing.append(f"no Python {PYTHON_VERSION} (pyenv {PYENV_VERSION} or python{PYTHON_VERSION})")
+    for tool in ("java", "javac", "jar", "npm"):
+        if shutil.which(tool) is None:
+            missing.append(f"no `{tool}` on PATH")
+    return missing
+
+
 # --- CLI --------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -1039,7 +1052,16 @@ def main(argv: list[str] | None = None) -> int:
     p_deploy.add_argument("--replace", action="store_true",
                           help="delete the stage's stack, tables and secret, then create them")
     sub.add_parser("status", help="installed? running? ready?")
+    sub.add_parser("check", help="can this machine run LocalStack host mode? (exit 0/1, says why)")
     args = parser.parse_args(argv)
+
+    if args.command == "check":
+        missing = missing_prerequisites()
+        if missing:
+            print("cannot run LocalStack host mode here: " + "; ".join(missing))
+            return 1
+        print("LocalStack host mode can run here")
+        return 0
 
     paths = Paths(cache_dir())
     try:

@@ -7,9 +7,9 @@ action. Each player is one sequential client, so every answer it gets can be che
 against its ledger at once (``balls_left``, ``candy_total``, ``first_visit``), and at
 the end the ledger must equal what is stored.
 
-Players are split into shards; with more than one worker each shard runs in a forked
-process on its own copy of the in-process moto backend (players never interact, so
-the copies never need to agree).
+The actions are split into epochs: each is its own session with new players, run in a
+process forked from the test (so on its own copy of the in-process moto backend, whose
+tables start empty), a few at a time.
 """
 import logging
 import multiprocessing
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from geocritters import bootstrap
 from geocritters.adapters.models import ActionRecord, VisitRecord
 from geocritters.game.collection import power_up_cost
-from geocritters.game.config import MINUTE_MS
+from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
 
 from tests.api.conftest import HOME
@@ -59,9 +59,9 @@ class Sim:
     cooldowns: dict = field(default_factory=dict)  # stop id -> until ms (from answers)
     sent: int = 0
 
-    def next_key(self, shard: int) -> str:
+    def next_key(self, epoch: int) -> str:
         self.sent += 1
-        return f"fault-{shard}-{self.index}-{self.sent:07d}"
+        return f"fault-{epoch}-{self.index}-{self.sent:07d}"
 
 
 def _error_code(body) -> str | None:
@@ -97,7 +97,7 @@ def new_players(api, count: int, prefix: str) -> list[Sim]:
     return sims
 
 
-class Shard:
+class Session:
     def __init__(self, number: int, api, clock, injector, sims: list[Sim], seed: int):
         self.number = number
         self.api = api
@@ -296,40 +296,40 @@ class Shard:
         return len(chosen)
 
 
-def run_shard(number: int, api, clock, injector, sims: list[Sim], actions: int, seed: int,
+def run_session(number: int, api, clock, injector, sims: list[Sim], actions: int, seed: int,
               replays: int) -> dict:
     started = time.perf_counter()
-    shard = Shard(number, api, clock, injector, sims, seed)
+    session = Session(number, api, clock, injector, sims, seed)
     app_logger = logging.getLogger(APP_LOGGER)
-    app_logger.addHandler(shard.unhandled)
+    app_logger.addHandler(session.unhandled)
     injector.reseed(seed)
     injector.enabled = True
     try:
         for _ in range(actions):
-            shard.step()
+            session.step()
         injector.enabled = False
-        after_run = shard.verify()
+        after_run = session.verify()
         injector.enabled = True
-        replayed = shard.replay(replays)
+        replayed = session.replay(replays)
         injector.enabled = False
-        after_replays = shard.verify()
+        after_replays = session.verify()
     finally:
         injector.enabled = False
-        app_logger.removeHandler(shard.unhandled)
+        app_logger.removeHandler(session.unhandled)
     disagreements = [d for sim in sims for d in sim.ledger.disagreements]
     return {
-        "shard": number,
+        "epoch": number,
         "players": len(sims),
-        "actions": dict(shard.actions),
+        "actions": dict(session.actions),
         "outcomes": {f"{k} {s} {c or ''}".strip(): n for (k, s, c), n in sorted(
-            shard.outcomes.items(), key=lambda item: str(item[0]))},
-        "skipped": dict(shard.skipped),
-        "client": dict(shard.client.stats),
-        "failures": shard.client.failures,
-        "replay_mismatches": shard.client.replay_mismatches,
+            session.outcomes.items(), key=lambda item: str(item[0]))},
+        "skipped": dict(session.skipped),
+        "client": dict(session.client.stats),
+        "failures": session.client.failures,
+        "replay_mismatches": session.client.replay_mismatches,
         "replayed": replayed,
-        "unexpected": shard.unexpected,
-        "contradictions": shard.contradictions,
+        "unexpected": session.unexpected,
+        "contradictions": session.contradictions,
         "disagreements": disagreements,
         "after_run": after_run,
         "after_replays": after_replays,
@@ -342,38 +342,42 @@ def run_shard(number: int, api, clock, injector, sims: list[Sim], actions: int, 
     }
 
 
-# --- running shards, in forked workers when there is more than one ----------------------
+# --- running epochs, each in a fork of the pristine backend ----------------------------
 
 _FORK_STATE: dict = {}
 
 
-def _shard_in_child(number: int) -> dict:
+def _epoch_in_child(epoch: int) -> dict:
     s = _FORK_STATE
-    return run_shard(number, s["api"], s["clock"], s["injector"], s["shards"][number],
-                     s["actions"][number], s["seeds"][number], s["replays"][number])
+    api, clock, injector = s["api"], s["clock"], s["injector"]
+    clock.advance(epoch * 7 * HOUR_MS + epoch * 13 * MINUTE_MS)  # other spawns each epoch
+    sims = new_players(api, s["players"], f"fault-{s['seed']}-{epoch}")
+    return run_session(epoch, api, clock, injector, sims, s["actions"][epoch],
+                     s["seed"] * 1000 + epoch, s["replays"][epoch])
+
+
+def _split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
 def run(api, clock, injector, players: int, actions: int, workers: int, seed: int,
-        replays: int) -> list[dict]:
-    workers = max(1, min(workers, players))
-    was_enabled, injector.enabled = injector.enabled, False
-    sims = new_players(api, players, f"fault-{seed}")
-    injector.enabled = was_enabled
-    shards = [sims[i::workers] for i in range(workers)]
-    per_shard = [actions // workers + (1 if i < actions % workers else 0) for i in range(workers)]
-    per_replays = [replays // workers + (1 if i < replays % workers else 0) for i in range(workers)]
-    seeds = [seed * 1000 + i for i in range(workers)]
+        replays: int, epoch_actions: int) -> list[dict]:
+    """``actions`` split into epochs of about ``epoch_actions``, each a separate session
+    of ``players`` new players on a fresh copy of the backend (a forked process, so the
+    tables start empty: moto copies every table a transaction touches, so its cost grows
+    with the tables), ``workers`` at a time."""
+    epochs = max(1, -(-actions // max(1, epoch_actions)))
+    injector.enabled = False
+    new_players(api, 1, f"warm-up-{seed}")  # game context, connections: built once, inherited
     app_logger = logging.getLogger(APP_LOGGER)
     level = app_logger.level
     app_logger.setLevel(logging.WARNING)  # one JSON line per request is noise at this volume
+    _FORK_STATE.update(api=api, clock=clock, injector=injector, players=players, seed=seed,
+                       actions=_split(actions, epochs), replays=_split(replays, epochs))
     try:
-        if workers == 1:
-            return [run_shard(0, api, clock, injector, shards[0], per_shard[0], seeds[0],
-                              per_replays[0])]
-        _FORK_STATE.update(api=api, clock=clock, injector=injector, shards=shards,
-                           actions=per_shard, seeds=seeds, replays=per_replays)
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_shard_in_child, range(workers))
+        context = multiprocessing.get_context("fork")
+        with context.Pool(max(1, workers), maxtasksperchild=1) as pool:
+            return pool.map(_epoch_in_child, range(epochs), chunksize=1)
     finally:
         _FORK_STATE.clear()
         app_logger.setLevel(level)

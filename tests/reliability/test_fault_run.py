@@ -8,9 +8,10 @@ they get another answer. Then the ledger of what clients were told must equal wh
 stored, nothing may have been applied twice, and replays 11 minutes later must return
 the same answers and change nothing.
 
-Environment: FAULT_ACTIONS (default 10000), FAULT_PLAYERS (8), FAULT_WORKERS (forked
-processes, default min(2, CPUs)), FAULT_SEED, FAULT_REPLAYS (answered requests replayed,
-default 1000).
+Environment: FAULT_ACTIONS (default 10000) in epochs of FAULT_EPOCH_ACTIONS (250), each
+a fresh session of FAULT_PLAYERS (4) new players on an empty backend; FAULT_WORKERS
+epochs at a time (forked processes, default min(2, CPUs)); FAULT_SEED; FAULT_REPLAYS
+(answered requests replayed 11 minutes later, default 1000, spread over the epochs).
 """
 import json
 import os
@@ -22,7 +23,8 @@ from tests.reliability import fault_run
 from tests.reliability.faults import CANCELED_CONFLICT, CONFLICT, LOST, THROTTLE
 
 ACTIONS = int(os.environ.get("FAULT_ACTIONS", "10000"))
-PLAYERS = int(os.environ.get("FAULT_PLAYERS", "8"))
+PLAYERS = int(os.environ.get("FAULT_PLAYERS", "4"))  # per epoch
+EPOCH_ACTIONS = int(os.environ.get("FAULT_EPOCH_ACTIONS", "250"))
 WORKERS = int(os.environ.get("FAULT_WORKERS", str(min(2, os.cpu_count() or 1))))
 SEED = int(os.environ.get("FAULT_SEED", "4"))
 REPLAYS = int(os.environ.get("FAULT_REPLAYS", "1000"))
@@ -39,24 +41,24 @@ def _the_run(api, clock, faults, report) -> dict:
     if _result:
         return _result
     started = time.perf_counter()
-    shards = fault_run.run(api, clock, faults, players=PLAYERS, actions=ACTIONS, workers=WORKERS,
-                           seed=SEED, replays=REPLAYS)
+    epochs = fault_run.run(api, clock, faults, players=PLAYERS, actions=ACTIONS, workers=WORKERS,
+                           seed=SEED, replays=REPLAYS, epoch_actions=EPOCH_ACTIONS)
     wall = time.perf_counter() - started
-    total = {"wall_s": wall, "shards": shards}
+    total = {"wall_s": wall, "epochs": epochs}
     for name in ("actions", "client", "injected_by_kind", "attempts", "lost_statuses", "skipped"):
         merged = {}
-        for shard in shards:
-            for key, n in shard[name].items():
+        for epoch in epochs:
+            for key, n in epoch[name].items():
                 merged[key] = merged.get(key, 0) + n
         total[name] = merged
     for name in ("failures", "replay_mismatches", "unexpected", "contradictions", "disagreements"):
-        total[name] = [entry for shard in shards for entry in shard[name]]
-    total["replayed"] = sum(s["replayed"] for s in shards)
-    total["backoff_s"] = sum(s["backoff_s"] for s in shards)
+        total[name] = [entry for epoch in epochs for entry in epoch[name]]
+    total["replayed"] = sum(s["replayed"] for s in epochs)
+    total["backoff_s"] = sum(s["backoff_s"] for s in epochs)
     owners = {}
-    for shard in shards:  # creature ids across shards (players are disjoint)
+    for epoch in epochs:  # creature ids across epochs
         for phase in ("after_run", "after_replays"):
-            for creature_id, n in shard[phase]["creature_owners"].items():
+            for creature_id, n in epoch[phase]["creature_owners"].items():
                 owners[creature_id] = max(owners.get(creature_id, 0), n)
     total["creatures_owned_twice"] = owners
     _result.update(total)
@@ -65,7 +67,8 @@ def _the_run(api, clock, faults, report) -> dict:
     client = total["client"]
     report(
         f"fault run: {sum(total['actions'].values())} actions ({_fmt(total['actions'])}) by "
-        f"{PLAYERS} players in {len(shards)} worker(s), seed {SEED}, {wall:.1f} s wall")
+        f"{PLAYERS} players x {len(epochs)} epochs, {WORKERS} worker(s), seed {SEED}, "
+        f"{wall:.1f} s wall")
     report(
         f"  faults injected: {injected.get(LOST, 0)} lost answers, {injected.get(THROTTLE, 0)} "
         f"throttles, {injected.get(CONFLICT, 0)} TransactionConflict, "
@@ -88,14 +91,14 @@ def _fmt(counts: dict) -> str:
 
 
 def _units(total) -> int:
-    return sum(s[phase]["duplicate_units"] for s in total["shards"]
+    return sum(s[phase]["duplicate_units"] for s in total["epochs"]
                for phase in ("after_run", "after_replays"))
 
 
 def _duplicates(total) -> int:
-    visit = sum(abs(a - b) for s in total["shards"] for phase in ("after_run", "after_replays")
+    visit = sum(abs(a - b) for s in total["epochs"] for phase in ("after_run", "after_replays")
                 for stops in s[phase]["visit_diffs"].values() for a, b in stops.values())
-    records = sum(len(v["stored_not_told"]) + len(v["told_not_stored"]) for s in total["shards"]
+    records = sum(len(v["stored_not_told"]) + len(v["told_not_stored"]) for s in total["epochs"]
                   for phase in ("after_run", "after_replays")
                   for v in s[phase]["action_record_diffs"].values())
     return (_units(total) + visit + records + len(total["replay_mismatches"])
@@ -112,9 +115,9 @@ def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, fau
     for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up"):
         assert run["actions"].get(kind, 0) > 0, f"no {kind} in the run"
     assert run["injected_by_kind"].get(LOST, 0) > 0 and run["injected_by_kind"].get(THROTTLE, 0) > 0
-    for shard in run["shards"]:
+    for epoch in run["epochs"]:
         for phase in ("after_run", "after_replays"):
-            checked = shard[phase]
+            checked = epoch[phase]
             assert not checked["diffs"], f"{phase}: ledger != stored state: {checked['diffs']}"
             assert not checked["visit_diffs"], f"{phase}: stop spins: {checked['visit_diffs']}"
             assert not checked["action_record_diffs"], \

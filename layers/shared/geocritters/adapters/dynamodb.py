@@ -355,8 +355,9 @@ class DynamoGameStore:
                                      condition=ActionRecord.idempotency_key.does_not_exist())
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
-            if action is not None and len(reasons) == len(changes) + 1 \
-                    and reasons[-1] is not None and reasons[-1].code == "ConditionalCheckFailed":
+            at = _action_position(changes) if action is not None else None
+            if at is not None and at < len(reasons) and reasons[at] is not None \
+                    and reasons[at].code == "ConditionalCheckFailed":
                 raise ActionAlreadyRecorded(action.idempotency_key) from error
             if error.cause_response_code == "TransactionCanceledException":
                 raise StaleState("a condition failed") from error
@@ -407,6 +408,14 @@ def _write_spec(change: Change):
         return ("update", VisitRecord(change.player_id, change.stop_id),
                 [VisitRecord.spins.add(1)], VisitRecord.stop_id.exists())
     raise TypeError(f"unknown change {change!r}")
+
+
+def _action_position(changes: Sequence[Change]) -> int:
+    """Where the idempotency record sits in the request PynamoDB sends, hence in the
+    cancellation reasons: PynamoDB orders items condition checks, deletes, puts, then
+    updates (not in the order they were added); the record is the last put."""
+    kinds = [_write_spec(change)[0] for change in changes]
+    return kinds.count("delete") + kinds.count("save")
 
 
 def _add_to_transaction(transaction: TransactWrite, change: Change) -> None:

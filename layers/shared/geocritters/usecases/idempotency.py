@@ -63,7 +63,7 @@ def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: st
             ctx.store.commit(changes, record)
             return status, response
         except ActionAlreadyRecorded:
-            return _replay(ctx.store.get_action(player_id, key), request_fingerprint)
+            continue  # a concurrent twin of this request won: the next pass replays it
         except StaleState:
             continue  # someone else changed what we computed from: recompute
     raise BackendBusy("too many simultaneous actions on this player; retry", retry_after_s=1)

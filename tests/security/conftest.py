@@ -1,0 +1,91 @@
+"""The security tier reuses the API tier's fixtures (the ``api`` client on moto or
+LocalStack, the fake clock, the wired game) and the packaging tier's packaged template.
+
+It adds ``db_snapshot()``: every item of every game table, so a test can prove a refused
+request changed NOTHING stored — not just the fields the domain model exposes.
+"""
+import json
+import os
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.api.conftest import (  # noqa: F401 - fixtures, registered by importing them here
+    api,
+    aws,
+    chalice_app,
+    clock,
+    game,
+    http_server,
+    localstack_env,
+)
+
+# Tables whose items belong to one player (hash key player_id).
+PLAYER_TABLES = ("players", "creatures", "encounters", "actions", "visits")
+
+
+def _table_names() -> dict[str, str]:
+    from infra import tables
+
+    return {short: os.environ[info.env_var] for short, info in tables().items()}
+
+
+def db_snapshot() -> dict[str, dict[str, dict]]:
+    """{table short name: {item key: item}} for every game table, read consistently."""
+    client = boto3.client("dynamodb")
+    snapshot = {}
+    for short, name in _table_names().items():
+        items, start = [], None
+        while True:
+            page = client.scan(TableName=name, ConsistentRead=True,
+                               **({"ExclusiveStartKey": start} if start else {}))
+            items += page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        key_names = [k["AttributeName"] for k in client.describe_table(TableName=name)["Table"]["KeySchema"]]
+        snapshot[short] = {json.dumps([item[k] for k in key_names], sort_keys=True): item for item in items}
+    return snapshot
+
+
+def changed_items(before: dict, after: dict) -> list[tuple[str, str, dict | None, dict | None]]:
+    """(table, key, before, after) for every item added, removed or modified."""
+    out = []
+    for table in sorted(set(before) | set(after)):
+        old, new = before.get(table, {}), after.get(table, {})
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                out.append((table, key, old.get(key), new.get(key)))
+    return out
+
+
+def owner_of(item: dict | None) -> str | None:
+    return (item or {}).get("player_id", {}).get("S")
+
+
+# --- the packaged template: built once per session, shared with the packaging tier -----
+
+def _packaging_tier_template(request):
+    """The packaging tier's session ``template`` if it was already built in this session
+    (tests/packaging runs before tests/security), so the app is packaged only once."""
+    manager = request.session._fixturemanager
+    for fixturedef in manager._arg2fixturedefs.get("template", ()):
+        cached = getattr(fixturedef, "cached_result", None)
+        if fixturedef.baseid.replace(os.sep, "/").endswith("tests/packaging") and cached:
+            value, _, error = cached
+            if error is None:
+                return value
+    return None
+
+
+@pytest.fixture(scope="session")
+def packaged_template(request, tmp_path_factory):
+    """The prod template ``python -m infra.package --stage prod`` builds (as JSON)."""
+    reused = _packaging_tier_template(request)
+    if reused is not None:
+        return reused
+    from infra.package import package
+
+    built = package("prod", tmp_path_factory.mktemp("security-build"))
+    return json.loads(Path(built["template"]).read_text())
