@@ -125,14 +125,21 @@ def run(args) -> dict:
             _provision(raw, STAGE)
             harness = Harness()
             harness.seed_curated()
+            step = time.perf_counter()
             counts = actions.count(harness, SizeModel(raw), emulator=True)
-            _log("  counted calls and capacity (cold, warm)")
             recordings = actions.record(harness)
-            _log("  recorded canned responses")
+            phases["emulator_counts_recordings_s"] = round(time.perf_counter() - step, 1)
+            _log(f"  counted calls and capacity, recorded canned responses "
+                 f"({phases['emulator_counts_recordings_s']} s)")
+            step = time.perf_counter()
             latency = actions.latency(harness, args.rounds, args.cold_rounds)
-            _log(f"  latency: {args.rounds} interleaved rounds warm, {args.cold_rounds} cold")
+            phases["emulator_latency_s"] = round(time.perf_counter() - step, 1)
+            _log(f"  latency: {args.rounds} interleaved rounds warm, {args.cold_rounds} cold "
+                 f"({phases['emulator_latency_s']} s)")
             if args.peer_reps:
+                step = time.perf_counter()
                 results["peer"] = peers.run(harness, client_factory, args.peer_reps, _log)
+                phases["emulator_peers_s"] = round(time.perf_counter() - step, 1)
             os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     phases["emulator_s"] = round(time.perf_counter() - began, 1)
     (out / "recordings.json").write_text(json.dumps(recordings, indent=1))
@@ -193,6 +200,8 @@ def _method(args) -> dict:
                     "rru_model/wru_model = DynamoDB's rounding rules on the item sizes read and written "
                     "(bench.capacity.SizeModel); warm request unless suffixed _cold",
         "cpu": f"time.thread_time of app(event, context) with botocore answering recorded responses "
+               "(objects alive before the CPU phase are gc.freeze()d, as a function's heap has none of "
+               "the benchmark's data) "
                f"(before-send hook), up to {args.cpu_rounds} interleaved rounds warm (at least 15; "
                f"stops after {args.cpu_budget_s:.0f} s: see cpu_samples), {args.cpu_cold_rounds} "
                "cold; no X-Ray patching (deployed functions add ~0.1 ms per SDK call)",
@@ -215,10 +224,10 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--rounds", type=int, default=15, help="latency rounds (>= 15)")
     parser.add_argument("--cpu-rounds", type=int, default=200)
-    parser.add_argument("--cpu-cold-rounds", type=int, default=5)
-    parser.add_argument("--cpu-budget-s", type=float, default=60.0,
+    parser.add_argument("--cpu-cold-rounds", type=int, default=3)
+    parser.add_argument("--cpu-budget-s", type=float, default=30.0,
                         help="stop warm CPU rounds after this long (never under 15 rounds)")
-    parser.add_argument("--cold-rounds", type=int, default=5, help="cold latency rounds")
+    parser.add_argument("--cold-rounds", type=int, default=3, help="cold latency rounds")
     parser.add_argument("--import-rounds", type=int, default=15, help="0 skips the cold start")
     parser.add_argument("--peer-reps", type=int, default=15, help="0 skips the peer comparison")
     args = parser.parse_args(argv)

@@ -105,12 +105,45 @@ def lambda_env(spec, task_dir: Path, stage: str = "prod") -> dict:
     return env
 
 
+def _inputs_digest() -> str:
+    """What the package is built from: a rebuild is needed only when this changes."""
+    import hashlib
+    import platform
+
+    from infra import PROJECT_DIR
+
+    digest = hashlib.sha256(f"{sys.version}|{platform.machine()}".encode())
+    roots = ["app.py", "requirements.txt", ".chalice/config.json", "functions", "layers/shared",
+             "infra", "vendor"]
+    for root in roots:
+        path = PROJECT_DIR / root
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*")
+                                                     if p.is_file() and "__pycache__" not in p.parts)
+        for f in files:
+            digest.update(str(f.relative_to(PROJECT_DIR)).encode() + b"\0" + f.read_bytes())
+    from importlib import metadata
+
+    digest.update(metadata.version("chalice").encode())
+    return digest.hexdigest()
+
+
 def build(out_dir: Path, log=print) -> dict:
-    """Package prod into ``out_dir`` and unzip it; returns paths and sizes."""
+    """Package prod into ``out_dir`` (reused when its inputs are unchanged) and unzip it;
+    returns paths and sizes."""
     from infra.package import LAYER_SITE_PACKAGES, package
 
-    log(f"  packaging (infra.package --stage prod) into {out_dir}")
-    packaged = package("prod", out_dir)
+    digest = _inputs_digest()
+    stamp = out_dir / "inputs.sha256"
+    record = out_dir / "packaged.json"
+    if stamp.exists() and record.exists() and stamp.read_text() == digest \
+            and Path(json.loads(record.read_text())["layer_zip"]).exists():
+        log(f"  package inputs unchanged: reusing {out_dir}")
+        packaged = json.loads(record.read_text())
+    else:
+        log(f"  packaging (infra.package --stage prod) into {out_dir}")
+        packaged = package("prod", out_dir)
+        record.write_text(json.dumps(packaged, indent=1))
+        stamp.write_text(digest)
     root = out_dir / "lambda"
     task, opt = root / "task", root / "opt"
     for directory, archive in ((task, packaged["code_zip"]), (opt, packaged["layer_zip"])):

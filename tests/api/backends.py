@@ -55,6 +55,8 @@ def start_chalice_local(app, host: str = "127.0.0.1", port: int = 0):
     factory = CLIFactory(project_dir=str(PROJECT_DIR))
     config = factory.create_config_obj(chalice_stage_name="dev")
     server = factory.create_local_server(app, config, host, port)
+    # socketserver listens with a backlog of 5: race tests open 50 connections at once.
+    server.server.socket.listen(128)
     thread = threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True)
     thread.start()
     bound_port = server.server.server_address[1]

@@ -68,8 +68,8 @@ class GameApi:
         return status, decode(body), response_headers
 
     def _check_least_privilege(self, method: str, path: str, calls) -> None:
-        if not calls:
-            return
+        if not calls or calls.overlapped:
+            return  # concurrent requests (race tests): calls can't be told apart
         route = self._routes.match_route(path.split("?")[0]).route
         feature = self._features[(method, route)]
         denied = calls.table_actions() - _granted_table_actions(feature)

@@ -1,10 +1,12 @@
 """Count DynamoDB calls with a botocore event hook (registered on every new session,
 the way moto registers its own), so call budgets are measured, not read off the code."""
 import contextlib
+import threading
 
 from botocore import handlers
 
-_active: list = []  # recorders of the enclosing blocks (they nest)
+_active: list = []  # recorders of the enclosing blocks (they nest, and race tests run many)
+_lock = threading.Lock()
 
 # TransactWriteItems is authorised per item, as the item's own action.
 _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
@@ -12,8 +14,9 @@ _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "Delete
 
 
 def _on_call(model, params, **_kwargs):
-    for calls in _active:
-        calls.append((model.name, params))
+    with _lock:
+        for calls in _active:
+            calls.append((model.name, params))
 
 
 # Every botocore session created from now on (boto3's and PynamoDB's) runs this hook.
@@ -23,6 +26,8 @@ handlers.BUILTIN_HANDLERS.append(("before-parameter-build.dynamodb", _on_call))
 
 class Calls(list):
     """The (operation, params) pairs recorded; iterating names is the common case."""
+
+    overlapped = False
 
     @property
     def names(self) -> list[str]:
@@ -47,8 +52,11 @@ class Calls(list):
 def dynamodb_calls():
     """Yields the DynamoDB calls made inside the block."""
     calls = Calls()
-    _active.append(calls)
+    with _lock:
+        _active.append(calls)
     try:
         yield calls
     finally:
-        _active.remove(calls)
+        with _lock:
+            calls.overlapped = len(_active) > 1  # other requests' calls may be in here
+            _active[:] = [other for other in _active if other is not calls]

@@ -298,7 +298,7 @@ class Session:
 
 def run_session(number: int, api, clock, injector, sims: list[Sim], actions: int, seed: int,
               replays: int) -> dict:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     session = Session(number, api, clock, injector, sims, seed)
     app_logger = logging.getLogger(APP_LOGGER)
     app_logger.addHandler(session.unhandled)
@@ -339,6 +339,7 @@ def run_session(number: int, api, clock, injector, sims: list[Sim], actions: int
         "lost_statuses": {str(k): v for k, v in injector.lost_statuses.items()},
         "backoff_s": injector.backoff_s,
         "wall_s": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu_started,
     }
 
 

@@ -55,6 +55,7 @@ def _the_run(api, clock, faults, report) -> dict:
         total[name] = [entry for epoch in epochs for entry in epoch[name]]
     total["replayed"] = sum(s["replayed"] for s in epochs)
     total["backoff_s"] = sum(s["backoff_s"] for s in epochs)
+    total["cpu_s"] = sum(s["cpu_s"] for s in epochs)
     owners = {}
     for epoch in epochs:  # creature ids across epochs
         for phase in ("after_run", "after_replays"):
@@ -68,7 +69,7 @@ def _the_run(api, clock, faults, report) -> dict:
     report(
         f"fault run: {sum(total['actions'].values())} actions ({_fmt(total['actions'])}) by "
         f"{PLAYERS} players x {len(epochs)} epochs, {WORKERS} worker(s), seed {SEED}, "
-        f"{wall:.1f} s wall")
+        f"{wall:.1f} s wall, {total['cpu_s']:.1f} s CPU in the epochs")
     report(
         f"  faults injected: {injected.get(LOST, 0)} lost answers, {injected.get(THROTTLE, 0)} "
         f"throttles, {injected.get(CONFLICT, 0)} TransactionConflict, "

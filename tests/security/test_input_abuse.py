@@ -1,0 +1,391 @@
+"""Input abuse on every route (OWASP API3 mass assignment, API4 resource consumption):
+size and depth limits, strict JSON, server-owned fields, pagination and cursor abuse.
+Every refusal is a 4xx JSON error and leaves every stored item as it was (a scan of every
+table before and after). Extends tests/api/test_input.py (which covers POST /v1/encounters).
+"""
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from geocritters import bootstrap
+from geocritters.edge.requests import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from tests.api.helpers import a_spawn, a_stop, edit_player, start_encounter
+from tests.api.test_creatures import give_creature
+from tests.security.conftest import changed_items, db_snapshot
+
+
+def _post_routes():
+    import app
+
+    return sorted(path for path, methods in app.app.routes.items() if "POST" in methods)
+
+
+POST_ROUTES = _post_routes()
+
+
+@dataclass
+class Valid:
+    """A request to one POST route that the app accepts as it stands."""
+
+    url: str
+    body: dict | None
+    headers: dict = field(default_factory=dict)
+    token: str | None = None
+    ok: tuple = (200, 201)
+
+
+def _keyed(label):
+    counter = iter(range(10**6))
+    return lambda: {"Idempotency-Key": f"abuse-{label}-{next(counter):06d}"}
+
+
+def _valid_requests(api, clock) -> dict[str, Valid]:
+    """A valid request per POST route, for a fresh player that can afford everything."""
+    player_id, token = api.login("device-abuse-0001")
+    edit_player(player_id, xp=5_000_000, stardust=10_000_000, candy={"Mossling": 10_000})
+    spawn = a_spawn()
+    encounter = start_encounter(api, token, spawn)
+    stop = a_stop(spawn.lat, spawn.lng)
+    creatures = {action: give_creature(player_id, n, level=5.0)
+                 for n, action in enumerate(("transfer", "evolve", "power-up"), start=1)}
+    requests = {
+        "/v1/auth/guest": Valid("/v1/auth/guest", {"device_id": f"device-abuse-0002-{api.namespace}"}),
+        "/v1/me/team": Valid("/v1/me/team", {"team": "blue"}, token=token),
+        "/v1/encounters": Valid("/v1/encounters",
+                                {"spawn_id": spawn.id, "lat": spawn.lat, "lng": spawn.lng}, token=token),
+        "/v1/encounters/{encounter_id}/throws": Valid(
+            f"/v1/encounters/{encounter['encounter_id']}/throws", {"ball": "ball"},
+            headers={"Idempotency-Key": "abuse-throw-000001"}, token=token),
+        "/v1/stops/{stop_id}/spin": Valid(f"/v1/stops/{stop.id}/spin", {"lat": stop.lat, "lng": stop.lng},
+                                          headers={"Idempotency-Key": "abuse-spin-0000001"}, token=token),
+    }
+    for action, creature in creatures.items():
+        requests[f"/v1/me/creatures/{{creature_id}}/{action}"] = Valid(
+            f"/v1/me/creatures/{creature.creature_id}/{action}", {},
+            headers={"Idempotency-Key": f"abuse-{action}-00001"}, token=token)
+    return requests
+
+
+def _send(api, valid: Valid, body=None, raw=None, headers=None):
+    return api.call("POST", valid.url, body, token=valid.token, raw=raw,
+                    headers={**valid.headers, **(headers or {})})
+
+
+def _refused(status, error, expect_status=400, code=None):
+    ok = status == expect_status and set(error or {}) == {"error"}
+    return ok and (code is None or error["error"]["code"] == code)
+
+
+def test_every_post_route_has_a_valid_request_here(api, clock):
+    """A new POST route fails here until it has a valid request (and so the mass
+    assignment, size and strict-JSON tests below cover it)."""
+    assert sorted(_valid_requests(api, clock)) == POST_ROUTES
+
+
+# --- server-owned fields (mass assignment) --------------------------------------------------
+
+# Fields the server owns; a client naming any of them is refused, whatever the value.
+SERVER_OWNED = {
+    "cp": 9999, "owner": "pl-000000000000000000000000", "player_id": "pl-000000000000000000000000",
+    "outcome": "caught", "species": 150, "species_id": 150, "level": 40, "xp": 10**9,
+    "stardust": 10**9, "items": {"ball": 999}, "candy": {"Mossling": 999}, "ivs": {"attack": 15},
+    "shiny": True, "revision": 0, "creature": {"cp": 9999}, "creature_id": "cr-1", "encounter_id": "en-1",
+    "balls_left": 999, "cooldown_until_ms": 0, "first_visit": True, "strikes": 0,
+    "suspended_until_ms": 0, "created_ms": 0, "team": "blue", "name": "Admin", "caught_ms": 0,
+    "__proto__": {"admin": True}, "Ball": "ultra_ball",
+}
+# Fields a route accepts from the client (the field is the request, not mass assignment).
+CLIENT_FIELDS = {"/v1/me/team": {"team"}}
+
+
+def test_server_owned_fields_are_400_and_change_nothing(api, clock):
+    """Every POST route x every server-owned field (one test: all failures listed)."""
+    requests = _valid_requests(api, clock)
+    before = db_snapshot()
+    failures = []
+    for route in POST_ROUTES:
+        valid = requests[route]
+        base = dict(valid.body or {})
+        for name, value in SERVER_OWNED.items():
+            if name in CLIENT_FIELDS.get(route, set()):
+                continue
+            status, error, _ = _send(api, valid, body={**base, name: value})
+            if not _refused(status, error, code="unknown_field"):
+                failures.append(f"POST {route} + {name}: {status} {error}")
+        status, error, _ = _send(api, valid, body={**base, "extra": {"cp": 9999}})
+        if not _refused(status, error, code="unknown_field"):
+            failures.append(f"POST {route} + nested: {status} {error}")
+    assert not failures, "\n".join(failures)
+    assert changed_items(before, db_snapshot()) == [], "a refused request changed stored state"
+    # Control: each request without the extra fields is accepted.
+    for route in POST_ROUTES:
+        clock.advance(60_000)  # a walking pace between actions
+        valid = requests[route]
+        status, body, _ = _send(api, valid, body=valid.body)
+        assert status in valid.ok, (route, status, body)
+
+
+# --- size, depth and strict JSON --------------------------------------------------------------
+
+def _padded(body: dict, size: int) -> bytes:
+    """``body`` with a filler field, exactly ``size`` bytes long."""
+    raw = json.dumps({**body, "filler": ""}).encode()
+    return json.dumps({**body, "filler": "x" * (size - len(raw))}).encode()
+
+
+def _nested(depth: int) -> str:
+    return '{"a": ' * (depth - 1) + "{}" + "}" * (depth - 1)
+
+
+MALFORMED = {
+    "NaN": lambda body: json.dumps(body)[:-1] + ', "n": NaN}',
+    "Infinity": lambda body: json.dumps(body)[:-1] + ', "n": Infinity}',
+    "-Infinity": lambda body: json.dumps(body)[:-1] + ', "n": -Infinity}',
+    "duplicate key": lambda body: json.dumps(body)[:-1] + ', "k": 1, "k": 2}',
+    "duplicate of a real field": lambda body: (json.dumps(body)[:-1] + ", " + json.dumps(body)[1:]
+                                               if body else '{"a": 1, "a": 1}'),
+    "top-level array": lambda body: "[" + json.dumps(body) + "]",
+    "top-level string": lambda body: json.dumps(json.dumps(body)),
+    "top-level number": lambda body: "1e400",
+    "top-level null": lambda body: "null",
+    "truncated": lambda body: json.dumps(body)[:-1] + ', "x": ',
+    "trailing garbage": lambda body: json.dumps(body) + " {}",
+    "single quotes": lambda body: json.dumps(body).replace('"', "'") if body else "{'a': 1}",
+    "comment": lambda body: "/* hi */ " + json.dumps(body),
+    "invalid UTF-8": lambda body: json.dumps(body).encode()[:-1] + b', "x": "\xff\xfe"}',
+    f"nested {MAX_JSON_DEPTH + 1} deep": lambda body: json.dumps(body)[:-1] + ', "x": '
+                                                      + _nested(MAX_JSON_DEPTH) + "}",
+    "4000-deep array": lambda body: "[" * 4000 + "]" * 4000,
+    "2000-deep object": lambda body: _nested(2000)[:MAX_BODY_BYTES - 10],
+}
+
+
+def test_malformed_and_oversized_bodies_are_4xx_and_change_nothing(api, clock):
+    """Every POST route x every malformed body (one test: all failures listed)."""
+    requests = _valid_requests(api, clock)
+    before = db_snapshot()
+    failures = []
+    for route in POST_ROUTES:
+        valid = requests[route]
+        base = dict(valid.body or {})
+        for name, build in MALFORMED.items():
+            status, error, _ = _send(api, valid, raw=build(base))
+            if not (_refused(status, error, code="invalid_json")
+                    or _refused(status, error, code="unknown_field")):
+                failures.append(f"POST {route} {name}: {status} {error}")
+        for size in (MAX_BODY_BYTES + 1, 64 * 1024, 1024 * 1024):
+            status, error, _ = _send(api, valid, raw=_padded(base, size))
+            if not _refused(status, error, 413, "payload_too_large"):
+                failures.append(f"POST {route} {size} bytes: {status} {error}")
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/jsonx",
+                             "multipart/form-data; boundary=x"):
+            status, error, _ = _send(api, valid, raw=json.dumps(base),
+                                     headers={"Content-Type": content_type})
+            if not _refused(status, error, 415, "unsupported_media_type"):
+                failures.append(f"POST {route} Content-Type {content_type}: {status} {error}")
+        # The limits are where they say: a body of exactly MAX_BODY_BYTES, and one
+        # MAX_JSON_DEPTH levels deep, are parsed (then refused for their unknown field).
+        status, error, _ = _send(api, valid, raw=_padded(base, MAX_BODY_BYTES))
+        if not _refused(status, error, code="unknown_field"):
+            failures.append(f"POST {route} exactly {MAX_BODY_BYTES} bytes: {status} {error}")
+        deepest = (json.dumps(base)[:-1] + (", " if base else "") + '"x": '
+                   + _nested(MAX_JSON_DEPTH - 1) + "}")
+        status, error, _ = _send(api, valid, raw=deepest)
+        if not _refused(status, error, code="unknown_field"):
+            failures.append(f"POST {route} {MAX_JSON_DEPTH} deep: {status} {error}")
+    assert not failures, "\n".join(failures)
+    assert changed_items(before, db_snapshot()) == [], "a refused request changed stored state"
+
+
+def test_a_huge_body_on_a_get_route_is_never_a_server_error(api):
+    _, token = api.login("device-abuse-0003")
+    for url in ("/v1/me", "/v1/me/items", "/v1/me/creatures", "/v1/map?lat=1&lng=1"):
+        status, body, _ = api.call("GET", url, raw=b"x" * (1024 * 1024), token=token)
+        assert status < 500, (url, status, body)
+
+
+# Lone UTF-16 surrogates are valid JSON escapes but not encodable text: every string
+# field must refuse them as bad input.
+SURROGATE_FIELDS = [
+    ("/v1/me/team", "team"),
+    ("/v1/encounters", "spawn_id"),
+    ("/v1/encounters/{encounter_id}/throws", "ball"),
+    ("/v1/encounters/{encounter_id}/throws", "berry"),
+    ("/v1/encounters/{encounter_id}/throws", "throw"),
+]
+
+
+def _with_surrogate(body: dict, name: str) -> str:
+    return json.dumps({**body, name: "SURROGATE"}).replace('"SURROGATE"', '"\\ud800abcdefgh"')
+
+
+def test_lone_surrogates_in_string_fields_are_400(api, clock):
+    requests = _valid_requests(api, clock)
+    before = db_snapshot()
+    for route, name in SURROGATE_FIELDS:
+        status, error, _ = _send(api, requests[route], raw=_with_surrogate(requests[route].body, name))
+        assert status == 400 and "error" in error, (route, name, status, error)
+    assert changed_items(before, db_snapshot()) == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'BUG: POST /v1/auth/guest {"device_id": "\\ud800abcdefgh"} -> 500 internal_error; '
+    "expected 400 invalid_field. json.loads accepts the lone-surrogate escape, string_field "
+    "passes it (13 characters), and usecases.auth.player_id_for_device calls "
+    "device_id.encode() -> UnicodeEncodeError"))
+def test_lone_surrogate_device_id_is_400(api):
+    before = db_snapshot()
+    status, error, _ = api.call("POST", "/v1/auth/guest",
+                                raw=_with_surrogate({"device_id": "x"}, "device_id"))
+    assert changed_items(before, db_snapshot()) == []
+    assert status == 400 and error["error"]["code"] == "invalid_field", (status, error)
+
+
+# --- pagination: limit ---------------------------------------------------------------------------
+
+@pytest.fixture
+def collector(api):
+    player_id, token = api.login("device-abuse-pages")
+    made = [give_creature(player_id, n) for n in range(60)]
+    return player_id, token, made
+
+
+BAD_LIMITS = ["0", "51", "-1", "abc", "1.5", "1e1", "%2B5", "%205", "5%20", "0x10", "%D9%A5",
+              "99999999999999999999", "", "50.0", "true", "null", "%00", "5%00"]
+
+
+def test_limit_abuse_is_400_and_the_page_size_is_capped(api, collector):
+    _, token, made = collector
+    before = db_snapshot()
+    for limit in BAD_LIMITS:
+        status, error, _ = api.call("GET", f"/v1/me/creatures?limit={limit}", token=token)
+        assert (status, error["error"]["code"]) == (400, "invalid_field"), (limit, status, error)
+    assert changed_items(before, db_snapshot()) == []
+    for limit, size in (("50", 50), ("050", 50), ("1", 1)):
+        status, page, _ = api.call("GET", f"/v1/me/creatures?limit={limit}", token=token)
+        assert status == 200 and len(page["creatures"]) == size and page["next_cursor"], (limit, page)
+    status, page, _ = api.call("GET", "/v1/me/creatures", token=token)
+    assert status == 200 and len(page["creatures"]) == 20
+
+
+# --- pagination: cursors ----------------------------------------------------------------------------
+
+def _signed_cursor(player_id: str, payload_obj, listing: str = "creatures") -> str:
+    """A cursor signed with the real cursor key (what only the server can do)."""
+    payload = base64.urlsafe_b64encode(json.dumps(payload_obj).encode()).decode().rstrip("=")
+    key = bootstrap.game_keys().cursors
+    mac = hmac.new(key, f"{listing}|{player_id}|{payload}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{payload}.{mac}"
+
+
+def test_cursor_abuse_is_400_and_changes_nothing(api, collector):
+    player_id, token, made = collector
+    status, page, _ = api.call("GET", "/v1/me/creatures?limit=2", token=token)
+    cursor = page["next_cursor"]
+    payload, mac = cursor.split(".")
+    other_after = base64.urlsafe_b64encode(
+        json.dumps({"after": made[0].creature_id}).encode()).decode().rstrip("=")
+    tampered = [
+        ("MAC zeroed", f"{payload}.{'0' * len(mac)}"),
+        ("MAC last char changed", f"{payload}.{mac[:-1]}{'0' if mac[-1] != '0' else '1'}"),
+        ("MAC upper-cased", f"{payload}.{mac.upper()}"),
+        ("MAC truncated", f"{payload}.{mac[:-1]}"),
+        ("MAC doubled", f"{payload}.{mac}{mac}"),
+        ("payload swapped, old MAC", f"{other_after}.{mac}"),
+        ("payload padded with ==", f"{payload}%3D%3D.{mac}"),
+        ("payload truncated", f"{payload[:-1]}.{mac}"),
+        ("no MAC", payload),
+        ("no payload", f".{mac}"),
+        ("dot only", "."),
+        ("extra segment", f"{cursor}.x"),
+        ("cursor cut in half", cursor[: len(cursor) // 2]),
+        ("6000 chars", "a" * 6000),
+        ("another listing's cursor", _signed_cursor(player_id, {"after": made[5].creature_id}, "items")),
+        ("signed, non-string after", _signed_cursor(player_id, {"after": 12345})),
+        ("signed, no after", _signed_cursor(player_id, {"before": made[5].creature_id})),
+        ("signed, not an object", _signed_cursor(player_id, ["after"])),
+    ]
+    before = db_snapshot()
+    for name, bad in tampered:
+        status, error, _ = api.call("GET", f"/v1/me/creatures?cursor={bad}", token=token)
+        assert (status, error["error"]["code"]) == (400, "invalid_cursor"), (name, bad, status, error)
+    assert changed_items(before, db_snapshot()) == []
+    # The real cursor still works, and replaying it gives the same page.
+    first = api.call("GET", f"/v1/me/creatures?limit=2&cursor={cursor}", token=token)
+    again = api.call("GET", f"/v1/me/creatures?limit=2&cursor={cursor}", token=token)
+    assert first[0] == 200 and first[:2] == again[:2]
+
+
+def test_a_cursor_only_pages_within_the_token_players_collection(api, collector):
+    """Even a cursor the server signed for A pointing at B's creature id lists only A's
+    creatures: the partition comes from the token, the cursor only says where to resume."""
+    player_id, token, made = collector
+    other_id, _ = api.login("device-abuse-other")
+    theirs = give_creature(other_id, 999)
+    cursor = _signed_cursor(player_id, {"after": theirs.creature_id})
+    status, page, _ = api.call("GET", f"/v1/me/creatures?limit=50&cursor={cursor}", token=token)
+    mine = {c.creature_id for c in made}
+    assert status == 200 and page["creatures"], page
+    assert {c["id"] for c in page["creatures"]} <= mine
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: GET /v1/me/creatures?cursor=x.%C3%A9 (a cursor with a non-ASCII character) -> 500 "
+    "internal_error; expected 400 invalid_cursor. usecases.collection.decode_cursor calls "
+    "hmac.compare_digest(mac, expected) on str and compare_digest raises TypeError for "
+    "non-ASCII str (found by the fuzzer: cursor=%F0%97%96%9B%C3%A11%C2%8C2.P%C3%8302%C3%8C)"))
+@pytest.mark.parametrize("cursor", ["x.%C3%A9", "%C3%A9.%C3%A9", "abc.d%C3%A9f"])
+def test_non_ascii_cursor_is_400_not_500(api, cursor):
+    _, token = api.login("device-abuse-0004")
+    status, error, _ = api.call("GET", f"/v1/me/creatures?cursor={cursor}", token=token)
+    assert (status, error["error"]["code"]) == (400, "invalid_cursor")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (contract): GET /v1/me/creatures?cursor= (empty) -> 200, the first page; "
+    "docs/openapi.json declares cursor minLength 1, so an empty cursor is a schema-violating "
+    "request the app accepts (schemathesis negative_data_rejection). functions/creatures.py "
+    "treats '' like an absent cursor (`if cursor`). Expected 400 invalid_cursor, or the "
+    "document to allow an empty cursor"))
+def test_empty_cursor_is_refused(api):
+    _, token = api.login("device-abuse-0005")
+    status, error, _ = api.call("GET", "/v1/me/creatures?cursor=", token=token)
+    assert status == 400 and error["error"]["code"] == "invalid_cursor"
+
+
+# --- query numbers -----------------------------------------------------------------------------------
+
+BAD_MAP_QUERIES = ["lat=&lng=1", "lat=1", "lng=1", "", "lat=91&lng=0", "lat=0&lng=181",
+                   "lat=NaN&lng=0", "lat=-inf&lng=0", "lat=1%00&lng=0", "lat=" + "1" * 400 + "&lng=0",
+                   "lat=1.0000000000000000001&lng=0", "lat=%2B1&lng=0", "lat=1,5&lng=0"]
+
+
+def test_bad_map_queries_are_400_and_record_nothing(api):
+    _, token = api.login("device-abuse-0006")
+    before = db_snapshot()
+    for query in BAD_MAP_QUERIES:
+        status, error, _ = api.call("GET", f"/v1/map?{query}", token=token)
+        assert status == 400 and error["error"]["code"] in ("invalid_coordinates", "missing_field"), \
+            (query, error)
+    assert changed_items(before, db_snapshot()) == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (contract): GET /v1/map refuses in-range coordinates written the way clients print "
+    "doubles: lat=1.2100000000000002 (repr/JSON.stringify of 1.1*1.1: 16 decimals) and "
+    "lng=1e-07 (Java/Kotlin/JS print small doubles with an exponent) -> 400 "
+    "invalid_coordinates 'must be a decimal number like -12.345'. docs/openapi.json declares "
+    "lat/lng as type number (schemathesis positive_data_acceptance: e.g. "
+    "lat=-9.007650790999432e-263). edge/requests._DECIMAL allows at most 15 decimals and no "
+    "exponent; POST bodies accept the same numbers. Players near the equator or the prime "
+    "meridian (|value| < 10 has 16 decimals at full precision) are refused the map"))
+@pytest.mark.parametrize("lat, lng", [(repr(1.1 * 1.1), "103.8198"), ("51.5", "1e-07"),
+                                      ("-0.30000000000000004", "-78.5")])
+def test_map_accepts_coordinates_as_clients_format_them(api, lat, lng):
+    _, token = api.login("device-abuse-0007")
+    status, body, _ = api.call("GET", f"/v1/map?lat={lat}&lng={lng}", token=token)
+    assert status == 200, body
