@@ -126,8 +126,7 @@ def run(args) -> dict:
             harness = Harness()
             harness.seed_curated()
             step = time.perf_counter()
-            counts = actions.count(harness, SizeModel(raw), emulator=True)
-            recordings = actions.record(harness)
+            counts, recordings = actions.count(harness, SizeModel(raw), emulator=True, record=True)
             phases["emulator_counts_recordings_s"] = round(time.perf_counter() - step, 1)
             _log(f"  counted calls and capacity, recorded canned responses "
                  f"({phases['emulator_counts_recordings_s']} s)")
@@ -225,7 +224,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=15, help="latency rounds (>= 15)")
     parser.add_argument("--cpu-rounds", type=int, default=200)
     parser.add_argument("--cpu-cold-rounds", type=int, default=3)
-    parser.add_argument("--cpu-budget-s", type=float, default=30.0,
+    parser.add_argument("--cpu-budget-s", type=float, default=25.0,
                         help="stop warm CPU rounds after this long (never under 15 rounds)")
     parser.add_argument("--cold-rounds", type=int, default=3, help="cold latency rounds")
     parser.add_argument("--import-rounds", type=int, default=15, help="0 skips the cold start")

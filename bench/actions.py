@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import json
 import time
 
 from . import capacity, hooks
@@ -22,22 +23,31 @@ def _check(scenario, status, body):
         raise AssertionError(f"{scenario.name}: expected {scenario.status}, got {status}: {body}")
 
 
-def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: bool) -> dict:
+def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: bool,
+          record: bool = False):
     """Calls, round trips and units per request, cold and warm, for every scenario.
-    ``emulator``: ask DynamoDB for ConsumedCapacity (DynamoDB Local reports it)."""
-    figures = {}
+    ``emulator``: ask DynamoDB for ConsumedCapacity (DynamoDB Local reports it).
+    ``record``: also keep every raw response, the canned responses the CPU measurement
+    replays (ConsumedCapacity taken out again, as the app never asks for it); returns
+    ``(figures, recordings)`` then."""
+    figures, recordings = {}, {}
     for scenario in SCENARIOS:
         row = {"feature": scenario.feature}
+        entry = recordings[scenario.name] = {}
         for phase in ("cold", "warm"):
             request = scenario.request(harness)
             if phase == "cold":
                 harness.reset()
+            event = request.event(request_id=f"bench-{scenario.name}-{phase}")
             logged = harness.logs.bytes
             tracking = size_model.tracking() if size_model else _null()
             with tracking, (hooks.consumed_capacity() if emulator else _null()), \
-                    hooks.recording() as calls:
-                status, body = harness.invoke(request, scenario.feature)
+                    hooks.recording(raw=record) as calls:
+                status, body = harness.invoke(request, scenario.feature, event=copy.deepcopy(event))
             _check(scenario, status, body)
+            if record:
+                entry[phase] = {"event": event, "status": status,
+                                "responses": _without_capacity(hooks.canned(calls))}
             row["route"] = f"{request.method} {request.route}"
             dynamo = calls.of("dynamodb")
             row[f"ddb_calls_{phase}"] = len(dynamo)
@@ -57,7 +67,19 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
             if isinstance(body, dict) and "outcome" in body:
                 row[f"outcome_{phase}"] = body["outcome"]
         figures[scenario.name] = row
-    return figures
+    return (figures, recordings) if record else figures
+
+
+def _without_capacity(responses: list[dict]) -> list[dict]:
+    for response in responses:
+        if response["service"] != "dynamodb" or not response["body"]:
+            continue
+        body = json.loads(response["body"])
+        if isinstance(body, dict) and body.pop("ConsumedCapacity", None) is not None:
+            response["body"] = json.dumps(body, separators=(",", ":"))
+            response["headers"] = {k: v for k, v in response["headers"].items()
+                                   if k.lower() not in ("x-amz-crc32", "content-length")}
+    return responses
 
 
 class _null:
@@ -66,25 +88,6 @@ class _null:
 
     def __exit__(self, *exc):
         return False
-
-
-def record(harness: Harness) -> dict:
-    """One cold and one warm request per scenario with every raw AWS response kept:
-    the canned responses the CPU measurement replays."""
-    recordings = {}
-    for scenario in SCENARIOS:
-        entry = {}
-        for phase in ("cold", "warm"):
-            request = scenario.request(harness)
-            if phase == "cold":
-                harness.reset()
-            event = request.event(request_id=f"bench-{scenario.name}-{phase}")
-            with hooks.recording(raw=True) as calls:
-                status, body = harness.invoke(request, scenario.feature, event=copy.deepcopy(event))
-            _check(scenario, status, body)
-            entry[phase] = {"event": event, "responses": hooks.canned(calls), "status": status}
-        recordings[scenario.name] = entry
-    return recordings
 
 
 def latency(harness: Harness, rounds: int, cold_rounds: int) -> dict:

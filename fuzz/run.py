@@ -72,6 +72,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_embedded_aws(host: str, port: int):
+    """moto's server, as devtools.run_local starts it, with TCP_NODELAY: werkzeug writes
+    headers and body separately, and every SDK call would wait out a delayed ACK."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class Handler(MotoRequestHandler):
+        disable_nagle_algorithm = True
+
+        def log_request(self, *args, **kwargs):  # one line per AWS call is noise
+            pass
+
+    server = make_server(host, port, DomainDispatcherApplication(create_backend_app), threaded=True,
+                         request_handler=Handler)
+    threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return f"http://{host}:{port}", stop
+
+
 @dataclass
 class Served:
     url: str
@@ -83,9 +110,9 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
     """moto server + chalice local (with our local gateway) on free ports, in threads of
     this process. Sets the AWS_* and table environment variables of this process."""
     sys.path.insert(0, str(ROOT))
-    from devtools.run_local import configure_environment, start_embedded_aws
+    from devtools.run_local import configure_environment
 
-    aws_url = start_embedded_aws(host, free_port())
+    aws_url, stop_aws = start_embedded_aws(host, free_port())
     configure_environment(aws_url)
     from infra.provision import provision
 
@@ -108,6 +135,12 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
     class AnyMethodHandler(local.ChaliceRequestHandler):
         """Every method goes to the gateway, as in API Gateway (no 501 from http.server)."""
 
+        # http.server writes the headers and the body separately; with Nagle's algorithm
+        # and delayed ACKs each keep-alive response then waits ~40 ms. Buffer the whole
+        # response (handle_one_request flushes it) and send it at once.
+        wbufsize = -1
+        disable_nagle_algorithm = True
+
         def __getattr__(self, name):
             if name.startswith("do_"):
                 return self._generic_handle
@@ -124,6 +157,7 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
     def stop() -> None:
         server.server.shutdown()
         server.server.server_close()
+        stop_aws()
         log.close()
 
     return Served(url=f"http://{host}:{port}", aws_url=aws_url, stop=stop)

@@ -36,7 +36,8 @@ class HttpTransport:
         self._host, self._port = parts.hostname, parts.port
 
     def send(self, method: str, path: str, headers: dict, body: bytes):
-        connection = http.client.HTTPConnection(self._host, self._port, timeout=30)
+        # Generous: a loaded 2-core machine runs the app, LocalStack and DynamoDB Local.
+        connection = http.client.HTTPConnection(self._host, self._port, timeout=90)
         try:
             connection.request(method, path, body=body or None, headers=headers)
             response = connection.getresponse()

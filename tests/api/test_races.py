@@ -2,7 +2,9 @@
 against DynamoDB Local. Never run on moto: it is not thread-safe, so a pass there
 would prove nothing. ``RACE_TRIALS`` repeats each race (default 3)."""
 import os
+import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -37,12 +39,14 @@ def race(n: int, request):
 
 
 def until_settled(send, attempts: int = 60):
-    """A mobile client: retry a 503 (same key) until the server settles the request."""
+    """A mobile client: retry a 503 (same key) until the server settles the request,
+    after a short jittered pause (Retry-After says 1 s; a test can't wait that long)."""
     for _ in range(attempts):
         status, body, headers = send()
         if status != 503:
             return status, body
         assert "Retry-After" in headers
+        time.sleep(random.uniform(0.05, 0.3))
     raise AssertionError("still 503 after many retries")
 
 
