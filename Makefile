@@ -61,5 +61,12 @@ bench: $(READY)
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m bench
 
+## make fuzz [FUZZ_EXAMPLES=1000] [FUZZ_SEED=n]: schemathesis from docs/openapi.json
+## against the app served like `make run` (fuzz/run.py); installs requirements-fuzz.txt.
+.PHONY: fuzz
+fuzz: $(READY)
+	$(BIN)/pip install --quiet -r requirements-fuzz.txt
+	$(BIN)/python -m fuzz.run
+
 clean:
 	rm -rf build .chalice/deployments .pytest_cache

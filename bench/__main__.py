@@ -88,6 +88,13 @@ def run(args) -> dict:
     from bench.game import SCENARIOS, SECRET, STAGE, Harness, app_environment
 
     _clean_environment()
+    if args.peer_reps:
+        import importlib.util
+
+        if importlib.util.find_spec("dynamodbgeo") is None:
+            raise SystemExit("the peer comparison needs dynamodbgeo: "
+                             "pip install -r requirements-bench.txt (make bench does), "
+                             "or pass --peer-reps 0")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results = {"meta": _meta(), "method": {}, "actions": {}, "cold_start": {}, "peer": {}}
@@ -169,7 +176,7 @@ def run(args) -> dict:
             "cpu_cold_p50_ms": cp["cold"]["p50"], "cpu_samples": cp["warm"]["n"],
             "local_p50_ms": lat["warm"]["p50"], "local_p99_ms": lat["warm"]["p99"],
             "local_cold_p50_ms": lat["cold"]["p50"], "local_cold_p99_ms": lat["cold"]["p99"],
-            "local_samples": lat["warm"]["n"],
+            "local_samples": lat["warm"]["n"], "local_errors": lat["errors"],
             "log_bytes": c["log_bytes_warm"],
         }
         if "outcome_warm" in c:

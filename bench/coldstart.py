@@ -185,8 +185,8 @@ def measure(build_info: dict, rounds: int, log=print) -> dict:
             samples[name].append(_probe(build_info, *targets[name]))
             if name == names[shift]:
                 baseline.append(_probe(build_info, "boto3", boto3_env))
-        log(f"  cold start round {round_index + 1}/{rounds}", end="\r")
-    log("")
+        if (round_index + 1) % 5 == 0 or round_index + 1 == rounds:
+            log(f"  cold start: {round_index + 1}/{rounds} rounds")
     boto3 = summary([s["wall_ms"] for s in baseline])
     boto3_cpu = summary([s["cpu_ms"] for s in baseline])
     sizes = build_info["packaged"]["sizes"]

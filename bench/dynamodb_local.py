@@ -111,7 +111,8 @@ def _setns(fd: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.setns(fd, _CLONE_NEWNET) != 0:
         error = ctypes.get_errno()
-        raise OSError(error, f"setns: {os.strerror(error)}")
+        raise EmulatorError(f"cannot join the emulator's network namespace: {os.strerror(error)} "
+                            "(run with private_network=False)")
 
 
 class DynamoDBLocal:
@@ -132,6 +133,8 @@ class DynamoDBLocal:
                 else "all interfaces (DynamoDB Local has no bind-address option)")
 
     def start(self, timeout_s: float = 60) -> "DynamoDBLocal":
+        if not shutil.which("java"):
+            raise EmulatorError("java not found: DynamoDB Local 3.x needs a Java 17+ runtime")
         self.jar_dir = ensure_jar(self._log)
         java = ["java", "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
                 "-inMemory", "-disableTelemetry", "-port", str(self.port)]

@@ -50,6 +50,10 @@ def render(results: dict) -> str:
         out.append(_table(["action", "function", "calls c/w", "trips c/w", "RRU", "WRU",
                            "CPU p50/p99 ms", "CPU cold", "local p50/p99 ms", "local cold", "$/M req"],
                           rows))
+        failed = {name: len(a["local_errors"]) for name, a in actions.items() if a.get("local_errors")}
+        if failed:
+            out.append("latency requests that failed (reported in results.json, not timed): " + ", ".join(
+                f"{n} {k}x {actions[n]['local_errors'][0]['status']}" for n, k in failed.items()))
         mismatches = [name for name, a in actions.items()
                       if (a["rru"], a["wru"]) != (a["rru_model"], a["wru_model"])]
         if mismatches:

@@ -12,15 +12,19 @@ infra/template.json) and Chalice's local server with our local gateway (the auth
 and the JSON gateway responses of the deployed API). Chalice's HTTP handler answers
 methods it has no ``do_<METHOD>`` for (TRACE…) with Python's own 501 HTML page before
 the gateway sees them; API Gateway routes every method, so the handler here passes
-every method to the gateway (which answers an unknown method with its JSON 404).
+every method to the gateway (which answers an unknown method with its JSON 404). Both
+servers send each response in one write with TCP_NODELAY (http.server and werkzeug
+write headers and body separately, and each keep-alive response then waited ~40 ms
+for a delayed ACK: 4x slower).
 
 Schemathesis (pinned in requirements-fuzz.txt) runs as a subprocess with
 fuzz/schemathesis.toml: every check (``--checks all``: no server errors, status codes,
 content types, headers and bodies conform to the document, schema-violating requests
 refused, schema-valid requests not refused as bad input, auth enforced, undeclared
-methods refused…), every phase (examples, coverage, fuzzing, stateful), positive and
-negative data (``--mode all``), a fixed seed, one worker (moto is not thread-safe), and
-a guest login as the bearer token of every secured operation.
+methods refused…) but ``unsupported_method`` (see fuzz/schemathesis.toml), every phase
+(examples, coverage, fuzzing, stateful), positive and negative data (``--mode all``), a
+fixed seed, one worker (moto is not thread-safe), generation continuing after a failure,
+and a guest login as the bearer token of every secured operation.
 
 Before the run, the fuzzing player is given real objects (``seed_game``): a spot with a
 spawn and a stop in reach, an open encounter, 40 creatures with the candy, stardust and
@@ -30,7 +34,8 @@ hit objects that exist and reach the game rules instead of stopping at a 404; th
 stay generated (valid or not). ``--no-seed`` turns this off.
 
 Afterwards the NDJSON event log is read back and the figures are printed: operations,
-test cases generated, requests sent, failures. Failures that match a bug already
+test cases generated (per operation), responses by status class, failures (each with
+its request and response). Failures that match a bug already
 reported (``KNOWN_BUGS``, each pinned by a strict-xfail test in tests/security) are
 labelled as such; they still fail the run unless ``--allow-known`` is given (the smoke
 test uses it so only NEW failures fail the suite).
@@ -54,7 +59,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "docs" / "openapi.json"
@@ -73,8 +78,9 @@ def free_port() -> int:
 
 
 def start_embedded_aws(host: str, port: int):
-    """moto's server, as devtools.run_local starts it, with TCP_NODELAY: werkzeug writes
-    headers and body separately, and every SDK call would wait out a delayed ACK."""
+    """moto's server (what devtools.run_local starts with ThreadedMotoServer), with
+    TCP_NODELAY: werkzeug writes headers and body separately, and every SDK call would
+    wait out a delayed ACK."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -327,10 +333,17 @@ def _decode(content) -> str | None:
     return content if isinstance(content, str) else json.dumps(content)
 
 
-def read_events(ndjson_path: Path) -> tuple[list[Failure], int]:
-    """(failures, requests sent) from schemathesis's NDJSON event log."""
+@dataclass
+class Figures:
+    requests: int = 0
+    cases_by_operation: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)  # "2xx" -> count
+
+
+def read_events(ndjson_path: Path) -> tuple[list[Failure], Figures]:
+    """(failures, figures) from schemathesis's NDJSON event log."""
     failures: list[Failure] = []
-    requests_sent = 0
+    figures = Figures()
     seen: set[tuple] = set()
     with open(ndjson_path, encoding="utf-8") as events:
         for line in events:
@@ -340,7 +353,15 @@ def read_events(ndjson_path: Path) -> tuple[list[Failure], int]:
                 continue
             recorder = finished.get("recorder") or {}
             interactions = recorder.get("interactions") or {}
-            requests_sent += len(interactions)
+            figures.requests += len(interactions)
+            for case in (recorder.get("cases") or {}).values():
+                value = case.get("value") or {}
+                label = f"{value.get('method', '?')} {value.get('path', '?')}"
+                figures.cases_by_operation[label] = figures.cases_by_operation.get(label, 0) + 1
+            for interaction in interactions.values():
+                code = (interaction.get("response") or {}).get("status_code")
+                bucket = f"{code // 100}xx" if isinstance(code, int) else "no response"
+                figures.statuses[bucket] = figures.statuses.get(bucket, 0) + 1
             for case_id, checks in (recorder.get("checks") or {}).items():
                 for check in checks:
                     if check.get("status") != "failure":
@@ -367,7 +388,7 @@ def read_events(ndjson_path: Path) -> tuple[list[Failure], int]:
                     if key not in seen:
                         seen.add(key)
                         failures.append(failure)
-    return failures, requests_sent
+    return failures, figures
 
 
 # --- bugs already reported (each has a strict-xfail test that pins it) ------------------
@@ -445,6 +466,9 @@ def schemathesis_command(url: str, examples: int, seed: int, report_dir: Path, c
         "--seed", str(seed),
         "--max-examples", str(examples),
         "--workers", "1",
+        # Keep generating after a failure: every operation gets its examples, and every
+        # distinct failure is reported, not only the first.
+        "--continue-on-failure",
         "--request-timeout", "30",
         "--report", "json,ndjson,junit",
         "--report-json-path", str(report_dir / "report.json"),
@@ -511,7 +535,7 @@ def report(report_dir: Path, exit_code: int, elapsed: float, examples: int, seed
         print(f"fuzz: no schemathesis report ({error}); schemathesis exited {exit_code}",
               file=sys.stderr)
         return 1
-    failures, requests_sent = read_events(report_dir / "events.ndjson")
+    failures, figures = read_events(report_dir / "events.ndjson")
     classify(failures)
     operations = summary.get("operations", {})
     cases = summary.get("test_cases", {})
@@ -523,7 +547,15 @@ def report(report_dir: Path, exit_code: int, elapsed: float, examples: int, seed
     print(f"operations:      {operations.get('tested')} tested / {operations.get('total')} "
           f"in docs/openapi.json ({operations.get('errored', 0)} errored)")
     print(f"cases run:       {cases.get('generated')} generated ({examples} examples per "
-          f"operation, seed {seed}); {requests_sent} requests sent")
+          f"operation, seed {seed}); {figures.requests} requests recorded")
+    print("responses:       " + ", ".join(f"{k} {v}" for k, v in sorted(figures.statuses.items())))
+    documented = {f"{method.upper()} {path}" for path, item in json.loads(SPEC.read_text())["paths"].items()
+                  for method in item if method in ("get", "post", "put", "patch", "delete")}
+    print("per operation:   cases in all phases")
+    for label in sorted(documented, key=lambda op: (op.split()[1], op.split()[0])):
+        print(f"  {figures.cases_by_operation.get(label, 0):6d}  {label}")
+    others = sum(n for label, n in figures.cases_by_operation.items() if label not in documented)
+    print(f"  {others:6d}  undeclared methods on documented paths (coverage phase)")
     print(f"failures:        {len(failures)} distinct failing requests ({len(new)} new, "
           f"{len(known)} already reported); schemathesis: {cases.get('unique_failures', 0)} "
           f"unique failures in {cases.get('with_failures', 0)} cases")

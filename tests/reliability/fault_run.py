@@ -36,7 +36,7 @@ APP_LOGGER = "geocritters.game"
 EXPECTED_REFUSALS = {
     "encounter": {(409, "spawn_resolved"), (409, "encounter_over"), (429, "rate_limited")},
     "throw": {(409, "already_caught"), (409, "encounter_over"), (409, "not_enough_items"),
-              (429, "rate_limited"), (404, "encounter_not_found")},
+              (429, "rate_limited")},
     "spin": {(409, "stop_cooling_down"), (429, "rate_limited")},
     "transfer": {(429, "rate_limited")},
     "evolve": {(409, "not_enough_candy"), (409, "cannot_evolve"), (429, "rate_limited")},
@@ -197,7 +197,7 @@ class Session:
             sim.ledger.throw(request, body, key)
             if body["outcome"] in ("caught", "fled"):
                 sim.resolved.add(sim.encounters.pop(encounter_id)["spawn_id"])
-        elif code in ("already_caught", "encounter_over", "encounter_not_found"):
+        elif code in ("already_caught", "encounter_over"):
             sim.encounters.pop(encounter_id, None)
 
     def _spin(self, sim: Sim, _open):
@@ -264,9 +264,9 @@ class Session:
             if diffs:
                 report["diffs"][sim.player_id] = diffs
                 report["duplicate_units"] += duplicate_units(diffs)
-            negative = {k: v for k, v in {**sim.ledger.negative(),
-                                          **{f"state.items.{k}": v for k, v in state.items.items() if v < 0},
-                                          **{f"state.candy.{k}": v for k, v in state.candy.items() if v < 0}}.items()}
+            negative = dict(sim.ledger.negative())
+            negative.update({f"state.items.{k}": v for k, v in state.items.items() if v < 0})
+            negative.update({f"state.candy.{k}": v for k, v in state.candy.items() if v < 0})
             if state.stardust < 0:
                 negative["state.stardust"] = state.stardust
             if negative:

@@ -77,6 +77,7 @@ class FaultyDynamoDB:
         self.rng = random.Random(seed)
         self.enabled = False
         self.forced: deque = deque()  # scripted faults (or None) for the next attempts
+        self.forced_on: dict[str, deque] = {}  # the same, for attempts of one operation
         self.attempts: Counter = Counter()  # operation -> attempts seen while enabled
         self.injected: Counter = Counter()  # (kind, operation) -> faults injected
         self.lost_statuses: Counter = Counter()  # status moto gave to lost responses
@@ -85,9 +86,20 @@ class FaultyDynamoDB:
     def reseed(self, seed: int) -> None:
         self.rng = random.Random(seed)
 
-    def force(self, *faults) -> None:
-        """Inject exactly these faults (a kind or None = no fault) on the next attempts."""
-        self.forced.extend(faults)
+    def force(self, *faults, operation: str | None = None) -> None:
+        """Inject exactly these faults (a kind or None = no fault) on the next attempts
+        (of ``operation`` only, e.g. "TransactWriteItems", when given)."""
+        if operation is None:
+            self.forced.extend(faults)
+        else:
+            self.forced_on.setdefault(operation, deque()).extend(faults)
+
+    def clear_forced(self) -> None:
+        self.forced.clear()
+        self.forced_on.clear()
+
+    def _scripted(self) -> bool:
+        return bool(self.forced) or any(self.forced_on.values())
 
     def by_kind(self) -> Counter:
         totals = Counter()
@@ -96,6 +108,8 @@ class FaultyDynamoDB:
         return totals
 
     def _choose(self, operation: str):
+        if self.forced_on.get(operation):
+            return self.forced_on[operation].popleft()
         if self.forced:
             return self.forced.popleft()
         if not self.enabled:
@@ -113,7 +127,7 @@ class FaultyDynamoDB:
         if not self.inner.enabled:  # no mock active: let botocore send it for real
             return None
         parts = event_name.split(".")
-        if len(parts) < 3 or parts[1] != "dynamodb" or not (self.enabled or self.forced):
+        if len(parts) < 3 or parts[1] != "dynamodb" or not (self.enabled or self._scripted()):
             return self.inner(event_name, request, **kwargs)
         operation = parts[2]
         self.attempts[operation] += 1

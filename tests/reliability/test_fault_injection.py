@@ -94,7 +94,7 @@ def test_throttled_on_every_attempt_is_a_json_503_with_retry_after_and_changes_n
     assert status == 503, body
     assert body["error"]["code"] and body["error"]["message"]
     assert int(headers["Retry-After"]) >= 1
-    faults.forced.clear()
+    faults.clear_forced()
     assert player(player_id) == before
     status, body, _ = _spin(api, token, stop, "throttled-spin-1")  # the client's retry
     assert status == 200 and body["first_visit"] is True
@@ -106,8 +106,7 @@ def test_a_lost_commit_answer_is_retried_and_applied_once(api, faults):
     player_id, token = api.login()
     stop = a_stop()
     before = player(player_id)
-    # get_action, get_player, has_visited, then the commit: lost once, then answered.
-    faults.force(None, None, None, LOST, None)
+    faults.force(LOST, operation="TransactWriteItems")
     status, body, _ = _spin(api, token, stop, "lost-commit-spin")
     assert faults.by_kind()[LOST] == 1 and faults.lost_statuses[200] == 1
     assert status == 200, body
@@ -128,9 +127,9 @@ def test_lost_answers_on_every_attempt_are_a_json_503_with_retry_after(api, faul
     player_id, token = api.login()
     stop = a_stop()
     before = player(player_id)
-    faults.force(*[LOST] * 3)  # the first GetItem (idempotency record): all 3 attempts
+    faults.force(*[LOST] * 3, operation="GetItem")  # the first read: all 3 SDK attempts
     status, body, headers = _spin(api, token, stop, "lost-get-spin-1")
-    faults.forced.clear()
+    faults.clear_forced()
     assert player(player_id) == before
     assert (status, body["error"]["code"] is not None, "Retry-After" in headers) == (503, True, True), \
         (status, body, headers)
@@ -177,7 +176,7 @@ def test_every_dynamodb_client_is_bounded_by_the_request_budget(api, monkeypatch
     "lost (PynamoDB default max_retry_attempts=3), not SDK_TOTAL_ATTEMPTS=3"))
 def test_a_commit_is_attempted_at_most_the_budgeted_number_of_times(api, faults):
     player_id, token = api.login()
-    faults.force(None, None, None, *[LOST] * 10)
+    faults.force(*[LOST] * 10, operation="TransactWriteItems")
     _spin(api, token, a_stop(), "attempts-spin-01")
-    faults.forced.clear()
+    faults.clear_forced()
     assert faults.attempts["TransactWriteItems"] <= SDK_TOTAL_ATTEMPTS

@@ -20,7 +20,6 @@ from typing import Callable
 import pytest
 
 from geocritters import bootstrap
-from tests.api.conftest import HOME
 from tests.api.helpers import a_spawn, a_stop, edit_player, player, start_encounter, throw
 from tests.api.test_creatures import give_creature
 from tests.security.conftest import changed_items, db_snapshot, owner_of

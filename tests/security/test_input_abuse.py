@@ -38,11 +38,6 @@ class Valid:
     ok: tuple = (200, 201)
 
 
-def _keyed(label):
-    counter = iter(range(10**6))
-    return lambda: {"Idempotency-Key": f"abuse-{label}-{next(counter):06d}"}
-
-
 def _valid_requests(api, clock) -> dict[str, Valid]:
     """A valid request per POST route, for a fresh player that can afford everything."""
     player_id, token = api.login("device-abuse-0001")

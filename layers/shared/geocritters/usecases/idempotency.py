@@ -7,6 +7,8 @@ conflicts (another action changed the player first) are recomputed a few times.
 """
 import hashlib
 import json
+import random
+import time
 from typing import Callable, Sequence
 
 from ..game.errors import GameError
@@ -20,6 +22,7 @@ from .ports import (
 )
 
 MAX_ATTEMPTS = 4
+CONFLICT_BACKOFF_S = 0.01  # up to 10, 20, 40 ms between attempts
 
 Computation = Callable[[], tuple[Sequence[Change], int, dict]]
 
@@ -37,10 +40,14 @@ def _replay(stored: StoredAction, expected_fingerprint: str) -> tuple[int, dict]
     return stored.status_code, stored.response
 
 
+def _pause(attempt: int) -> None:
+    time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** attempt))
+
+
 def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: str,
              compute: Computation) -> tuple[int, dict]:
     """Run ``compute`` and commit its changes exactly once for (player, key)."""
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         # Checked on every attempt: a concurrent twin of this request may have won.
         stored = ctx.store.get_action(player_id, key)
         if stored is not None:
@@ -65,5 +72,7 @@ def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: st
         except ActionAlreadyRecorded:
             continue  # a concurrent twin of this request won: the next pass replays it
         except StaleState:
-            continue  # someone else changed what we computed from: recompute
+            # Someone else changed what we computed from: recompute, after a jittered
+            # pause so that many racing requests don't collide again in lockstep.
+            _pause(attempt)
     raise BackendBusy("too many simultaneous actions on this player; retry", retry_after_s=1)
