@@ -14,7 +14,7 @@ import json
 import time
 
 from . import capacity, hooks
-from .game import SCENARIOS, Harness
+from .game import GENEROUS_TIMEOUT_MS, SCENARIOS, Harness
 from .stats import summary
 
 
@@ -134,7 +134,7 @@ def cpu(harness: Harness, recordings: dict, rounds: int, cold_rounds: int,
     def replay(name, phase):
         recorded = recordings[name][phase]
         event = copy.deepcopy(recorded["event"])
-        context = harness.lambda_context(features[name])
+        context = harness.lambda_context(features[name], GENEROUS_TIMEOUT_MS)
         with hooks.replaying(recorded["responses"]) as left:
             began = time.thread_time_ns()
             response = harness.app(event, context)
