@@ -43,6 +43,15 @@ Measured limits of LocalStack 2026.3.0 (each test says which it works around):
   OpenAPI import (``GetGatewayResponses`` lists only its own defaults).
 These three are checked on the translated template instead (the live tests skip with
 what LocalStack answered, and start checking should LocalStack begin to apply them).
+* A function LocalStack failed to prepare cannot be deleted (``DeleteFunction``:
+  ``InternalError ... Unable to find version manager for <arn>:$LATEST``), and deleting
+  the half-created stack ends ``DELETE_FAILED``: after a run without the stand-in,
+  restart LocalStack before the next one (the fixture says so).
+* ``ListLayers`` fails (``InternalError ... list index out of range``) once every version
+  of a layer was deleted; the cleanup lists the layer's versions by name instead.
+
+Finding about the template itself (test_no_stray_sam_stage, xfail strict): SAM also
+deploys a stage named ``Stage`` beside ``api``.
 """
 from __future__ import annotations
 
@@ -185,8 +194,8 @@ def delete_stack(cfn) -> str | None:
 
 def delete_stage_leftovers() -> list[str]:
     """What this stage leaves after its stack is gone: the retained tables, the secret
-    and the layer versions, plus the artifact bucket; and functions/log groups of a
-    failed run. Only names of the test's own stage are touched."""
+    and the layer versions, plus the artifact bucket; and functions, roles, the API and
+    log groups after a failed run. Only names of the test's own stage/stack are touched."""
     from botocore.exceptions import ClientError
 
     deleted = []
@@ -225,6 +234,18 @@ def delete_stage_leftovers() -> list[str]:
                 if "Unable to find version manager" not in str(exc):
                     raise
                 print(f"cannot delete {function['FunctionName']} (LocalStack: {exc})")
+    iam = client("iam")
+    for role in iam.list_roles()["Roles"]:  # CloudFormation names them <stack>-<logical id>-<id>
+        if role["RoleName"].startswith(f"{STACK}-"):
+            for policy in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+                iam.delete_role_policy(RoleName=role["RoleName"], PolicyName=policy)
+            iam.delete_role(RoleName=role["RoleName"])
+            deleted.append(role["RoleName"])
+    apigateway = client("apigateway")
+    for api in apigateway.get_rest_apis(limit=500)["items"]:
+        if api.get("tags", {}).get("aws:cloudformation:stack-name") == STACK:
+            apigateway.delete_rest_api(restApiId=api["id"])
+            deleted.append(f"REST API {api['id']}")
     logs = client("logs")
     for group in logs.describe_log_groups(
             logGroupNamePrefix=f"/aws/lambda/{prefix}").get("logGroups", []):
@@ -395,11 +416,19 @@ def deployed(tmp_path_factory):
     finally:
         started = time.perf_counter()
         final = delete_stack(cfn)
+        failed_events = []
+        if final == "DELETE_FAILED":
+            failed_events = _events(cfn)
+            print(f"stack {STACK} DELETE_FAILED; events:\n  " + "\n  ".join(failed_events))
+            final = delete_stack(cfn)  # once more
         leftovers = delete_stage_leftovers()
-        print(f"teardown: stack {final or 'already gone'}, removed {len(leftovers)} "
-              f"leftover(s) in {time.perf_counter() - started:.1f} s")
-        assert final in (None, "DELETE_COMPLETE"), f"stack {STACK} ended in {final}: " + \
-            "\n  ".join(_events(cfn))
+        print(f"teardown: stack {final or 'gone'}, removed {len(leftovers)} leftover(s) in "
+              f"{time.perf_counter() - started:.1f} s")
+        # After a create that failed on the functions, LocalStack's delete trips over what it
+        # never created and over the Failed function it cannot delete (known; not a finding).
+        if not deployment.lambda_blocked():
+            assert final in (None, "DELETE_COMPLETE"), f"stack {STACK} ended in {final}: " + \
+                "\n  ".join(failed_events or _events(cfn))
 
 
 @pytest.fixture(scope="module")
