@@ -111,8 +111,11 @@ class Harness:
         self._lambda_context = LambdaContext
         self.logs = LogSink()
         self._streams = []
+        from geocritters.observability import JsonFormatter
+
         for handler in logging.getLogger("geocritters.game").handlers:
-            if isinstance(handler, logging.StreamHandler):
+            # Only the app's own handler: pytest's capture handlers must keep their streams.
+            if isinstance(handler, logging.StreamHandler) and isinstance(handler.formatter, JsonFormatter):
                 self._streams.append((handler, handler.setStream(self.logs)))
         self._serial = 0
         self._veteran: str | None = None

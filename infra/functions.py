@@ -88,42 +88,42 @@ class FunctionSpec:
 FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({
     spec.name: spec
     for spec in (
-        FunctionSpec("auth", memory_mb=512, timeout_s=10, reserved_concurrency=50,
+        FunctionSpec("auth", memory_mb=512, timeout_s=20, reserved_concurrency=50,
                      tables=_frozen({"players": ("GetItem", "PutItem")})),
-        FunctionSpec("player", memory_mb=512, timeout_s=10, reserved_concurrency=50,
+        FunctionSpec("player", memory_mb=512, timeout_s=20, reserved_concurrency=50,
                      tables=_frozen({"players": ("GetItem", "UpdateItem")})),
-        FunctionSpec("map", memory_mb=1024, timeout_s=10, reserved_concurrency=200,
+        FunctionSpec("map", memory_mb=1024, timeout_s=20, reserved_concurrency=200,
                      # GetItem only tells a rate-limited player from a missing one.
                      tables=_frozen({"players": ("UpdateItem", "GetItem"),
                                      "cells": ("BatchGetItem",)})),
-        FunctionSpec("encounter", memory_mb=1024, timeout_s=10, reserved_concurrency=100,
+        FunctionSpec("encounter", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
                      tables=_frozen({"players": ("GetItem",),
                                      "encounters": ("GetItem", "PutItem")})),
         # TransactWriteItems is authorised per item action: Put/Update/ConditionCheck.
-        FunctionSpec("catch", memory_mb=1024, timeout_s=15, reserved_concurrency=100,
+        FunctionSpec("catch", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
                      tables=_frozen({
                          "players": ("GetItem", "UpdateItem", "ConditionCheckItem"),
                          "encounters": ("GetItem", "UpdateItem", "ConditionCheckItem"),
                          "creatures": ("PutItem", "ConditionCheckItem"),
                          "actions": ("GetItem", "PutItem", "ConditionCheckItem"),
                      })),
-        FunctionSpec("spin", memory_mb=1024, timeout_s=15, reserved_concurrency=100,
+        FunctionSpec("spin", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
                      tables=_frozen({
                          "players": ("GetItem", "UpdateItem"),
                          "visits": ("GetItem", "PutItem", "UpdateItem"),
                          "actions": ("GetItem", "PutItem"),
-                         "cells": ("GetItem",),
+                         "cells": ("BatchGetItem",),  # curated stops, via the cell cache
                      })),
-        FunctionSpec("items", memory_mb=512, timeout_s=10, reserved_concurrency=25,
+        FunctionSpec("items", memory_mb=512, timeout_s=20, reserved_concurrency=25,
                      tables=_frozen({"players": ("GetItem",)})),
-        FunctionSpec("creatures", memory_mb=512, timeout_s=15, reserved_concurrency=50,
+        FunctionSpec("creatures", memory_mb=512, timeout_s=20, reserved_concurrency=50,
                      tables=_frozen({
                          "creatures": ("Query", "GetItem", "UpdateItem", "DeleteItem"),
                          "players": ("GetItem", "UpdateItem"),
                          "actions": ("GetItem", "PutItem"),
                      })),
         # Verifies our own JWT: no table, the secret only. API Gateway caches its answers.
-        FunctionSpec(AUTHORIZER, memory_mb=512, timeout_s=10, reserved_concurrency=85),
+        FunctionSpec(AUTHORIZER, memory_mb=512, timeout_s=20, reserved_concurrency=85),
     )
 })
 

@@ -244,6 +244,8 @@ def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]]) -
     resources[REST_API] = {
         "Properties": {
             "TracingEnabled": True,
+            # Without it SAM also deploys a stage named "Stage" (untraced) beside ours.
+            "OpenApiVersion": "2.0",
             "DefinitionBody": {
                 "paths": paths,
                 "x-amazon-apigateway-gateway-responses": gateway_responses(),

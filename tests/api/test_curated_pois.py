@@ -23,6 +23,7 @@ def test_imported_pois_are_listed_and_spinnable(api, clock):
     assert billboard.id in {s["id"] for s in body["stops"]}
     assert "poi-dr5ru7-theatre-row" in {g["id"] for g in body["gyms"]}
 
+    bootstrap.reset(clock=clock)  # a cold spin container reads the cell itself
     status, spun, _ = api.call("POST", f"/v1/stops/{billboard.id}/spin",
                                {"lat": billboard.lat, "lng": billboard.lng}, token=token,
                                headers={"Idempotency-Key": "spin-curated-01"})

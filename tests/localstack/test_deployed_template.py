@@ -378,40 +378,44 @@ def deployed(tmp_path_factory):
     packaged = package(STAGE, tmp_path_factory.mktemp("build"))
     timings["package_s"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    template, artifacts = upload_and_rewrite(packaged)
-    timings["upload_s"] = time.perf_counter() - started
+    deployment = None
+    try:
+        started = time.perf_counter()
+        template, artifacts = upload_and_rewrite(packaged)
+        timings["upload_s"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    cfn.create_stack(
-        StackName=STACK,
-        TemplateBody=json.dumps(template),
-        Parameters=[{"ParameterKey": "Stage", "ParameterValue": STAGE}],
-        # What AWS requires for this template: IAM roles + a macro (the SAM transform).
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-        OnFailure="DO_NOTHING",  # keep a failed stack to read its events and expansion
-    )
-    status = _wait_stack(cfn)
-    timings["create_stack_s"] = time.perf_counter() - started
-    deployment = Deployment(packaged=packaged, template=template, artifacts=artifacts,
-                            status=status, timings=timings)
-    if status != "CREATE_COMPLETE":
-        deployment.events = _events(cfn)
-        print(f"stack {STACK} ended in {status}; events:\n  " + "\n  ".join(deployment.events))
-    try:
-        body = cfn.get_template(StackName=STACK, TemplateStage="Processed")["TemplateBody"]
-        deployment.processed = json.loads(body) if isinstance(body, str) else json.loads(
-            json.dumps(body))
-    except Exception as exc:  # noqa: BLE001
-        deployment.processed_error = str(exc)
-    for resource in cfn.describe_stack_resources(StackName=STACK)["StackResources"]:
-        deployment.types[resource["LogicalResourceId"]] = resource["ResourceType"]
-        if resource.get("PhysicalResourceId"):
-            deployment.physical[resource["LogicalResourceId"]] = resource["PhysicalResourceId"]
-    stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
-    deployment.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    print(f"timings: {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
-    try:
+        started = time.perf_counter()
+        cfn.create_stack(
+            StackName=STACK,
+            TemplateBody=json.dumps(template),
+            Parameters=[{"ParameterKey": "Stage", "ParameterValue": STAGE}],
+            # What AWS requires for this template: IAM roles + a macro (the SAM transform).
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+            OnFailure="DO_NOTHING",  # keep a failed stack to read its events and expansion
+        )
+        status = _wait_stack(cfn)
+        timings["create_stack_s"] = time.perf_counter() - started
+        deployment = Deployment(packaged=packaged, template=template, artifacts=artifacts,
+                                status=status, timings=timings)
+        if status != "CREATE_COMPLETE":
+            deployment.events = _events(cfn)
+            print(f"stack {STACK} ended in {status}; events:\n  "
+                  + "\n  ".join(deployment.events))
+        try:
+            body = cfn.get_template(StackName=STACK, TemplateStage="Processed")["TemplateBody"]
+            deployment.processed = json.loads(body if isinstance(body, str)
+                                              else json.dumps(body))
+        except Exception as exc:  # noqa: BLE001
+            deployment.processed_error = str(exc)
+        for resource in cfn.describe_stack_resources(StackName=STACK)["StackResources"]:
+            deployment.types[resource["LogicalResourceId"]] = resource["ResourceType"]
+            if resource.get("PhysicalResourceId"):
+                deployment.physical[resource["LogicalResourceId"]] = \
+                    resource["PhysicalResourceId"]
+        stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+        deployment.outputs = {o["OutputKey"]: o["OutputValue"]
+                              for o in stack.get("Outputs", [])}
+        print(f"timings: {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
         yield deployment
     finally:
         started = time.perf_counter()
@@ -426,7 +430,7 @@ def deployed(tmp_path_factory):
               f"{time.perf_counter() - started:.1f} s")
         # After a create that failed on the functions, LocalStack's delete trips over what it
         # never created and over the Failed function it cannot delete (known; not a finding).
-        if not deployment.lambda_blocked():
+        if not (deployment and deployment.lambda_blocked()):
             assert final in (None, "DELETE_COMPLETE"), f"stack {STACK} ended in {final}: " + \
                 "\n  ".join(failed_events or _events(cfn))
 
@@ -551,11 +555,6 @@ def test_translated_api_has_the_gateway_responses_and_a_traced_stage(deployed):
     assert stages["api"]["TracingEnabled"] is True
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: SAM's AWS::ApiGateway::Deployment gets StageName 'Stage' unless the "
-    "Serverless::Api sets OpenApiVersion, so besides 'api' a second stage 'Stage' is "
-    "deployed (same routes and authorizer, no X-Ray tracing); on AWS too. Remove this "
-    "marker once infra/package.py sets OpenApiVersion on RestAPI."))
 def test_no_stray_sam_stage(deployed):
     resources = deployed.processed_template()["Resources"]
     deployments = [r["Properties"] for r in resources.values()
@@ -802,7 +801,7 @@ def test_zz_delete_keeps_only_retained_resources(live, rest_api):
     status = delete_stack(cfn)
     live.deleted = True
     elapsed = time.perf_counter() - started
-    print(f"delete-stack: {status} in {elapsed:.1f} s")
+    print(f"delete-stack: {status or 'gone'} in {elapsed:.1f} s")
     assert status in (None, "DELETE_COMPLETE"), "\n  ".join(_events(cfn))
 
     processed = live.processed_template()

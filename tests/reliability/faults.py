@@ -20,8 +20,8 @@ Wrapping moto's own hook (rather than adding a second one) matters: botocore cal
 applied by moto's.
 
 ``install`` also removes the real sleeps of botocore's backoff (they are summed in
-``backoff_s`` instead; a throttle retry waits up to 1-2 s) and gives the app's PynamoDB
-connections one shared botocore session (see ``share_botocore_session``).
+``backoff_s`` instead; a throttle retry waits up to 1-2 s) and lets the app's PynamoDB
+connections share one botocore session (see ``share_botocore_session``).
 """
 import json
 import random
@@ -162,10 +162,10 @@ class FaultyDynamoDB:
 def share_botocore_session(monkeypatch):
     """One botocore session for every PynamoDB connection the app opens.
 
-    The app opens a new ``Connection`` (so a new botocore session) for every commit, and
-    a new session reloads the service model files: ~0.25 s of CPU per mutating request
-    here, which would make a 10,000-action run take most of an hour. Each connection
-    still builds its own client (its own retry quota, its own config), as in the app."""
+    PynamoDB gives each connection (one per model class, one for transactions) its own
+    botocore session, and a new session reloads the service model files: ~0.25 s of CPU
+    each here, paid again in every forked epoch of the fault run. Each connection still
+    builds its own client (its own retry quota and config), as in the app."""
     shared = botocore.session.get_session()
     monkeypatch.setattr(pynamodb_base, "get_session", lambda: shared)
     _forget_model_connections()

@@ -155,14 +155,9 @@ def _client_bounds(api, monkeypatch):
     return seen
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: DynamoGameStore.commit builds TransactWrite(connection=Connection(region=...)) "
-    "with PynamoDB's defaults (read timeout 30 s, connect timeout 15 s, 4 attempts), not "
-    "the request budget's bounds (1 s, 0.5 s, 3 attempts; adapters/budget.py): one "
-    "TransactWriteItems can take 4 x 45 s, far past the function timeout and API "
-    "Gateway's 29 s, so before_sdk_call's worst case (SDK_CALL_WORST_CASE_S) is wrong "
-    "for every commit"))
 def test_every_dynamodb_client_is_bounded_by_the_request_budget(api, monkeypatch):
+    """Regression: the commit's TransactWrite connection used PynamoDB's defaults (read
+    30 s, connect 15 s, 4 attempts), outside the budget's worst case (budget.py)."""
     seen = _client_bounds(api, monkeypatch)
     assert {op for op, *_ in seen} >= {"GetItem", "TransactWriteItems"}
     unbounded = sorted(entry for entry in seen
@@ -171,10 +166,8 @@ def test_every_dynamodb_client_is_bounded_by_the_request_budget(api, monkeypatch
     assert not unbounded, f"(operation, read s, connect s, attempts) outside the budget: {unbounded}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the commit's TransactWriteItems is attempted 4 times when its answers are "
-    "lost (PynamoDB default max_retry_attempts=3), not SDK_TOTAL_ATTEMPTS=3"))
 def test_a_commit_is_attempted_at_most_the_budgeted_number_of_times(api, faults):
+    """Regression: a commit whose answers were all lost was attempted 4 times."""
     player_id, token = api.login()
     faults.force(*[LOST] * 10, operation="TransactWriteItems")
     _spin(api, token, a_stop(), "attempts-spin-01")

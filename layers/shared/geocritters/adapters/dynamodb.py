@@ -38,7 +38,7 @@ from ..usecases.ports import (
     StaleState,
     StoredAction,
 )
-from .budget import before_sdk_call
+from .budget import SDK_CONNECT_TIMEOUT_S, SDK_READ_TIMEOUT_S, SDK_TOTAL_ATTEMPTS, before_sdk_call
 from .models import (
     ActionRecord,
     CellRecord,
@@ -204,6 +204,16 @@ class DynamoGameStore:
 
     def __init__(self, region: str):
         self._region = region
+        self._transactions_connection: Connection | None = None
+
+    def _connection(self) -> Connection:
+        """One connection (one botocore client) for all transactions of this container:
+        building a client costs tens of milliseconds of CPU."""
+        if self._transactions_connection is None:
+            self._transactions_connection = Connection(
+                region=self._region, connect_timeout_seconds=SDK_CONNECT_TIMEOUT_S,
+                read_timeout_seconds=SDK_READ_TIMEOUT_S, max_retry_attempts=SDK_TOTAL_ATTEMPTS - 1)
+        return self._transactions_connection
 
     # players
     def get_player(self, player_id: str) -> PlayerState | None:
@@ -347,7 +357,7 @@ class DynamoGameStore:
             self._commit_single(changes[0])
             return
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=self._connection()) as transaction:
                 for change in changes:
                     _add_to_transaction(transaction, change)
                 if action is not None:
