@@ -11,6 +11,15 @@ from collections import Counter
 MAX_ATTEMPTS = 60
 
 
+def login(api, device_id: str) -> tuple[str, str]:
+    """(player id, token) for this exact device id. ``GameApi.login`` adds a random
+    per-test suffix (for shared LocalStack tables); on a fresh moto backend the exact id
+    keeps player ids, and so every outcome the game derives from them, reproducible."""
+    status, body, _ = api.call("POST", "/v1/auth/guest", {"device_id": device_id})
+    assert status == 200, body
+    return body["player_id"], body["token"]
+
+
 def _exception_chain(error) -> list[str]:
     """Type names along the exception's cause chain (PynamoDB keeps its cause in .cause)."""
     names, seen = [], set()

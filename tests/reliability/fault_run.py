@@ -25,7 +25,7 @@ from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
 
 from tests.api.conftest import HOME
-from tests.reliability.client import RetryingClient, UnhandledErrors
+from tests.reliability.client import RetryingClient, UnhandledErrors, login
 from tests.reliability.ledger import BALLS, BERRY, Ledger, duplicate_units
 
 PATCH_RADIUS_M = 400.0  # every action of a player happens within this of its home
@@ -87,7 +87,7 @@ def new_players(api, count: int, prefix: str) -> list[Sim]:
     ctx = None
     sims = []
     for index in range(count):
-        player_id, token = api.login(f"{prefix}-{index:03d}")
+        player_id, token = login(api, f"{prefix}-{index:03d}")
         ctx = ctx or bootstrap.game_context()
         home = (HOME[0] + HOME_SPACING_DEG * (index // 4), HOME[1] + HOME_SPACING_DEG * (index % 4))
         stops = [f for f in ctx.world.forts_near(*home, PATCH_RADIUS_M) if f.kind == "stop"]

@@ -27,6 +27,7 @@ from geocritters.game.species import species
 from tests.api.conftest import HOME
 from tests.api.helpers import edit_player, player
 from tests.api.test_creatures import give_creature
+from tests.reliability.client import login
 from tests.reliability.ledger import BALLS, BERRY, Ledger, creature_view
 
 EXAMPLES = int(os.environ.get("ECONOMY_EXAMPLES", "10"))
@@ -75,7 +76,7 @@ class EconomyMachine(RuleBasedStateMachine):
         ctx = bootstrap.game_context()
         self.trainers = []
         for who in range(2):
-            player_id, token = self.api.login(f"economy-{n}-{who}")
+            player_id, token = login(self.api, f"economy-{n}-{who}")
             for k, (species_id, level) in enumerate(STARTERS):
                 give_creature(player_id, n * 1000 + who * 100 + k, species_id=species_id, level=level)
             edit_player(player_id, stardust=3000, candy={"Mossling": 30, "Pebblit": 4})

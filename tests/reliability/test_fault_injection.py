@@ -117,12 +117,6 @@ def test_a_lost_commit_answer_is_retried_and_applied_once(api, faults):
     assert player(player_id) == after
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a DynamoDB call whose every SDK attempt times out (botocore ReadTimeoutError / "
-    "ConnectionClosedError, wrapped by PynamoDB as GetError/PutError/UpdateError/"
-    "TransactWriteError with cause_response_code None) is not mapped to BackendBusy by "
-    "adapters/dynamodb.py (_raise_if_throttled only looks at the error code): the "
-    "client gets 500 internal_error without Retry-After instead of 503 + Retry-After"))
 def test_lost_answers_on_every_attempt_are_a_json_503_with_retry_after(api, faults):
     player_id, token = api.login()
     stop = a_stop()

@@ -38,11 +38,18 @@ LOST_ANSWER_ERRORS = {"ReadTimeoutError", "ConnectionClosedError"}
 
 
 def _the_run(api, clock, faults, report) -> dict:
+    if "crashed" in _result:
+        pytest.fail(f"the fault run itself failed: {_result['crashed']}")
     if _result:
         return _result
     started = time.perf_counter()
-    epochs = fault_run.run(api, clock, faults, players=PLAYERS, actions=ACTIONS, workers=WORKERS,
-                           seed=SEED, replays=REPLAYS, epoch_actions=EPOCH_ACTIONS)
+    try:
+        epochs = fault_run.run(api, clock, faults, players=PLAYERS, actions=ACTIONS,
+                               workers=WORKERS, seed=SEED, replays=REPLAYS,
+                               epoch_actions=EPOCH_ACTIONS)
+    except Exception as error:  # noqa: BLE001 - don't run it again for the next test
+        _result["crashed"] = repr(error)
+        raise
     wall = time.perf_counter() - started
     total = {"wall_s": wall, "epochs": epochs}
     for name in ("actions", "client", "injected_by_kind", "attempts", "lost_statuses", "skipped"):

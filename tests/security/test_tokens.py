@@ -252,12 +252,6 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
 
 # --- bugs ----------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (low: needs our signing key): a token signed with our key whose exp or iat is not a "
-    "number (exp='abc') makes verify_token's int(claims['exp']) raise ValueError inside the "
-    "authorizer: PyJWT skips its own exp/iat type checks because verify_exp/verify_iat are "
-    "off. The test client re-raises it, chalice local answers 500, API Gateway 500 "
-    "(authorizer error); expected 401 unauthorized"))
 @pytest.mark.parametrize("claim", ["exp", "iat"])
 def test_validly_signed_token_with_a_non_numeric_time_claim_is_401(api, tokens, claim):
     token = tokens.ours(**{claim: "abc"})

@@ -8,6 +8,8 @@ changes go in one transaction, so an action applies whole or not at all.
 import json
 from typing import Iterable, Sequence
 
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.exceptions import HTTPClientError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import (
     DeleteError,
@@ -56,12 +58,16 @@ ACTION_TTL_S = 24 * 3600  # idempotency records outlive any client retry by far
 ENCOUNTER_TTL_GRACE_S = 3600
 
 
-def _throttled(error) -> bool:
-    return getattr(error, "cause_response_code", None) in _THROTTLED
+def _unavailable(error) -> bool:
+    """Throttled, or no answer at all (timeouts, dropped connections) after the SDK's
+    own retries: either way the client should retry later, with the same key."""
+    if getattr(error, "cause_response_code", None) in _THROTTLED:
+        return True
+    return isinstance(getattr(error, "cause", None), (BotocoreConnectionError, HTTPClientError))
 
 
 def _raise_if_throttled(error) -> None:
-    if _throttled(error):
+    if _unavailable(error):
         raise BackendBusy("the game is busy; retry shortly", retry_after_s=1) from error
 
 

@@ -28,6 +28,8 @@ def verify_token(key: bytes, token: str, now_s: int) -> str:
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from error
     # Expiry and issue time are checked against our clock (injectable in tests).
+    if not all(isinstance(claims[c], int) and not isinstance(claims[c], bool) for c in ("exp", "iat")):
+        raise InvalidToken("exp and iat must be integers")
     if int(claims["exp"]) <= now_s:
         raise InvalidToken("token expired")
     if int(claims["iat"]) > now_s + CLOCK_SKEW_S:

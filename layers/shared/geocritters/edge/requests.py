@@ -82,10 +82,20 @@ def string_field(body: Mapping[str, Any], name: str, *, required: bool = True,
         if required:
             raise InvalidInput(f"{name} is required", code="missing_field")
         return None
-    if not isinstance(value, str) or not (min_len <= len(value) <= max_len):
+    if not isinstance(value, str) or not (min_len <= len(value) <= max_len) \
+            or not _encodable(value):
         raise InvalidInput(f"{name} must be a string of {min_len}-{max_len} characters",
                            code="invalid_field")
     return value
+
+
+def _encodable(value: str) -> bool:
+    """JSON admits lone surrogates ("\\ud800") that no UTF-8 store or hash accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def bool_field(body: Mapping[str, Any], name: str, default: bool = False) -> bool:
@@ -111,8 +121,9 @@ def number(value: Any, name: str) -> float:
     return as_float
 
 
-# A plain decimal number: Python's float() would also take "1_0", " 1", "inf", "١".
-_DECIMAL = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,15})?")
+# A decimal number as clients print doubles ("1.2100000000000002", "1e-07"); Python's
+# float() would also take "1_0", " 1", "inf", "0x1" or "١", which are not numbers here.
+_DECIMAL = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,17})?([eE][-+]?[0-9]{1,3})?")
 
 
 def query_number(params: Mapping[str, str] | None, name: str) -> float:

@@ -47,7 +47,8 @@ def decode_cursor(key: bytes, player_id: str, cursor: str) -> str:
     """The position a cursor points at, or InvalidInput if it isn't one we issued to
     this player for this listing."""
     payload, _, mac = cursor.partition(".")
-    if not payload or not hmac.compare_digest(mac, _cursor_mac(key, player_id, payload)):
+    if not payload or not cursor.isascii() \
+            or not hmac.compare_digest(mac, _cursor_mac(key, player_id, payload)):
         raise InvalidInput("invalid cursor", code="invalid_cursor")
     try:
         padded = payload + "=" * (-len(payload) % 4)
@@ -60,7 +61,7 @@ def decode_cursor(key: bytes, player_id: str, cursor: str) -> str:
 
 
 def list_creatures(ctx, player_id: str, limit: int, cursor: str | None) -> dict:
-    after = decode_cursor(ctx.keys.cursors, player_id, cursor) if cursor else None
+    after = decode_cursor(ctx.keys.cursors, player_id, cursor) if cursor is not None else None
     page, next_after = ctx.store.list_creatures(player_id, limit, after)
     return {
         "creatures": [creature_json(c) for c in page],
