@@ -7,7 +7,7 @@ STAGE  ?= prod
 
 BACKEND ?= moto
 
-.PHONY: run test test-fast test-localstack lint package import-pois clean bench fuzz
+.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench fuzz
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,16 @@ endif
 ## make test: every tier that runs here: unit, API on moto, template + package, e2e,
 ## then the API tier again over HTTP on LocalStack (+ races) when this machine can run it.
 test: $(READY) lint
-	$(BIN)/python -m pytest
+	FAULT_ACTIONS=1000 $(BIN)/python -m pytest
 	@if $(BIN)/python -m localstack.launcher check; then \
 		$(MAKE) --no-print-directory test-localstack; \
 	else \
 		echo "SKIPPED: the LocalStack tier (see the line above); run it where it can run"; \
 	fi
+
+## make test-reliability: the fault-injection run at full size (10,000 actions, ~7 min).
+test-reliability: $(READY)
+	$(BIN)/python -m pytest tests/reliability
 
 ## make test-localstack: the API tests over HTTP on LocalStack + DynamoDB Local, with races.
 test-localstack: $(READY)
