@@ -3,6 +3,7 @@ process bookkeeping, and the docker-compose files. Fast; runs everywhere."""
 import ast
 import stat
 import subprocess
+import time
 import sys
 
 import pytest
@@ -99,6 +100,10 @@ def test_our_processes_finds_only_processes_of_this_cache(tmp_path):
     ours = subprocess.Popen(["sh", "-c", f"sleep 60 # {paths.fs}/marker"])
     other = subprocess.Popen(["sleep", "61"])
     try:
+        # A just-forked child shows its parent's command line until it has exec'd.
+        deadline = time.monotonic() + 10
+        while launcher.our_processes(paths) != [ours.pid] and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert launcher.our_processes(paths) == [ours.pid]
         assert launcher.stop(paths) is True
         assert ours.wait(timeout=10) is not None
