@@ -132,7 +132,7 @@ def _is_busy(status, body, headers) -> bool:
 
 @pytest.mark.parametrize("operation", [
     "GetItem",  # the first read (the idempotency record)
-    pytest.param("TransactWriteItems", marks=pytest.mark.xfail(strict=True, reason=COMMIT_ANSWER_LOST_BUG)),
+    "TransactWriteItems",
 ])
 def test_answers_lost_on_every_sdk_attempt_are_a_json_503_and_the_retry_settles_once(
         api, faults, operation):

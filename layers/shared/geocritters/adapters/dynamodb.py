@@ -370,6 +370,8 @@ class DynamoGameStore:
                     transaction.save(_action_record(action),
                                      condition=ActionRecord.idempotency_key.does_not_exist())
         except TransactWriteError as error:
+            # First: a lost answer has no response code at all (reading it would raise).
+            _raise_if_throttled(error)
             reasons = error.cancellation_reasons or []
             at = _action_position(changes) if action is not None else None
             if at is not None and at < len(reasons) and reasons[at] is not None \
