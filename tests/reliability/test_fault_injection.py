@@ -117,14 +117,6 @@ def test_a_lost_commit_answer_is_retried_and_applied_once(api, faults):
     assert player(player_id) == after
 
 
-COMMIT_ANSWER_LOST_BUG = (
-    "BUG: DynamoGameStore.commit (adapters/dynamodb.py) reads error.cause_response_code "
-    "before _raise_if_throttled; when the last SDK attempt of the TransactWriteItems ended "
-    "in ReadTimeoutError/ConnectionClosedError, PynamoDB's cause_response_code raises "
-    "AttributeError (it does getattr(cause, 'response', {}).get(...), and these botocore "
-    "errors subclass requests exceptions whose .response is None): the client gets 500 "
-    "internal_error without Retry-After instead of 503 + Retry-After")
-
 
 def _is_busy(status, body, headers) -> bool:
     return status == 503 and bool(body["error"]["code"]) and int(headers.get("Retry-After", 0)) >= 1

@@ -66,7 +66,7 @@ def _unavailable(error) -> bool:
     return isinstance(getattr(error, "cause", None), (BotocoreConnectionError, HTTPClientError))
 
 
-def _raise_if_throttled(error) -> None:
+def _raise_if_unavailable(error) -> None:
     if _unavailable(error):
         raise BackendBusy("the game is busy; retry shortly", retry_after_s=1) from error
 
@@ -79,7 +79,7 @@ def _get_or_none(model, *keys):
     except DoesNotExist:
         return None
     except GetError as error:
-        _raise_if_throttled(error)
+        _raise_if_unavailable(error)
         raise
 
 
@@ -237,7 +237,7 @@ class DynamoGameStore:
             record.save(condition=PlayerRecord.player_id.does_not_exist())
             return state
         except PutError as error:
-            _raise_if_throttled(error)
+            _raise_if_unavailable(error)
             if error.cause_response_code != _CONDITION_FAILED:
                 raise
         existing = self.get_player(state.player_id)
@@ -268,7 +268,7 @@ class DynamoGameStore:
                 record.update(actions=actions, condition=condition)
                 return player_from_record(record)
             except UpdateError as error:
-                _raise_if_throttled(error)
+                _raise_if_unavailable(error)
                 if error.cause_response_code != _CONDITION_FAILED:
                     raise
         if self.get_player(player_id) is None:
@@ -288,7 +288,7 @@ class DynamoGameStore:
             _encounter_record(encounter).save(condition=EncounterRecord.encounter_id.does_not_exist())
             return encounter
         except PutError as error:
-            _raise_if_throttled(error)
+            _raise_if_unavailable(error)
             if error.cause_response_code != _CONDITION_FAILED:
                 raise
         existing = self.get_encounter(encounter.player_id, encounter.encounter_id)
@@ -311,7 +311,7 @@ class DynamoGameStore:
                 limit=limit + 1, page_size=limit + 1,
             ))
         except QueryError as error:
-            _raise_if_throttled(error)
+            _raise_if_unavailable(error)
             raise
         page = [creature_from_record(r) for r in records[:limit]]
         next_after = page[-1].creature_id if len(records) > limit else None
@@ -342,7 +342,7 @@ class DynamoGameStore:
             for record in CellRecord.batch_get(list(dict.fromkeys(cells))):
                 found[record.cell] = [_fort_from_json(item) for item in json.loads(record.pois)]
         except GetError as error:
-            _raise_if_throttled(error)
+            _raise_if_unavailable(error)
             raise
         return found
 
@@ -371,7 +371,7 @@ class DynamoGameStore:
                                      condition=ActionRecord.idempotency_key.does_not_exist())
         except TransactWriteError as error:
             # First: a lost answer has no response code at all (reading it would raise).
-            _raise_if_throttled(error)
+            _raise_if_unavailable(error)
             reasons = error.cancellation_reasons or []
             at = _action_position(changes) if action is not None else None
             if at is not None and at < len(reasons) and reasons[at] is not None \
@@ -381,14 +381,14 @@ class DynamoGameStore:
                 raise StaleState("a condition failed") from error
             if error.cause_response_code == "TransactionConflictException":
                 raise StaleState("transaction conflict") from error
-            _raise_if_throttled(error)
+            _raise_if_unavailable(error)
             raise
 
     def _commit_single(self, change: Change) -> None:
         try:
             _apply_alone(change)
         except (PutError, UpdateError, DeleteError) as error:
-            _raise_if_throttled(error)
+            _raise_if_unavailable(error)
             if error.cause_response_code == _CONDITION_FAILED:
                 raise StaleState("a condition failed") from error
             raise
