@@ -117,7 +117,6 @@ def test_a_lost_commit_answer_is_retried_and_applied_once(api, faults):
     assert player(player_id) == after
 
 
-
 def _is_busy(status, body, headers) -> bool:
     return status == 503 and bool(body["error"]["code"]) and int(headers.get("Retry-After", 0)) >= 1
 
