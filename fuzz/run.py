@@ -49,7 +49,6 @@ import argparse
 import base64
 import json
 import logging
-import math
 import os
 import socket
 import subprocess
@@ -400,33 +399,11 @@ class KnownBug:
     matches: Callable[[Failure], bool] = field(repr=False)
 
 
-def _map_number_format(f: Failure) -> bool:
-    """Schema-valid coordinates (numbers within range) refused as bad input: the way they
-    are written (more decimals than edge/requests._DECIMAL allows) is the only problem."""
-    if f.operation != "GET /v1/map" or f.check != "positive_data_acceptance" or f.status != 400:
-        return False
-    for name, bound in (("lat", 90.0), ("lng", 180.0)):
-        for raw in f.query.get(name, []):
-            try:
-                value = float(raw.decode("ascii"))
-            except (UnicodeDecodeError, ValueError):
-                return False
-            if not math.isfinite(value) or abs(value) > bound:
-                return False
-    return True
-
-
 # Fixed since (keep the list short: a fixed bug that comes back must show up as NEW):
 # - GET /v1/me/creatures?cursor=<non-ASCII> -> 500 (hmac.compare_digest TypeError)
 # - GET /v1/me/creatures?cursor= (empty, documented minLength 1) -> 200
-KNOWN_BUGS = [
-    KnownBug("map-number-format",
-             "tests/security/test_input_abuse.py::test_map_accepts_coordinates_as_clients_format_them "
-             "(the strict-xfail cases)",
-             "GET /v1/map refuses in-range coordinates with more than 17 decimals "
-             "(e.g. lng=-0.0019473948833026945) with 400",
-             _map_number_format),
-]
+# - GET /v1/map?lng=-0.0019473948833026945 (more than 17 decimals) -> 400
+KNOWN_BUGS: list[KnownBug] = []
 
 
 def classify(failures: list[Failure]) -> None:

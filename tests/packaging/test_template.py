@@ -66,6 +66,14 @@ def test_authorizer_is_wired_to_its_own_function(template):
         "FunctionName"] == {"Fn::GetAtt": ["JwtAuthorizer", "Arn"]}
 
 
+def test_authorizer_cache_is_short(template):
+    """API Gateway's default caches an Allow for 300 s, so an expired token would keep
+    working for up to 5 minutes; ours is capped at a minute."""
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    authorizer = body["securityDefinitions"]["jwt_authorizer"]["x-amazon-apigateway-authorizer"]
+    assert 0 <= authorizer["authorizerResultTtlInSeconds"] <= 60
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_function_settings(template, spec):
     function = template["Resources"][spec.logical_id]

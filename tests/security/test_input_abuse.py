@@ -340,7 +340,7 @@ def test_empty_cursor_is_refused(api):
 
 BAD_MAP_QUERIES = ["lat=&lng=1", "lat=1", "lng=1", "", "lat=91&lng=0", "lat=0&lng=181",
                    "lat=NaN&lng=0", "lat=-inf&lng=0", "lat=1%00&lng=0", "lat=" + "1" * 400 + "&lng=0",
-                   "lat=1.0000000000000000001&lng=0", "lat=%2B1&lng=0", "lat=1,5&lng=0"]
+                   "lat=1." + "0" * 30 + "1&lng=0", "lat=%2B1&lng=0", "lat=1,5&lng=0"]
 
 
 def test_bad_map_queries_are_400_and_record_nothing(api):
@@ -353,21 +353,12 @@ def test_bad_map_queries_are_400_and_record_nothing(api):
     assert changed_items(before, db_snapshot()) == []
 
 
-_MORE_THAN_17_DECIMALS = pytest.mark.xfail(strict=True, reason=(
-    "BUG: GET /v1/map?lat=40.75904556854832&lng=-0.0019473948833026945 -> 400 "
-    "invalid_coordinates 'lng must be a decimal number like -12.345' (found by make fuzz, "
-    "stateful phase). A double has up to 17 significant digits, but below 1 the leading zeros "
-    "add decimals: Python's repr prints up to 20 decimals (0.00012345678901234567), "
-    "JavaScript's String() up to 23 (-0.0000011111111111111112); edge/requests._DECIMAL "
-    "allows {1,17}. Expected 200: players within ~1 km of the equator or the prime meridian "
-    "get these values"))
-
-
 @pytest.mark.parametrize("lat, lng", [
     (repr(1.1 * 1.1), "103.8198"), ("51.5", "1e-07"), ("-0.30000000000000004", "-78.5"),
-    pytest.param("40.75904556854832", "-0.0019473948833026945", marks=_MORE_THAN_17_DECIMALS),
-    pytest.param("51.5", repr(0.00012345678901234567), marks=_MORE_THAN_17_DECIMALS),
-    pytest.param("-0.0000011111111111111112", "36.8", marks=_MORE_THAN_17_DECIMALS),
+    # Below 1 the leading zeros add decimals beyond a double's 17 significant digits
+    # (found by make fuzz): Python's repr and JavaScript's String() print these.
+    ("40.75904556854832", "-0.0019473948833026945"), ("51.5", repr(0.00012345678901234567)),
+    ("-0.0000011111111111111112", "36.8"),
 ])
 def test_map_accepts_coordinates_as_clients_format_them(api, lat, lng):
     _, token = api.login("device-abuse-0007")

@@ -7,8 +7,14 @@ from ..bootstrap import clock, game_keys
 
 authorizer_blueprint = Blueprint(__name__)
 
+# API Gateway caches an Allow per token for this long (its default is 300 s). The cache is
+# what keeps the authorizer off the per-request bill, but it also lets a token keep working
+# after its `exp` for up to this long; 60 s against a 7-day token lifetime is the trade.
+# Suspensions and bans don't depend on it: every action checks the player's standing.
+AUTHORIZER_CACHE_TTL_S = 60
 
-@authorizer_blueprint.authorizer()
+
+@authorizer_blueprint.authorizer(ttl_seconds=AUTHORIZER_CACHE_TTL_S)
 def jwt_authorizer(auth_request):
     scheme, _, token = (auth_request.token or "").partition(" ")
     try:

@@ -123,7 +123,10 @@ def number(value: Any, name: str) -> float:
 
 # A decimal number as clients print doubles ("1.2100000000000002", "1e-07"); Python's
 # float() would also take "1_0", " 1", "inf", "0x1" or "١", which are not numbers here.
-_DECIMAL = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,17})?([eE][-+]?[0-9]{1,3})?")
+# A double has at most 17 significant digits, but below 1 the leading zeros add decimals:
+# JavaScript's String() prints "-0.0000011111111111111112" (22). 30 decimals covers every
+# shortest round-trip form with room to spare while still bounding the parameter's length.
+_DECIMAL = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?")
 
 
 def query_number(params: Mapping[str, str] | None, name: str) -> float:
