@@ -205,7 +205,7 @@ def _method(args) -> dict:
                     "eventually / 1 strongly consistent; failed conditional writes are not counted); "
                     "rru_model/wru_model = DynamoDB's rounding rules on the item sizes read and written "
                     "(bench.capacity.SizeModel); warm request unless suffixed _cold",
-        "cpu": f"time.thread_time of app(event, context) with botocore answering recorded responses "
+        "cpu": f"time.process_time (all threads) of app(event, context) with botocore answering recorded responses "
                "(objects alive before the CPU phase are gc.freeze()d, as a function's heap has none of "
                "the benchmark's data) "
                f"(before-send hook), up to {args.cpu_rounds} interleaved rounds warm (at least 15; "

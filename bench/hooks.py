@@ -84,16 +84,27 @@ class Calls(list):
         return trips
 
 
-class _State(threading.local):
+class _State:
+    """Shared by every thread: a request may make calls from a background thread (the
+    map's curated read), and those count as the request's calls too."""
+
     def __init__(self):
         self.recorders: list[tuple[Calls, bool]] = []
-        self.pending: list[Call] = []
         self.capacity = False
         self.replay: list | None = None
         self.suppressed = False
 
 
+class _InFlight(threading.local):
+    """A call starts and ends on the same thread: its record waits here meanwhile."""
+
+    def __init__(self):
+        self.calls: list[Call] = []
+
+
 _state = _State()
+_in_flight = _InFlight()
+_lock = threading.Lock()
 _secret: dict = {"value": None}
 before_write = None  # set by capacity.SizeModel while it tracks writes: f(call) -> None
 
@@ -112,21 +123,23 @@ def _on_params(params, event_name, **_kwargs):
         params.setdefault("ReturnConsumedCapacity", "TOTAL")
     if state.recorders:
         call = Call(service, operation, copy.deepcopy(params), time.perf_counter())
-        state.pending.append(call)
+        _in_flight.calls.append(call)
         if before_write is not None and service == "dynamodb":
             before_write(call)
 
 
 def _finish(http_response=None, parsed=None, error=None):
     state = _state
-    if state.suppressed or not state.recorders or not state.pending:
+    if state.suppressed or not state.recorders or not _in_flight.calls:
         return
-    call = state.pending.pop()
+    call = _in_flight.calls.pop()
     call.ended = time.perf_counter()
     if http_response is not None:
         call.status = http_response.status_code
         call.parsed = parsed
-    for calls, raw in state.recorders:
+    with _lock:
+        recorders = list(state.recorders)
+    for calls, raw in recorders:
         if raw and http_response is not None:
             call.raw = {"status": http_response.status_code,
                         "headers": dict(http_response.headers),
@@ -162,12 +175,16 @@ def _on_before_send(request, event_name, **_kwargs):
         return None
     service, operation = _parts(event_name)
     if state.replay is not None:
-        if not state.replay:
-            raise ReplayMismatch(f"no canned response left for {service}.{operation}")
-        canned = state.replay.pop(0)
-        if (canned["service"], canned["operation"]) != (service, operation):
-            raise ReplayMismatch(f"expected {canned['service']}.{canned['operation']}, "
-                                 f"the client called {service}.{operation}")
+        # The next canned response for this operation: calls from two threads may
+        # arrive in either order, calls of one kind keep theirs.
+        with _lock:
+            index = next((i for i, c in enumerate(state.replay)
+                          if (c["service"], c["operation"]) == (service, operation)), None)
+            if index is None:
+                left = [f"{c['service']}.{c['operation']}" for c in state.replay]
+                raise ReplayMismatch(f"no canned response left for {service}.{operation} "
+                                     f"(left: {left})")
+            canned = state.replay.pop(index)
         return AWSResponse(request.url, canned["status"], canned["headers"],
                            _Raw(canned["body"].encode("utf-8")))
     if _secret["value"] is not None and (service, operation) == ("secrets-manager", "GetSecretValue"):
@@ -197,13 +214,15 @@ def recording(raw: bool = False):
     """Yields the ``Calls`` made inside the block (nested blocks each get them all)."""
     calls = Calls()
     entry = (calls, raw)
-    _state.recorders.append(entry)
+    with _lock:
+        _state.recorders.append(entry)
     try:
         yield calls
     finally:
-        _state.recorders.remove(entry)
+        with _lock:
+            _state.recorders.remove(entry)
         if not _state.recorders:
-            _state.pending.clear()
+            _in_flight.calls.clear()
 
 
 @contextlib.contextmanager
@@ -218,7 +237,8 @@ def consumed_capacity():
 @contextlib.contextmanager
 def replaying(responses: list[dict]):
     """Answer every AWS call from ``responses`` ({service, operation, status, headers,
-    body}), in order; a call that doesn't match the next one fails loudly."""
+    body}): each call gets the first unused response of its operation; a call with none
+    left fails loudly."""
     previous, _state.replay = _state.replay, list(responses)
     try:
         yield _state.replay

@@ -26,14 +26,21 @@ counts for 5..8 are printed too (``queries_by_hash_key_length``).
 
 Densities (POIs per km², uniform over the 3x3 geohash-6 block around HOME, so the
 naive neighbourhood is full everywhere; levels are nested, loaded incrementally):
-sparse 20, suburban 200, city 2,000, and festival = the city plus a 600 m-radius
+sparse 10, suburban 50, city 200, dense 2,000, and festival = dense plus a 600 m-radius
 festival ground around HOME at 20,000 per km² (every query circle here lies inside it).
+The city level is the densest the game places forts: one stop or gym per level-17 S2
+cell (~70 m, game-rules.md) is ~200 per km²; "dense" (10x that) and "festival" (100x)
+are stress levels that show how each approach grows.
+
+Names look like real POI names ("Mural at Kelomi Street") with made-up words, so they
+compress like real names would, not like "Bench POI 000123"; ids come from the name,
+as an import without explicit ids makes them (a name repeated in one cell gets a
+numbered id, as the import would require).
 """
 from __future__ import annotations
 
 import math
 import random
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,7 +49,8 @@ from . import capacity, hooks
 from .game import HOME, Harness
 from .stats import summary
 
-DENSITIES = (("sparse", 20), ("suburban", 200), ("city", 2_000), ("festival", 20_000))
+DENSITIES = (("sparse", 10), ("suburban", 50), ("city", 200), ("dense", 2_000),
+             ("festival", 20_000))
 HEADLINE_DENSITY = "city"
 FESTIVAL_RADIUS_M = 600.0
 RADII = (70.0, 200.0, 300.0)
@@ -51,7 +59,6 @@ HASH_KEY_LENGTH = 6
 NAIVE_PRECISION = 6  # the finest geohash whose 3x3 block covers 300 m here (short side ~610 m)
 POI_SEED = 20261124
 EARTH_RADIUS_M = 6_371_008.8
-_BENCH_ID = re.compile(r"-p\d{6}$")
 SHORT_RADIUS_REPS = 5  # timing repetitions for 70 m and 200 m (300 m gets them all)
 BIG_LEVEL_POIS = 15_000  # levels above this get SHORT_RADIUS_REPS at 300 m too (time budget)
 
@@ -87,27 +94,52 @@ def _disc_point(rng, radius_m):
     return HOME[0] + dlat, HOME[1] + dlng
 
 
+_SYLLABLES = [c + v for c in "bcdfghklmnprstvwz" for v in "aeiou"] + ["ar", "el", "in", "on", "ay"]
+_STREETS = ("Street", "Avenue", "Lane", "Road", "Square", "Plaza", "Court", "Terrace", "Park",
+            "Garden", "Hall", "Gate", "Row", "Walk", "Way", "Place", "Corner", "Yard")
+_FEATURES = ("Mural", "Fountain", "Statue", "Library", "Church", "Sculpture", "Memorial",
+             "Clock Tower", "Gazebo", "Playground", "Bandstand", "Arch", "Plaque", "Monument",
+             "Theatre", "Station", "Cafe", "Gallery", "Post Office", "Mosaic", "Pavilion",
+             "Obelisk", "Bell", "Well", "Chapel", "Museum", "Market", "Bridge", "Steps")
+
+
+def _poi_name(rng: random.Random) -> str:
+    word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+    shape = rng.random()
+    if shape < 0.5:
+        return f"{word} {rng.choice(_STREETS)} {rng.choice(_FEATURES)}"
+    if shape < 0.8:
+        return f"{rng.choice(_FEATURES)} at {word} {rng.choice(_STREETS)}"
+    return f"{word} {rng.choice(_FEATURES)}"
+
+
 def generate_levels() -> list[dict]:
     """[{name, density, pois: the NEW points at this level, total}] — nested levels."""
     from geocritters.game import geo
+    from geocritters.game.world import COORDINATE_DECIMALS, CURATED_ID_PREFIX, slugify
 
     (south, west, north, east), area_km2, _ = _block()
     rng = random.Random(POI_SEED)
     serial = 0
+    used: set[str] = set()
 
     def poi(lat, lng):
         nonlocal serial
         serial += 1
-        cell = geo.encode(lat, lng, 6)
+        lat, lng = round(lat, COORDINATE_DECIMALS), round(lng, COORDINATE_DECIMALS)
+        name = _poi_name(rng)
+        fort_id = f"{CURATED_ID_PREFIX}{geo.encode(lat, lng, 6)}-{slugify(name)}"
+        if fort_id in used:
+            fort_id = f"{fort_id}-{serial}"
+        used.add(fort_id)
         kind = "gym" if serial % 10 == 0 else "stop"
-        return Poi(f"poi-{cell}-p{serial:06d}", f"Bench POI {serial:06d}", kind,
-                   round(lat, 7), round(lng, 7))
+        return Poi(fort_id, name, kind, lat, lng)
 
     levels, total = [], 0
-    for name, density in DENSITIES:
+    for index, (name, density) in enumerate(DENSITIES):
         if name == "festival":
             festival_area = math.pi * (FESTIVAL_RADIUS_M / 1000) ** 2
-            extra = round((density - DENSITIES[2][1]) * festival_area)
+            extra = round((density - DENSITIES[index - 1][1]) * festival_area)
             new = [poi(*_disc_point(rng, FESTIVAL_RADIUS_M)) for _ in range(extra)]
         else:
             target = round(density * area_km2)
@@ -214,14 +246,14 @@ class _Ours:
 
     def __init__(self, harness: Harness):
         self.h = harness
+        self.ids: set[str] = set()  # the benchmark's POIs (the action scenarios seeded others)
 
     def near(self, lat, lng, radius_m) -> set[str]:
         from geocritters.usecases.curated import CuratedForts
 
         cold = CuratedForts(self.h.ctx.store, self.h.clock)  # a cold cell cache
-        # only the benchmark's POIs: the action scenarios also seeded the 3 sample POIs
         return {f.id for f in cold.near(lat, lng, radius_m)
-                if _BENCH_ID.search(f.id) and _haversine(lat, lng, f.lat, f.lng) <= radius_m}
+                if f.id in self.ids and _haversine(lat, lng, f.lat, f.lng) <= radius_m}
 
 
 def _batch_write(client_factory, table, items, threads=4):
@@ -269,6 +301,7 @@ def run(harness: Harness, client_factory, reps: int, log=print) -> dict:
         started = time.perf_counter()
         new = level["pois"]
         everything.update((p.id, p) for p in new)
+        ours.ids.update(p.id for p in new)
         for store in (naive, library):
             _batch_write(client_factory, store.table, [store.item(p) for p in new])
         if ours_error is None:
@@ -365,7 +398,8 @@ def _map_request(harness: Harness, reps: int) -> dict:
             status, body = harness.invoke(request, "map")
         dynamo = calls.of("dynamodb")
         if rep == 0:
-            counts["cold_cache"] = {"ddb_calls": len(dynamo), **capacity.emulator_units(dynamo),
+            counts["cold_cache"] = {"ddb_calls": len(dynamo), "round_trips": dynamo.round_trips(),
+                                    **capacity.emulator_units(dynamo),
                                     "stops": len(body["stops"]), "gyms": len(body["gyms"])}
         request = scenario.request(harness)
         with hooks.consumed_capacity(), hooks.recording() as calls:

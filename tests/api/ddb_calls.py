@@ -60,3 +60,45 @@ def dynamodb_calls():
         with _lock:
             calls.overlapped = len(_active) > 1  # other requests' calls may be in here
             _active[:] = [other for other in _active if other is not calls]
+
+
+# --- concurrency probe -----------------------------------------------------------------
+
+_gates: list = []
+
+
+def _on_before_call(model, **_kwargs):
+    for gate in list(_gates):
+        gate(model.name)
+
+
+handlers.BUILTIN_HANDLERS.append(("before-call.dynamodb", _on_before_call))
+
+
+@contextlib.contextmanager
+def in_flight_together(*operations: str, timeout_s: float = 5.0):
+    """Proves calls overlap: the first call of each listed operation waits, just before it
+    is sent, until the first call of every other one has arrived too. Yields the list of
+    operations that met; code making these calls one after another can't fill it (the
+    first waits ``timeout_s``, gives up, and the others pass straight through)."""
+    barrier = threading.Barrier(len(operations), timeout=timeout_s)
+    met: list[str] = []
+    waited: set[str] = set()
+
+    def gate(operation: str) -> None:
+        with _lock:
+            if operation not in operations or operation in waited:
+                return
+            waited.add(operation)
+        try:
+            barrier.wait()
+            met.append(operation)
+        except threading.BrokenBarrierError:
+            pass
+
+    _gates.append(gate)
+    try:
+        yield met
+    finally:
+        _gates.remove(gate)
+        barrier.abort()

@@ -2,8 +2,11 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from geocritters import bootstrap
-from geocritters.game.world import parse_geojson_pois
+from geocritters.adapters import cell_pack
+from geocritters.game.world import curated_cell, parse_geojson_pois
 from geocritters.usecases.curated import import_pois
 from tests.api.ddb_calls import dynamodb_calls
 
@@ -49,3 +52,22 @@ def test_warm_cache_skips_the_cells_table(api):
     with dynamodb_calls() as calls:
         api.call("GET", "/v1/map?lat=40.7581&lng=-73.9856", token=token)
     assert "BatchGetItem" not in calls.names
+
+
+def test_an_import_with_a_cell_too_dense_to_store_changes_nothing(api, monkeypatch):
+    """A cell whose packed forts exceed one DynamoDB item refuses the whole import: the
+    other cells of the same import are not written either (even those listed first)."""
+    api.login()
+    ctx = bootstrap.game_context()
+    sample = json.loads(SAMPLE.read_text())
+    elsewhere = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.40, 57.64]},
+                 "properties": {"name": "Old Mill"}}
+    sample["features"].insert(0, elsewhere)
+    forts = parse_geojson_pois(sample)
+    lone, *crowded = forts
+    assert curated_cell(lone.id) not in {curated_cell(f.id) for f in crowded}
+    monkeypatch.setattr(cell_pack, "MAX_PACKED_BYTES", len(cell_pack.pack(curated_cell(lone.id), [lone])))
+    with pytest.raises(cell_pack.CellTooDense):
+        import_pois(ctx.store, forts)
+    cells = sorted({curated_cell(f.id) for f in forts})
+    assert ctx.store.curated_forts(cells) == {c: [] for c in cells}

@@ -4,7 +4,7 @@ import pytest
 from geocritters import bootstrap
 from geocritters.game.geo import haversine_m
 from tests.api.conftest import HOME
-from tests.api.ddb_calls import dynamodb_calls
+from tests.api.ddb_calls import dynamodb_calls, in_flight_together
 
 
 def _map(api, token, lat=HOME[0], lng=HOME[1]):
@@ -62,3 +62,14 @@ def test_dynamodb_calls_per_map_request(api, clock):
     static_reads = [c for c in warm.names if c in {"BatchGetItem", "Query", "Scan"}]
     assert static_reads == [], warm.names
     assert len(warm) <= 2, warm.names
+
+
+def test_cold_map_reads_the_cells_while_it_updates_the_player(api, clock):
+    """Issue #5: one sequential DynamoDB round trip when cold. The curated cells'
+    BatchGetItem and the position's UpdateItem must be in flight at the same time."""
+    _, token = api.login()
+    bootstrap.reset(clock=clock)
+    with in_flight_together("UpdateItem", "BatchGetItem") as met:
+        status, body, _ = _map(api, token)
+    assert status == 200, body
+    assert sorted(met) == ["BatchGetItem", "UpdateItem"], "the two calls ran one after the other"

@@ -35,7 +35,7 @@ BUDGETS = {
     "auth": (1, 1, 0, 1),  # PutItem (new device)
     "player": (1, 1, 1, 0),  # GetItem, strongly consistent
     "player.team": (2, 2, 1, 1),
-    "map": (2, 1, 0, 1),  # cold: UpdateItem + BatchGetItem of curated cells; warm: UpdateItem
+    "map": (2, 1, 0, 1),  # cold: UpdateItem + BatchGetItem of curated cells, in flight together; warm: UpdateItem
     "map.new_minute": (3, 2, 0, 2),  # the minute's first map: a failed conditional update first
     "encounter": (2, 2, 1, 1),
     "catch": (4, 4, 3, 8),  # 3 reads + one transaction (x2); 8 WRU when caught, 6 otherwise

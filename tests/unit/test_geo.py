@@ -404,3 +404,15 @@ def test_precision_for_radius_known_values(radius, lat, expected):
 def test_precision_for_radius_is_coarser_for_larger_radii(r1, r2, lat):
     small, large = sorted((r1, r2))
     assert geo.precision_for_radius(large, lat) <= geo.precision_for_radius(small, lat)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-90, 90), st.floats(-180, 180), st.floats(-90, 90), st.floats(-180, 180))
+def test_distance_from_a_centre_is_haversine(lat1, lng1, lat2, lng2):
+    """The map's hot-loop distance is the validated one, to the last bit."""
+    assert geo.distance_from(lat1, lng1)(lat2, lng2) == geo.haversine_m(lat1, lng1, lat2, lng2)
+
+
+def test_distance_from_validates_its_centre():
+    with pytest.raises(InvalidInput):
+        geo.distance_from(91, 0)

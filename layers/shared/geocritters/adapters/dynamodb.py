@@ -6,7 +6,7 @@ only if it is still what the action saw, an idempotency record only if absent. S
 changes go in one transaction, so an action applies whole or not at all.
 """
 import json
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.exceptions import HTTPClientError
@@ -40,6 +40,7 @@ from ..usecases.ports import (
     StaleState,
     StoredAction,
 )
+from . import cell_pack
 from .budget import SDK_CONNECT_TIMEOUT_S, SDK_READ_TIMEOUT_S, SDK_TOTAL_ATTEMPTS, before_sdk_call
 from .models import (
     ActionRecord,
@@ -198,11 +199,6 @@ def _action_record(a: StoredAction) -> ActionRecord:
     )
 
 
-def _fort_from_json(item: dict) -> Fort:
-    return Fort(id=item["id"], kind=item["kind"], name=item["name"],
-                lat=float(item["lat"]), lng=float(item["lng"]))
-
-
 # --- the store -------------------------------------------------------------------------
 
 class DynamoGameStore:
@@ -340,17 +336,19 @@ class DynamoGameStore:
         before_sdk_call()
         try:
             for record in CellRecord.batch_get(list(dict.fromkeys(cells))):
-                found[record.cell] = [_fort_from_json(item) for item in json.loads(record.pois)]
+                found[record.cell] = cell_pack.unpack(record.cell, record.forts)
         except GetError as error:
             _raise_if_unavailable(error)
             raise
         return found
 
-    def save_curated_cell(self, cell: str, forts: Iterable[Fort]) -> None:
-        before_sdk_call()
-        pois = [{"id": f.id, "kind": f.kind, "name": f.name, "lat": f.lat, "lng": f.lng}
-                for f in sorted(forts, key=lambda f: f.id)]
-        CellRecord(cell, pois=json.dumps(pois, separators=(",", ":"))).save()
+    def save_curated_cells(self, cells: Mapping[str, Iterable[Fort]]) -> None:
+        """Replace each cell's forts. Every cell is packed (and a too dense one refused)
+        before the first write, so a refused import changes nothing."""
+        packed = {cell: cell_pack.pack(cell, forts) for cell, forts in cells.items()}
+        for cell, forts in packed.items():
+            before_sdk_call()
+            CellRecord(cell, forts=forts).save()
 
     # atomic commits
     def commit(self, changes: Sequence[Change], action: StoredAction | None = None) -> None:

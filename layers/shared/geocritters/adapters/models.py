@@ -2,6 +2,7 @@
 use (``bind_tables``), never at import. Key schemas come from infra/template.json; a
 unit test checks these declarations agree with it."""
 from pynamodb.attributes import (
+    BinaryAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -127,7 +128,7 @@ class CellRecord(Model):
         table_name = "cells"
 
     cell = UnicodeAttribute(hash_key=True)
-    pois = UnicodeAttribute(default="[]")  # JSON list of {id, kind, name, lat, lng}
+    forts = BinaryAttribute(legacy_encoding=False)  # adapters.cell_pack's format
 
 
 ALL_MODELS = {

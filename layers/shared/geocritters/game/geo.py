@@ -9,6 +9,7 @@ Coordinates are WGS84 degrees on a spherical Earth of mean radius ``EARTH_RADIUS
 the game needs metre-level ranges, not survey accuracy (the spherical error is < 0.5 %).
 """
 import math
+from typing import Callable
 
 import geohash2
 
@@ -127,6 +128,23 @@ def haversine_m(lat1, lng1, lat2, lng2) -> float:
     return _haversine(lat1, lng1, lat2, lng2)
 
 
+def distance_from(lat, lng) -> Callable[[float, float], float]:
+    """``haversine_m`` from one centre to many points, the hot loop of a map request: the
+    centre is validated and its trigonometry done once. The points are trusted (the
+    world's own things: generated, or validated when imported)."""
+    lat, lng = validate_coordinates(lat, lng)
+    phi1 = math.radians(lat)
+    cos_phi1 = math.cos(phi1)
+    radians, sin, cos, sqrt, atan2 = math.radians, math.sin, math.cos, math.sqrt, math.atan2
+
+    def distance(lat2: float, lng2: float) -> float:
+        phi2 = radians(lat2)
+        a = sin((phi2 - phi1) / 2) ** 2 + cos_phi1 * cos(phi2) * sin(radians(lng2 - lng) / 2) ** 2
+        a = min(1.0, max(0.0, a))
+        return 2 * EARTH_RADIUS_M * atan2(sqrt(a), sqrt(1 - a))
+    return distance
+
+
 # --- cells ------------------------------------------------------------------------------
 
 
@@ -223,7 +241,7 @@ def neighbours(geohash: str) -> dict[str, str]:
 
 
 def _lng_within(lng: float, west: float, east: float) -> bool:
-    return any(west <= candidate <= east for candidate in (lng, lng - 360.0, lng + 360.0))
+    return west <= lng <= east or west <= lng - 360.0 <= east or west <= lng + 360.0 <= east
 
 
 def _min_distance_to_box(
@@ -269,7 +287,7 @@ def cells_touching_circle(lat, lng, radius_m, precision: int, *, max_cells: int 
 
     lat_bits, lng_bits = _bits(precision)
     rows, cols = 1 << lat_bits, 1 << lng_bits
-    height, _ = _cell_size_deg(precision)
+    height, width = _cell_size_deg(precision)
     reach = radius_m + TOUCH_TOLERANCE_M
     reach_deg = math.degrees(reach / EARTH_RADIUS_M)
     centre_row, centre_col = _indices(geohash2.encode(lat, lng, precision))
@@ -283,7 +301,8 @@ def cells_touching_circle(lat, lng, radius_m, precision: int, *, max_cells: int 
         raise _too_many_cells(max_cells)
 
     def touches(row: int, col: int) -> bool:
-        return _min_distance_to_box(lat, lng, *_bbox(precision, row, col)) <= reach
+        south, west = -90.0 + row * height, -180.0 + col * width  # as _bbox, inlined: hot
+        return _min_distance_to_box(lat, lng, south, west, south + height, west + width) <= reach
 
     found: list[str] = []
     for row in range(row_low, row_high + 1):

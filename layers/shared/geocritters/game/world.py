@@ -28,6 +28,9 @@ from .errors import InvalidInput, NotFound
 WORLD_CELL_PRECISION = 7  # generation cells, ~153 m x 153 m at the equator
 CURATED_CELL_PRECISION = 6  # curated POIs are filed under their ~1.2 km x 0.6 km cell
 CURATED_ID_PREFIX = "poi-"
+# Curated coordinates are kept to 7 decimals (~1.1 cm): what GeoJSON exporters write, and
+# what the stored cell holds, so a fort reads back exactly as it was imported.
+COORDINATE_DECIMALS = 7
 
 # The generated world stops at the Web Mercator limit, the edge of what client maps
 # render. Beyond it geohash cells degenerate towards the pole (a 153 m tall cell is a
@@ -170,7 +173,8 @@ def curated_cell(fort_id) -> str:
 # --- curated POIs -----------------------------------------------------------------------
 
 
-def _slugify(name: str) -> str:
+def slugify(name: str) -> str:
+    """The id slug a curated POI gets from its name when the import gives no ``id``."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-")
     if not slug:
@@ -221,6 +225,8 @@ def _parse_feature(index: int, feature) -> Fort:
         lat, lng = geo.validate_coordinates(coordinates[1], coordinates[0])
     except InvalidInput as error:
         raise bad(error.message, code=error.code) from None
+    # Rounded before the cell is chosen, so the id's cell is the stored position's cell.
+    lat, lng = round(lat, COORDINATE_DECIMALS), round(lng, COORDINATE_DECIMALS)
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         raise bad("properties must be an object with a 'name'")
@@ -235,7 +241,7 @@ def _parse_feature(index: int, feature) -> Fort:
         raise bad(f"properties.kind must be 'stop' or 'gym', got {kind!r}")
     given_id = properties.get("id")
     if given_id is None:
-        slug = _slugify(name)
+        slug = slugify(name)
     elif isinstance(given_id, str) and _SLUG_RE.fullmatch(given_id):
         slug = given_id
     else:
@@ -509,6 +515,8 @@ class World:
             WORLD_CELL_PRECISION,
             max_cells=self._config.world_query_max_cells,
         )
+        if abs(lat) + 2 * math.degrees(radius_m / geo.EARTH_RADIUS_M) < WORLD_MAX_ABS_LAT:
+            return cells  # far from the edge (everywhere people play): every cell is inside
         return [cell for cell in cells if _box_in_generated_world(geo.decode_bbox(cell))]
 
     def forts_near(self, lat, lng, radius_m, curated: Iterable[Fort] = ()) -> list[Fort]:
@@ -541,8 +549,9 @@ def _box_in_generated_world(box: tuple[float, float, float, float]) -> bool:
 def _nearest_first(lat: float, lng: float, radius_m: float, things: Iterable) -> list:
     # Ties (same place) break by id so the order is deterministic.
     ranked = []
+    distance_to = geo.distance_from(lat, lng)
     for thing in things:
-        distance = geo.haversine_m(lat, lng, thing.lat, thing.lng)
+        distance = distance_to(thing.lat, thing.lng)
         if distance <= radius_m:
             ranked.append((distance, thing.id, thing))
     ranked.sort(key=lambda entry: (entry[0], entry[1]))

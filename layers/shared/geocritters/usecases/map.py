@@ -14,6 +14,8 @@ def _fort_json(fort, cooldowns: dict) -> dict:
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     config = ctx.config
     now_ms = ctx.clock.now_ms()
+    # Cold container: the curated cells' read overlaps the position update (one round trip).
+    curated = ctx.curated.start_near(lat, lng, config.fort_list_radius_m)
     player = ctx.store.record_position(player_id, lat, lng, now_ms,
                                        config.rate_limits_per_minute["map"])
     resolved = player.resolved_spawns
@@ -21,9 +23,9 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
 
     around = [s for s in ctx.world.spawns_near(lat, lng, config.radar_radius_m, now_ms)
               if s.id not in resolved]
-    visible = [s for s in around if geo.haversine_m(lat, lng, s.lat, s.lng) <= config.visible_radius_m]
-    forts = ctx.world.forts_near(lat, lng, config.fort_list_radius_m,
-                                 curated=ctx.curated.near(lat, lng, config.fort_list_radius_m))
+    distance_to = geo.distance_from(lat, lng)
+    visible = [s for s in around if distance_to(s.lat, s.lng) <= config.visible_radius_m]
+    forts = ctx.world.forts_near(lat, lng, config.fort_list_radius_m, curated=curated())
     return {
         "geohash": geo.encode(lat, lng, 7),
         "spawns": [{"id": s.id, "species": s.species_id, "lat": s.lat, "lng": s.lng,
