@@ -41,6 +41,7 @@ def game_context() -> GameContext:
         bind_tables(settings)
         keys = game_keys()
         store = DynamoGameStore(settings.region)
+        store.connect()
         world = World(settings.world_seed.encode(), keys.spawns, spawnable(), DEFAULT_CONFIG)
         _context = GameContext(store=store, world=world, keys=keys, config=DEFAULT_CONFIG,
                                clock=_clock, curated=CuratedForts(store, _clock))

@@ -43,6 +43,7 @@ from ..usecases.ports import (
 from . import cell_pack
 from .budget import SDK_CONNECT_TIMEOUT_S, SDK_READ_TIMEOUT_S, SDK_TOTAL_ATTEMPTS, before_sdk_call
 from .models import (
+    ALL_MODELS,
     ActionRecord,
     CellRecord,
     CreatureRecord,
@@ -206,16 +207,29 @@ class DynamoGameStore:
 
     def __init__(self, region: str):
         self._region = region
-        self._transactions_connection: Connection | None = None
+        self._shared: Connection | None = None
 
     def _connection(self) -> Connection:
-        """One connection (one botocore client) for all transactions of this container:
-        building a client costs tens of milliseconds of CPU."""
-        if self._transactions_connection is None:
-            self._transactions_connection = Connection(
+        """The container's one connection: transactions use it, and every model's
+        connection is handed its botocore client (``connect``)."""
+        if self._shared is None:
+            self._shared = Connection(
                 region=self._region, connect_timeout_seconds=SDK_CONNECT_TIMEOUT_S,
                 read_timeout_seconds=SDK_READ_TIMEOUT_S, max_retry_attempts=SDK_TOTAL_ATTEMPTS - 1)
-        return self._transactions_connection
+        return self._shared
+
+    def connect(self) -> None:
+        """Build the container's one botocore DynamoDB client now and share it.
+
+        Building a client costs tens of milliseconds of CPU (more at Lambda's CPU share),
+        and PynamoDB would build one per model on first use: five for a catch. One shared
+        client (clients are thread-safe) also lets a cold map request send its two
+        calls at once instead of each waiting for its own client."""
+        client = self._connection().client
+        for model in ALL_MODELS.values():
+            # PynamoDB has no public way to hand a model a client; _client is what its
+            # Connection.client property caches (tests/api/test_shared_client.py pins it).
+            model._get_connection().connection._client = client
 
     # players
     def get_player(self, player_id: str) -> PlayerState | None:
