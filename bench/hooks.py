@@ -92,14 +92,16 @@ class _State:
         self.recorders: list[tuple[Calls, bool]] = []
         self.capacity = False
         self.replay: list | None = None
-        self.suppressed = False
 
 
 class _InFlight(threading.local):
-    """A call starts and ends on the same thread: its record waits here meanwhile."""
+    """Per thread. A call starts and ends on the same thread: its record waits here
+    meanwhile. ``suppressed`` hides this thread's side-channel reads (the size model's)
+    without hiding another thread's calls made at the same moment."""
 
     def __init__(self):
         self.calls: list[Call] = []
+        self.suppressed = False
 
 
 _state = _State()
@@ -116,7 +118,7 @@ def _parts(event_name: str) -> tuple[str, str]:
 
 def _on_params(params, event_name, **_kwargs):
     state = _state
-    if state.suppressed or not (state.recorders or state.capacity):
+    if _in_flight.suppressed or not (state.recorders or state.capacity):
         return
     service, operation = _parts(event_name)
     if state.capacity and service == "dynamodb" and operation in _CAPACITY_OPERATIONS:
@@ -130,7 +132,7 @@ def _on_params(params, event_name, **_kwargs):
 
 def _finish(http_response=None, parsed=None, error=None):
     state = _state
-    if state.suppressed or not state.recorders or not _in_flight.calls:
+    if _in_flight.suppressed or not state.recorders or not _in_flight.calls:
         return
     call = _in_flight.calls.pop()
     call.ended = time.perf_counter()
@@ -171,7 +173,7 @@ class ReplayMismatch(AssertionError):
 
 def _on_before_send(request, event_name, **_kwargs):
     state = _state
-    if state.suppressed:
+    if _in_flight.suppressed:
         return None
     service, operation = _parts(event_name)
     if state.replay is not None:
@@ -249,11 +251,11 @@ def replaying(responses: list[dict]):
 @contextlib.contextmanager
 def suppressed():
     """Calls made inside are invisible to recorders (side-channel reads)."""
-    previous, _state.suppressed = _state.suppressed, True
+    previous, _in_flight.suppressed = _in_flight.suppressed, True
     try:
         yield
     finally:
-        _state.suppressed = previous
+        _in_flight.suppressed = previous
 
 
 def stub_secret(value: str | None) -> None:
