@@ -23,8 +23,8 @@ from pynamodb.exceptions import (
 from pynamodb.transactions import TransactWrite
 
 from ..game.entities import Creature, Encounter
-from ..game.errors import NotFound, RateLimited
-from ..game.player import Place, PlayerState
+from ..game.errors import NotFound
+from ..game.player import Place, PlayerState, rate_limited, rate_window
 from ..game.stats import IVs
 from ..game.world import Fort
 from ..usecases.ports import (
@@ -258,10 +258,11 @@ class DynamoGameStore:
     def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
                         max_per_minute: int) -> PlayerState:
         """Store the reported position and return the player, at most ``max_per_minute``
-        times per clock minute: one conditional update in the common case, a second
-        when a new minute starts."""
+        times per rate window (game/player.py's rule, applied here as write conditions so
+        the map never reads first): one conditional update in the common case, a second
+        when a new window starts."""
         before_sdk_call()
-        minute = now_ms // 60_000
+        minute = rate_window(now_ms)
         position = PlayerRecord.position.set(PlaceAttribute(lat=lat, lng=lng, at_ms=now_ms))
         same_minute = (
             [position, PlayerRecord.map_count.set(PlayerRecord.map_count + 1)],
@@ -283,8 +284,7 @@ class DynamoGameStore:
                     raise
         if self.get_player(player_id) is None:
             raise NotFound("no such player", code="player_not_found")
-        raise RateLimited(f"at most {max_per_minute} map refreshes a minute",
-                          retry_after_s=-(-(60_000 - now_ms % 60_000) // 1000))
+        raise rate_limited("map", max_per_minute, now_ms)
 
     # encounters
     def get_encounter(self, player_id: str, encounter_id: str) -> Encounter | None:

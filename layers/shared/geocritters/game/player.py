@@ -176,18 +176,32 @@ def count_catch(state: PlayerState, now_ms: int) -> PlayerState:
     )
 
 
+# Rate limits: at most ``rate_limits_per_minute[action]`` actions of a kind per clock
+# minute. count_action applies the rule to the player's state; the map, which must not
+# read before it writes, applies the same window and refusal as a DynamoDB condition
+# (adapters/dynamodb.py record_position).
+
+def rate_window(now_ms: int) -> int:
+    """The window an action at now_ms counts in: its clock minute."""
+    return now_ms // MINUTE_MS
+
+
+def rate_limited(action: str, limit: int, now_ms: int) -> RateLimited:
+    """The refusal of an action over its limit: come back when the next window opens."""
+    return RateLimited(f"at most {limit} {action} actions a minute",
+                       retry_after_s=-(-(MINUTE_MS - now_ms % MINUTE_MS) // 1000))
+
+
 def count_action(state: PlayerState, action: str, now_ms: int, config: GameConfig) -> PlayerState:
-    """At most ``rate_limits_per_minute[action]`` actions of a kind per clock minute."""
     limit = config.rate_limits_per_minute.get(action)
     if limit is None:
         return state
-    minute = now_ms // MINUTE_MS
+    minute = rate_window(now_ms)
     window, count = state.rates.get(action, (minute, 0))
     if window != minute:
         count = 0
     if count >= limit:
-        raise RateLimited(f"at most {limit} {action} actions a minute",
-                          retry_after_s=-(-(MINUTE_MS - now_ms % MINUTE_MS) // 1000))
+        raise rate_limited(action, limit, now_ms)
     return replace(state, rates={**state.rates, action: (minute, count + 1)})
 
 
