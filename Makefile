@@ -27,9 +27,12 @@ else
 endif
 
 ## make test: every tier that runs here: unit, API on moto, template + package, e2e,
-## then the API tier again over HTTP on LocalStack (+ races) when this machine can run it.
+## security, reliability (1,000-action fault run), bench guards; `make fuzz` at its CI
+## size (200 examples per operation); then the API tier again over HTTP on LocalStack
+## (+ races) when this machine can run it.
 test: $(READY) lint
 	FAULT_ACTIONS=1000 $(BIN)/python -m pytest
+	$(MAKE) --no-print-directory fuzz
 	@if $(BIN)/python -m localstack.launcher check; then \
 		$(MAKE) --no-print-directory test-localstack; \
 	else \
