@@ -169,6 +169,8 @@ def run(args) -> dict:
             "ddb_ops_cold": c["ddb_ops_cold"], "ddb_ops_warm": c["ddb_ops_warm"],
             "aws_calls_cold": c["aws_calls_cold"],
             "round_trips_cold": c["round_trips_cold"], "round_trips_warm": c["round_trips_warm"],
+            "ddb_round_trips_cold": c["ddb_round_trips_cold"],
+            "ddb_round_trips_warm": c["ddb_round_trips_warm"],
             "rru": c["rru_warm"], "wru": c["wru_warm"], "rru_cold": c["rru_cold"], "wru_cold": c["wru_cold"],
             "rru_model": c["rru_model_warm"], "wru_model": c["wru_model_warm"],
             "rru_emulator_raw": c["rru_emulator_raw_warm"], "wru_emulator_raw": c["wru_emulator_raw_warm"],
@@ -199,7 +201,8 @@ def _method(args) -> dict:
                           "curated-cell cache dropped (imports are measured separately: cold_start)",
         "ddb_calls": "botocore before-parameter-build/after-call hooks (bench.hooks), per request",
         "round_trips": "sequential network round trips: every AWS call, Secrets Manager included "
-                       "(cold), counted as one trip unless it overlapped an earlier call",
+                       "(cold), counted as one trip unless it overlapped an earlier call; "
+                       "ddb_round_trips_* count the DynamoDB calls alone",
         "capacity": "rru/wru = DynamoDB Local's ReturnConsumedCapacity=TOTAL per call, plus the "
                     "minimum DynamoDB bills where the emulator reports 0 (reads finding nothing: 0.5 "
                     "eventually / 1 strongly consistent; failed conditional writes are not counted); "
