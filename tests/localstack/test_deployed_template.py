@@ -694,6 +694,9 @@ def test_secured_routes_use_the_jwt_authorizer(live, rest_api, functions):
     assert authorizer["name"] == fn.AUTHORIZER
     assert authorizer["type"] == "TOKEN"
     assert authorizer["identitySource"] == "method.request.header.Authorization"
+    # An Allow is cached at most a minute (API Gateway's default 300 s would let a token
+    # work 5 minutes past its expiry).
+    assert authorizer.get("authorizerResultTtlInSeconds") == 60, authorizer
     assert authorizer["authorizerUri"] == invocation_uri(
         functions[fn.AUTHORIZER]["Configuration"]["FunctionArn"])
     app_routes = _import_full_app().app.routes
