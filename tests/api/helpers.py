@@ -4,7 +4,7 @@ from dataclasses import replace
 from geocritters import bootstrap
 from geocritters.usecases.ports import SavePlayer
 
-from tests.api.conftest import HOME
+from tests.game_api import HOME
 
 
 def spawns_around(lat=HOME[0], lng=HOME[1], radius_m=200.0):

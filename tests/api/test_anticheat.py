@@ -1,7 +1,7 @@
 """Spoofing strikes, suspensions and per-player rate limits through the API."""
 from geocritters.game.config import DAY_MS
 from geocritters.game.player import Place
-from tests.api.conftest import HOME
+from tests.game_api import HOME
 from tests.api.helpers import a_stop, edit_player, player, start_encounter, throw
 
 

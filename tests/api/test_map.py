@@ -3,7 +3,7 @@ import pytest
 
 from geocritters import bootstrap
 from geocritters.game.geo import haversine_m
-from tests.api.conftest import HOME
+from tests.game_api import HOME
 from tests.api.ddb_calls import dynamodb_calls, in_flight_together
 
 

@@ -20,7 +20,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, validate as validate
 from geocritters.game.levels import TRAINER_XP_THRESHOLDS
 from geocritters.game.species import species
 from geocritters.usecases.ports import SavePlayer
-from tests.api.conftest import HOME
+from tests.game_api import HOME
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

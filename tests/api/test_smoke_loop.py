@@ -1,5 +1,5 @@
 """The core loop end to end: log in, look around, catch, spin, list the catch."""
-from tests.api.conftest import HOME
+from tests.game_api import HOME
 
 
 def _nearest_spawn(api, token, lat, lng):

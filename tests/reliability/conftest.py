@@ -1,19 +1,10 @@
-"""The reliability tier runs on the API tier's fixtures (moto in-process).
+"""The reliability tier runs on the API client's fixtures (tests/game_api.py, moto in-process).
 
 Fault injection wraps moto's in-process hook, so it needs the moto backend; every test
 here is skipped with ``--backend localstack``.
 """
 import pytest
 
-from tests.api.conftest import (  # noqa: F401 - fixtures are found by name
-    api,
-    aws,
-    chalice_app,
-    clock,
-    game,
-    http_server,
-    localstack_env,
-)
 from tests.reliability.faults import FaultyDynamoDB, install, share_botocore_session
 
 REPORT_KEY = pytest.StashKey[list]()

@@ -24,7 +24,7 @@ from geocritters import bootstrap
 from geocritters.game.collection import power_up_cost
 from geocritters.game.levels import max_creature_level, trainer_level
 from geocritters.game.species import species
-from tests.api.conftest import HOME
+from tests.game_api import HOME
 from tests.api.helpers import edit_player, player
 from tests.api.test_creatures import give_creature
 from tests.reliability.client import login

@@ -1,5 +1,6 @@
-"""The security tier reuses the API tier's fixtures (the ``api`` client on moto or
-LocalStack, the fake clock, the wired game) and the packaging tier's packaged template.
+"""The security tier uses the API client's fixtures (tests/game_api.py: the ``api`` client
+on moto or LocalStack, the fake clock, the wired game) and the packaging tier's packaged
+template.
 
 It adds ``db_snapshot()``: every item of every game table, so a test can prove a refused
 request changed NOTHING stored — not just the fields the domain model exposes.
@@ -11,15 +12,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.api.conftest import (  # noqa: F401 - fixtures, registered by importing them here
-    api,
-    aws,
-    chalice_app,
-    clock,
-    game,
-    http_server,
-    localstack_env,
-)
 
 # Tables whose items belong to one player (hash key player_id).
 PLAYER_TABLES = ("players", "creatures", "encounters", "actions", "visits")

@@ -1,9 +1,12 @@
-"""The API tier, written once and run on two backends (``--backend``, see backends.py):
-in-process on moto (default), or over real HTTP to chalice local on LocalStack."""
+"""The game's API as tests call it: the ``api`` client and its fixtures, loaded for every
+tier by tests/conftest.py (``pytest_plugins``).
+
+The API tier is written once and run on two backends (``--backend``, see
+api/backends.py): in-process on moto (default), or over real HTTP to chalice local on
+LocalStack. The security and reliability tiers use the same client."""
 import json
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 from chalice.local import RouteMatcher
@@ -16,7 +19,6 @@ from infra.provision import provision
 from tests.api.backends import HttpTransport, InProcessTransport, decode, start_chalice_local
 from tests.api.ddb_calls import dynamodb_calls
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 START_MS = 1_800_000_000_000  # a fixed moment: spawns and cooldowns are reproducible
 HOME = (40.7580, -73.9855)  # any coordinate works: the world is generated everywhere
 
