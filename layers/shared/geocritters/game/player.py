@@ -193,6 +193,7 @@ def rate_limited(action: str, limit: int, now_ms: int) -> RateLimited:
 
 
 def count_action(state: PlayerState, action: str, now_ms: int, config: GameConfig) -> PlayerState:
+    """Count one more action of this kind in its window, or refuse it (RateLimited)."""
     limit = config.rate_limits_per_minute.get(action)
     if limit is None:
         return state

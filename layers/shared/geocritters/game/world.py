@@ -516,7 +516,9 @@ class World:
             max_cells=self._config.world_query_max_cells,
         )
         if abs(lat) + 2 * math.degrees(radius_m / geo.EARTH_RADIUS_M) < WORLD_MAX_ABS_LAT:
-            return cells  # far from the edge (everywhere people play): every cell is inside
+            # A touched cell starts within the circle's reach, so while the circle stays
+            # inside the generated world (everywhere people play) so does every cell.
+            return cells
         return [cell for cell in cells if _box_in_generated_world(geo.decode_bbox(cell))]
 
     def forts_near(self, lat, lng, radius_m, curated: Iterable[Fort] = ()) -> list[Fort]:
