@@ -39,7 +39,7 @@ test: $(READY) lint
 		echo "SKIPPED: the LocalStack tier (see the line above); run it where it can run"; \
 	fi
 
-## make test-reliability: the fault-injection run at full size (10,000 actions, ~7 min).
+## make test-reliability: the fault-injection run at full size (10,000 actions, ~4 min).
 test-reliability: $(READY)
 	$(BIN)/python -m pytest tests/reliability
 
