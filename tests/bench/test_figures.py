@@ -115,7 +115,7 @@ def test_map_budget_as_the_issue_states_it(figures):
 
 # Issue #5: a cold map reads <= 2.5 RRU at city density (the game's densest placement,
 # ~200 forts per km2: bench.peers) and 4x fewer than dynamodbgeo (6.5 RRU in `make bench`,
-# 2026-11-24). Measured 1.0 (two packed geohash-6 cells of ~2.5 KB each); budget = measured.
+# 2026-11-25). Measured 1.0 (two packed geohash-6 cells of ~2.5 KB each); budget = measured.
 CITY_MAP_COLD_RRU = 1.0
 
 
