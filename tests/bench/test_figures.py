@@ -10,6 +10,7 @@ The requests are the benchmark's own scenarios (bench.game: an API Gateway event
 items, never for timing. A budget is a ceiling: doing better passes; lower the budget
 in the same change that earns it.
 """
+import contextlib
 import os
 import subprocess
 import sys
@@ -57,22 +58,32 @@ MODULE_BUDGET = {"auth": 448, "player": 448, "map": 448, "encounter": 449, "catc
                  "spin": 451, "items": 448, "creatures": 451, "jwt_authorizer": 441}
 
 
-@pytest.fixture(scope="module")
-def figures():
+@contextlib.contextmanager
+def _bench_harness():
+    """The benchmark's harness on fresh moto tables, environment restored afterwards."""
     saved = dict(os.environ)
     harness = None
     try:
         with mock_aws():
             os.environ.update(provision(STAGE, secret_value=SECRET))
             harness = Harness()
-            harness.seed_curated()
-            yield count(harness, SizeModel(boto3.client("dynamodb", region_name="us-east-1")),
-                        emulator=False)
+            yield harness
     finally:
         if harness is not None:
             harness.close()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _size_model() -> SizeModel:
+    return SizeModel(boto3.client("dynamodb", region_name="us-east-1"))
+
+
+@pytest.fixture(scope="module")
+def figures():
+    with _bench_harness() as harness:
+        harness.seed_curated()
+        yield count(harness, _size_model(), emulator=False)
 
 
 def test_every_route_has_a_scenario_and_every_scenario_a_budget(figures):
@@ -126,29 +137,18 @@ def test_map_cold_read_units_at_city_density():
     from geocritters.game.world import Fort
     from geocritters.usecases.curated import CuratedForts, import_pois
 
-    saved = dict(os.environ)
-    harness = None
-    try:
-        with mock_aws():
-            os.environ.update(provision(STAGE, secret_value=SECRET))
-            harness = Harness()
-            for level in peers.generate_levels():
-                import_pois(harness.ctx.store, [Fort(p.id, p.kind, p.name, p.lat, p.lng)
-                                                for p in level["pois"]])
-                if level["name"] == "city":
-                    break
-            size_model = SizeModel(boto3.client("dynamodb", region_name="us-east-1"))
-            with hooks.recording() as calls:
-                found = CuratedForts(harness.ctx.store, harness.clock).near(*peers.HOME, peers.MAP_RADIUS)
-            dynamo = calls.of("dynamodb")
-            assert dynamo.names == ["BatchGetItem"]
-            assert len(found) > 100, "the cells read hold the city's forts"
-            assert size_model.units(dynamo)["rru"] <= CITY_MAP_COLD_RRU
-    finally:
-        if harness is not None:
-            harness.close()
-        os.environ.clear()
-        os.environ.update(saved)
+    with _bench_harness() as harness:
+        for level in peers.generate_levels():
+            import_pois(harness.ctx.store, [Fort(p.id, p.kind, p.name, p.lat, p.lng)
+                                            for p in level["pois"]])
+            if level["name"] == "city":
+                break
+        with hooks.recording() as calls:
+            found = CuratedForts(harness.ctx.store, harness.clock).near(*peers.HOME, peers.MAP_RADIUS)
+        dynamo = calls.of("dynamodb")
+        assert dynamo.names == ["BatchGetItem"]
+        assert len(found) > 100, "the cells read hold the city's forts"
+        assert _size_model().units(dynamo)["rru"] <= CITY_MAP_COLD_RRU
 
 
 def test_capacity_rules():
