@@ -22,7 +22,7 @@ import copy
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from botocore import handlers
 from botocore.awsrequest import AWSResponse

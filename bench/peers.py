@@ -244,16 +244,16 @@ class _GeoLibrary:
 class _Ours:
     name = "ours"
 
-    def __init__(self, harness: Harness):
+    def __init__(self, harness: Harness, pois: dict):
         self.h = harness
-        self.ids: set[str] = set()  # the benchmark's POIs (the action scenarios seeded others)
+        self.pois = pois  # the benchmark's POIs loaded so far (the action scenarios seeded others)
 
     def near(self, lat, lng, radius_m) -> set[str]:
         from geocritters.usecases.curated import CuratedForts
 
         cold = CuratedForts(self.h.ctx.store, self.h.clock)  # a cold cell cache
         return {f.id for f in cold.near(lat, lng, radius_m)
-                if f.id in self.ids and _haversine(lat, lng, f.lat, f.lng) <= radius_m}
+                if f.id in self.pois and _haversine(lat, lng, f.lat, f.lng) <= radius_m}
 
 
 def _batch_write(client_factory, table, items, threads=4):
@@ -273,13 +273,13 @@ def _batch_write(client_factory, table, items, threads=4):
 def run(harness: Harness, client_factory, reps: int, log=print) -> dict:
     """Load each density level and measure the three stores; returns the ``peer`` JSON."""
     from geocritters.usecases.curated import import_pois
-    from geocritters.usecases.map import view_map
     from geocritters.game.world import Fort
 
     client = client_factory()
     naive = _Naive(client, "bench-peer-naive3x3")
     library = _GeoLibrary(client, "bench-peer-dynamodbgeo")
-    ours = _Ours(harness)
+    everything: dict[str, Poi] = {}
+    ours = _Ours(harness, everything)
     for store in (naive, library):
         store.create()
         client.get_waiter("table_exists").wait(TableName=store.table,
@@ -296,12 +296,10 @@ def run(harness: Harness, client_factory, reps: int, log=print) -> dict:
         "levels": {},
     }
     ours_error = None
-    everything: dict[str, Poi] = {}
     for level in generate_levels():
         started = time.perf_counter()
         new = level["pois"]
         everything.update((p.id, p) for p in new)
-        ours.ids.update(p.id for p in new)
         for store in (naive, library):
             _batch_write(client_factory, store.table, [store.item(p) for p in new])
         if ours_error is None:

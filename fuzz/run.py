@@ -35,10 +35,8 @@ stay generated (valid or not). ``--no-seed`` turns this off.
 
 Afterwards the NDJSON event log is read back and the figures are printed: operations,
 test cases generated (per operation), responses by status class, failures (each with
-its request and response). Failures that match a bug already
-reported (``KNOWN_BUGS``, each pinned by a strict-xfail test in tests/security) are
-labelled as such; they still fail the run unless ``--allow-known`` is given (the smoke
-test uses it so only NEW failures fail the suite).
+its request and response). Bugs it found and that were fixed are listed in the README's
+reliability section and pinned by tests in tests/security.
 
 Exit status: 0 when the run is clean, 1 on failures or schemathesis errors, 2 when
 schemathesis isn't installed (``make fuzz`` installs it).
@@ -58,7 +56,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote_to_bytes, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "docs" / "openapi.json"
@@ -300,19 +297,6 @@ class Failure:
     status: int | None
     response_body: str | None
     phase: str
-    known: str | None = None
-
-    @property
-    def query(self) -> dict[str, list[bytes]]:
-        """Raw query values as bytes (generated strings can be any Unicode)."""
-        out: dict[str, list[bytes]] = {}
-        for pair in urlsplit(self.url).query.split("&"):
-            if not pair:
-                continue
-            name, _, value = pair.partition("=")
-            out.setdefault(unquote_to_bytes(name).decode("utf-8", "replace"), []).append(
-                unquote_to_bytes(value))
-        return out
 
     def describe(self) -> str:
         body = f" body={self.request_body!r}" if self.request_body else ""
@@ -389,28 +373,6 @@ def read_events(ndjson_path: Path) -> tuple[list[Failure], Figures]:
     return failures, figures
 
 
-# --- bugs already reported (each has a strict-xfail test that pins it) ------------------
-
-@dataclass
-class KnownBug:
-    id: str
-    test: str                       # the strict-xfail test that pins it
-    summary: str
-    matches: Callable[[Failure], bool] = field(repr=False)
-
-
-# Fixed since (keep the list short: a fixed bug that comes back must show up as NEW):
-# - GET /v1/me/creatures?cursor=<non-ASCII> -> 500 (hmac.compare_digest TypeError)
-# - GET /v1/me/creatures?cursor= (empty, documented minLength 1) -> 200
-# - GET /v1/map?lng=-0.0019473948833026945 (more than 17 decimals) -> 400
-KNOWN_BUGS: list[KnownBug] = []
-
-
-def classify(failures: list[Failure]) -> None:
-    for failure in failures:
-        failure.known = next((bug.id for bug in KNOWN_BUGS if bug.matches(failure)), None)
-
-
 # --- the run ---------------------------------------------------------------------------
 
 def schemathesis_available() -> bool:
@@ -456,8 +418,6 @@ def main(argv=None) -> int:
     parser.add_argument("--report-dir", type=Path,
                         default=Path(os.environ.get("FUZZ_REPORT_DIR", DEFAULT_REPORT_DIR)),
                         help="where report.json, events.ndjson, junit.xml and server.log go")
-    parser.add_argument("--allow-known", action="store_true",
-                        help="exit 0 when every failure is an already reported bug (KNOWN_BUGS)")
     parser.add_argument("--no-seed", action="store_true",
                         help="don't give the fuzzing player real objects (generated ids only)")
     parser.add_argument("--quiet", action="store_true", help="hide schemathesis's own output")
@@ -490,12 +450,10 @@ def main(argv=None) -> int:
     finally:
         served.stop()
     elapsed = time.monotonic() - started
-    return report(report_dir, completed.returncode, elapsed, args.examples, args.seed,
-                  args.allow_known)
+    return report(report_dir, completed.returncode, elapsed, args.examples, args.seed)
 
 
-def report(report_dir: Path, exit_code: int, elapsed: float, examples: int, seed: int,
-           allow_known: bool) -> int:
+def report(report_dir: Path, exit_code: int, elapsed: float, examples: int, seed: int) -> int:
     try:
         summary = json.loads((report_dir / "report.json").read_text())
     except (OSError, ValueError) as error:
@@ -503,12 +461,9 @@ def report(report_dir: Path, exit_code: int, elapsed: float, examples: int, seed
               file=sys.stderr)
         return 1
     failures, figures = read_events(report_dir / "events.ndjson")
-    classify(failures)
     operations = summary.get("operations", {})
     cases = summary.get("test_cases", {})
     errors = summary.get("errors") or []
-    new = [f for f in failures if f.known is None]
-    known = [f for f in failures if f.known is not None]
 
     print("\n=== fuzz figures " + "=" * 62)
     print(f"operations:      {operations.get('tested')} tested / {operations.get('total')} "
@@ -523,30 +478,22 @@ def report(report_dir: Path, exit_code: int, elapsed: float, examples: int, seed
         print(f"  {figures.cases_by_operation.get(label, 0):6d}  {label}")
     others = sum(n for label, n in figures.cases_by_operation.items() if label not in documented)
     print(f"  {others:6d}  undeclared methods on documented paths (coverage phase)")
-    print(f"failures:        {len(failures)} distinct failing requests ({len(new)} new, "
-          f"{len(known)} already reported); schemathesis: {cases.get('unique_failures', 0)} "
-          f"unique failures in {cases.get('with_failures', 0)} cases")
+    print(f"failures:        {len(failures)} distinct failing requests; schemathesis: "
+          f"{cases.get('unique_failures', 0)} unique failures in {cases.get('with_failures', 0)} cases")
     print(f"errors:          {len(errors)}")
-    print(f"phases:          " + ", ".join(f"{name} {info.get('status')}"
+    print("phases:          " + ", ".join(f"{name} {info.get('status')}"
                                           for name, info in summary.get("phases", {}).items()))
     print(f"time:            {elapsed:.0f} s; reports in {report_dir}")
-    by_bug: dict[str, list[Failure]] = {}
-    for failure in known:
-        by_bug.setdefault(failure.known, []).append(failure)
-    for bug in KNOWN_BUGS:
-        if bug.id in by_bug:
-            print(f"\nalready reported [{bug.id}] x{len(by_bug[bug.id])}: {bug.summary}\n"
-                  f"  pinned by {bug.test}\n  e.g. {by_bug[bug.id][0].describe()}")
-    if new:
-        print(f"\nNEW failures ({len(new)}):")
-        for failure in new[:50]:
+    if failures:
+        print(f"\nfailures ({len(failures)}):")
+        for failure in failures[:50]:
             print(f"  - {failure.describe()}")
-        if len(new) > 50:
-            print(f"  ... and {len(new) - 50} more (see {report_dir / 'events.ndjson'})")
+        if len(failures) > 50:
+            print(f"  ... and {len(failures) - 50} more (see {report_dir / 'events.ndjson'})")
     for error in errors[:20]:
         print(f"  error: {json.dumps(error)[:500]}")
 
-    clean = not new and not errors and (allow_known or not known)
+    clean = not failures and not errors
     if clean and exit_code != 0 and not failures:
         print(f"fuzz: schemathesis exited {exit_code} without a failure we could read", file=sys.stderr)
         clean = False
