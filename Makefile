@@ -51,7 +51,9 @@ test-localstack: $(READY)
 test-fast: $(READY)
 	$(BIN)/python -m pytest tests/unit tests/api
 
+## make lint: ruff over the whole tree (config in ruff.toml) and cfn-lint over the template.
 lint: $(READY)
+	$(BIN)/ruff check .
 	$(BIN)/cfn-lint infra/template.json
 
 ## make package STAGE=prod: build/<stage>/template.json + zips, one function per action.

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import hooks  # noqa: F401 - first: its botocore hooks must precede every session
+from bench import hooks
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = PROJECT_DIR / "build" / "bench"
@@ -50,7 +50,7 @@ def _meta() -> dict:
     except OSError:
         pass
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "machine": {"nproc": os.cpu_count(), "python": platform.python_version(),

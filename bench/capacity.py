@@ -90,7 +90,7 @@ def _failed_condition(call: hooks.Call) -> bool:
             and (call.parsed or {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException")
 
 
-def corrected(call: hooks.Call, size_model: "SizeModel | None" = None) -> tuple[float, float]:
+def corrected(call: hooks.Call, size_model: SizeModel | None = None) -> tuple[float, float]:
     """(RRU, WRU) DynamoDB would bill for one recorded call: the emulator's
     ConsumedCapacity, plus what the emulator leaves out: the minimum read charge, and
     the write a failed condition still costs (DynamoDB bills the existing item's size,
@@ -122,7 +122,7 @@ def corrected(call: hooks.Call, size_model: "SizeModel | None" = None) -> tuple[
     return reported, 0.0
 
 
-def emulator_units(calls, size_model: "SizeModel | None" = None) -> dict:
+def emulator_units(calls, size_model: SizeModel | None = None) -> dict:
     """Totals for a request's calls: the raw emulator figures and the corrected ones."""
     raw_r = raw_w = rru = wru = 0.0
     for call in calls:
@@ -165,7 +165,7 @@ class SizeModel:
     def _ref(self, table: str, item_or_key: dict) -> tuple:
         names = self._key_names(table)
         key = {n: item_or_key[n] for n in names}
-        return table, tuple((n, tuple(key[n].items())[0]) for n in names)
+        return table, tuple((n, next(iter(key[n].items()))) for n in names)
 
     def _fetch_size(self, ref: tuple) -> int:
         table, parts = ref

@@ -70,7 +70,7 @@ def runtime_site(dest: Path, requirements: Path | None = None) -> Path:
             walk(line)
     dest.mkdir(parents=True, exist_ok=True)
     # Chalice: only its runtime package ships (in the function zip), none of its deps.
-    sources = [(key, d) for key, d in seen.items()] + [("chalice", metadata.distribution("chalice"))]
+    sources = [*list(seen.items()), ("chalice", metadata.distribution("chalice"))]
     for key, distribution in sources:
         tops = {f.parts[0] for f in distribution.files or []
                 if not f.parts[0].endswith((".dist-info", ".egg-info", "-stubs"))

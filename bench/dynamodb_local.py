@@ -132,7 +132,7 @@ class DynamoDBLocal:
         return ("private network namespace, loopback only" if self._private
                 else "all interfaces (DynamoDB Local has no bind-address option)")
 
-    def start(self, timeout_s: float = 60) -> "DynamoDBLocal":
+    def start(self, timeout_s: float = 60) -> DynamoDBLocal:
         if not shutil.which("java"):
             raise EmulatorError("java not found: DynamoDB Local 3.x needs a Java 17+ runtime")
         self.jar_dir = ensure_jar(self._log)

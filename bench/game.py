@@ -14,9 +14,9 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 START_MS = 1_800_000_000_000  # a fixed moment: the world and every outcome reproducible
@@ -24,8 +24,8 @@ HOME = (40.7580, -73.9855)  # Times Square: devtools/data/sample-pois.geojson is
 STAGE = "bench"
 SECRET = "bench-game-secret-0123456789abcdef0123456789"
 SAMPLE_POIS = PROJECT_DIR / "devtools" / "data" / "sample-pois.geojson"
-VETERAN_CREATURES = 25
-GENEROUS_TIMEOUT_MS = 900_000  # Lambda's maximum: the app's time budget never refuses  # more than one default page (20) of the creature list
+VETERAN_CREATURES = 25  # more than one default page (20) of the creature list
+GENEROUS_TIMEOUT_MS = 900_000  # Lambda's maximum: the app's time budget never refuses
 
 
 def app_environment(stage: str = STAGE) -> dict[str, str]:
@@ -102,9 +102,8 @@ class Harness:
         os.environ.pop("GEOCRITTERS_FEATURE", None)  # every feature, as chalice local
         from chalice.local import LambdaContext
 
-        from geocritters.adapters.clock import FakeClock
-
         import app as app_module
+        from geocritters.adapters.clock import FakeClock
 
         self.app = app_module.app
         self.clock = FakeClock(START_MS)

@@ -57,7 +57,7 @@ class Call:
 class Calls(list):
     """The calls recorded in one block, in order."""
 
-    def of(self, service: str) -> "Calls":
+    def of(self, service: str) -> Calls:
         return Calls(c for c in self if c.service == service)
 
     @property

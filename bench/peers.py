@@ -272,8 +272,8 @@ def _batch_write(client_factory, table, items, threads=4):
 
 def run(harness: Harness, client_factory, reps: int, log=print) -> dict:
     """Load each density level and measure the three stores; returns the ``peer`` JSON."""
-    from geocritters.usecases.curated import import_pois
     from geocritters.game.world import Fort
+    from geocritters.usecases.curated import import_pois
 
     client = client_factory()
     naive = _Naive(client, "bench-peer-naive3x3")
@@ -306,7 +306,7 @@ def run(harness: Harness, client_factory, reps: int, log=print) -> dict:
             try:
                 import_pois(harness.ctx.store, [Fort(id=p.id, kind=p.kind, name=p.name, lat=p.lat, lng=p.lng)
                                                 for p in new])
-            except Exception as error:  # noqa: BLE001 - reported, not fatal
+            except Exception as error:
                 ours_error = f"{type(error).__name__}: {error}"[:300]
         load_s = time.perf_counter() - started
         log(f"  peers: {level['name']:9} {level['total']:6} POIs loaded ({load_s:.1f} s)")
@@ -385,6 +385,7 @@ def run(harness: Harness, client_factory, reps: int, log=print) -> dict:
 def _map_request(harness: Harness, reps: int) -> dict:
     """Our whole map request (position update + generated world + curated cells)."""
     from geocritters.usecases.curated import CuratedForts
+
     from .game import SCENARIO_BY_NAME
 
     scenario = SCENARIO_BY_NAME["map"]
@@ -393,7 +394,7 @@ def _map_request(harness: Harness, reps: int) -> dict:
         request = scenario.request(harness)
         harness.ctx.curated = CuratedForts(harness.ctx.store, harness.clock)
         with hooks.consumed_capacity(), hooks.recording() as calls:
-            status, body = harness.invoke(request, "map")
+            _status, body = harness.invoke(request, "map")
         dynamo = calls.of("dynamodb")
         if rep == 0:
             counts["cold_cache"] = {"ddb_calls": len(dynamo), "round_trips": dynamo.round_trips(),
@@ -401,7 +402,7 @@ def _map_request(harness: Harness, reps: int) -> dict:
                                     "stops": len(body["stops"]), "gyms": len(body["gyms"])}
         request = scenario.request(harness)
         with hooks.consumed_capacity(), hooks.recording() as calls:
-            status, body = harness.invoke(request, "map")
+            _status, body = harness.invoke(request, "map")
         if rep == 0:
             counts["warm_cache"] = {"ddb_calls": len(calls.of("dynamodb")),
                                     **capacity.emulator_units(calls.of("dynamodb"))}

@@ -19,7 +19,7 @@ def _table(headers, rows, align=None) -> str:
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
     align = align or ["<"] + [">"] * (len(headers) - 1)
     def line(cells):
-        return "  ".join(f"{str(c):{a}{w}}" for c, a, w in zip(cells, align, widths))
+        return "  ".join(f"{c!s:{a}{w}}" for c, a, w in zip(cells, align, widths, strict=False))
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 

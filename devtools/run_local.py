@@ -5,6 +5,7 @@ tables and the game secret from infra/template.json, and serves every feature wi
 ``chalice local`` on 127.0.0.1:8000.
 """
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -75,10 +76,8 @@ def main(argv=None) -> int:
     app = factory.load_chalice_app(config.environment_variables)
     server = factory.create_local_server(app, config, args.host, args.port)
     print(BANNER.format(url=f"http://{args.host}:{args.port}", aws=aws_url), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -54,9 +54,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "docs" / "openapi.json"
@@ -130,7 +130,8 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
     factory = CLIFactory(project_dir=str(ROOT))
     config = factory.create_config_obj(chalice_stage_name="dev")
     app = factory.load_chalice_app(config.environment_variables)
-    log = open(log_path, "a", encoding="utf-8") if log_path else open(os.devnull, "w")
+    # Open for the server's whole life (it runs until the process ends).
+    log = open(log_path, "a", encoding="utf-8") if log_path else open(os.devnull, "w")  # noqa: SIM115
     for handler in logging.getLogger("geocritters.game").handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(log)  # one JSON line per request: keep it out of the report
@@ -149,8 +150,8 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
                 return self._generic_handle
             raise AttributeError(name)
 
-        def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's name
-            log.write("%s %s\n" % (self.address_string(), format % args))
+        def log_message(self, format, *args):
+            log.write(f"{self.address_string()} {format % args}\n")
 
     port = free_port()
     server = local.LocalDevServer(app, config, host, port, handler_cls=AnyMethodHandler)

@@ -20,9 +20,9 @@ import importlib
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping
 
 from infra import APP_NAME, PROJECT_DIR, SECRET_LOGICAL_ID, secret_name, tables
 

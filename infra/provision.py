@@ -15,6 +15,7 @@ prints ``export NAME=value`` lines for the app (table names and the secret id).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import shlex
@@ -135,10 +136,8 @@ def _ensure_secret(client, name: str, value: str | None) -> None:
     length = props["GenerateSecretString"]["PasswordLength"]
     if value is None:
         value = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(length))
-    try:
+    with contextlib.suppress(client.exceptions.ResourceExistsException):
         client.create_secret(Name=name, SecretString=value, Description=props["Description"])
-    except client.exceptions.ResourceExistsException:
-        pass
 
 
 def provision(stage: str, *, dynamodb_client=None, secrets_client=None,

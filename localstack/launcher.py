@@ -500,7 +500,7 @@ def healthy(port: int) -> tuple[bool, str]:
         return False, "init stage READY not completed"
     try:
         _client("dynamodb", port, timeout=5, retries=0).list_tables(Limit=1)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+    except Exception as exc:
         return False, f"DynamoDB ListTables: {exc}"
     return True, "ready"
 
@@ -786,7 +786,7 @@ _IN_PROGRESS_SUFFIX = "_IN_PROGRESS"
 def _print_events(cfn, stack_name: str, since: float) -> None:
     try:
         events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         info(f"(could not read stack events: {exc})")
         return
     info(f"stack events of {stack_name}:")

@@ -3,7 +3,6 @@ from dataclasses import replace
 
 from geocritters import bootstrap
 from geocritters.usecases.ports import SavePlayer
-
 from tests.game_api import HOME
 
 

@@ -1,8 +1,8 @@
 """Spoofing strikes, suspensions and per-player rate limits through the API."""
 from geocritters.game.config import DAY_MS
 from geocritters.game.player import Place
-from tests.game_api import HOME
 from tests.api.helpers import a_stop, edit_player, player, start_encounter, throw
+from tests.game_api import HOME
 
 
 def _spin(api, token, stop, key):
@@ -65,5 +65,5 @@ def test_throw_rate_limit(api, clock):
     player_id, token = api.login()
     encounter = start_encounter(api, token)
     edit_player(player_id, rates={"throw": (clock.now_ms() // 60_000, 60)})
-    status, body, _ = throw(api, token, encounter["encounter_id"], "rate-throw-001")
+    status, _body, _ = throw(api, token, encounter["encounter_id"], "rate-throw-001")
     assert status == 429

@@ -115,7 +115,7 @@ def test_out_of_balls_is_409_and_never_negative(api):
 
 
 def test_encounter_refusals(api, clock):
-    player_id, token = api.login()
+    _player_id, token = api.login()
     spawn = a_spawn()
     far = {"spawn_id": spawn.id, "lat": spawn.lat + 0.001, "lng": spawn.lng}  # ~111 m away
     status, error, _ = api.call("POST", "/v1/encounters", far, token=token)
@@ -135,7 +135,7 @@ def test_another_players_encounter_does_not_exist_for_you(api):
     bob_id, bob = api.login("device-bob-0001")
     encounter = start_encounter(api, alice)
     before = player(bob_id)
-    status, error, _ = throw(api, bob, encounter["encounter_id"], "bob-steals-01")
+    status, _error, _ = throw(api, bob, encounter["encounter_id"], "bob-steals-01")
     assert status == 404
     assert player(bob_id) == before
 

@@ -63,7 +63,7 @@ def test_transfer_gives_candy_once(api):
     assert status == 200 and body["candy"] == 1
     assert player(player_id).candy == {"Mossling": 1}
     assert _post(api, token, creature.creature_id, "transfer", "transfer-key-1")[:2] == (status, body)
-    status, error, _ = _post(api, token, creature.creature_id, "transfer", "transfer-key-2")
+    status, _error, _ = _post(api, token, creature.creature_id, "transfer", "transfer-key-2")
     assert status == 404
     assert player(player_id).candy == {"Mossling": 1}
 

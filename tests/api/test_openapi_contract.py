@@ -6,6 +6,7 @@ undocumented status, a body that doesn't match its schema or a missing required 
 fails the suite.
 """
 import copy
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -15,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
-from openapi_spec_validator import OpenAPIV30SpecValidator, validate as validate_spec
+from openapi_spec_validator import OpenAPIV30SpecValidator
+from openapi_spec_validator import validate as validate_spec
 
 from geocritters.game.levels import TRAINER_XP_THRESHOLDS
 from geocritters.game.species import species
@@ -164,7 +166,7 @@ def test_idempotent_actions_require_the_key_header(spec):
     keyed = {"/v1/encounters/{encounter_id}/throws", "/v1/stops/{stop_id}/spin",
              "/v1/me/creatures/{creature_id}/transfer", "/v1/me/creatures/{creature_id}/evolve",
              "/v1/me/creatures/{creature_id}/power-up"}
-    for path, method, operation in _operations(spec):
+    for path, _method, operation in _operations(spec):
         params = [_resolve(spec, p) for p in operation.get("parameters", [])]
         keys = [p for p in params if p["in"] == "header" and p["name"] == "Idempotency-Key"]
         if path in keyed:
@@ -257,8 +259,11 @@ class Contract:
             assert not request.get("required"), f"accepted without the required body: {where}"
 
 
-def _key(label, counter=iter(range(1, 10**6))):
-    return {"Idempotency-Key": f"contract-{label}-{next(counter):04d}"}
+_KEY_NUMBERS = itertools.count(1)
+
+
+def _key(label):
+    return {"Idempotency-Key": f"contract-{label}-{next(_KEY_NUMBERS):04d}"}
 
 
 def _find_spawn(c, token, lat, lng, skip):

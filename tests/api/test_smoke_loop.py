@@ -14,7 +14,7 @@ def _nearest_spawn(api, token, lat, lng):
 
 
 def test_core_loop(api):
-    player_id, token = api.login()
+    _player_id, token = api.login()
     status, body, _ = api.call("GET", f"/v1/map?lat={HOME[0]}&lng={HOME[1]}", token=token)
     assert status == 200, body
     assert body["stops"], "a player should see stops around them"

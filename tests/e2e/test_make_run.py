@@ -39,7 +39,7 @@ def _wait_until_serving(url: str, process, timeout_s: float = 60) -> None:
 def test_scripted_session_against_the_dev_server(tmp_path):
     port, aws_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    log = open(tmp_path / "server.log", "w")
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.run_local", "--port", str(port), "--aws-port", str(aws_port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

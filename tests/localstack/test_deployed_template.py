@@ -70,8 +70,7 @@ import pytest
 
 from infra import SECRET_LOGICAL_ID, load_template, tables
 from infra import functions as fn
-from infra.package import (CHALICE_LAYER, CODE_ZIP, LAYER_ZIP, REST_API, RUNTIME,
-                           gateway_responses)
+from infra.package import CHALICE_LAYER, CODE_ZIP, LAYER_ZIP, REST_API, RUNTIME, gateway_responses
 
 LOCALSTACK_URL = os.environ.get("LOCALSTACK_URL", "").rstrip("/")
 
@@ -122,7 +121,7 @@ def _health() -> dict:
 
 
 def _md5(path: Path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()  # noqa: S324 (S3 key, as the CLI does)
+    return hashlib.md5(path.read_bytes()).hexdigest()
 
 
 def _code_sha256(path: Path) -> str:
@@ -178,7 +177,7 @@ def _wait_stack(cfn, timeout: float = STACK_TIMEOUT_S) -> str | None:
 def _events(cfn) -> list[str]:
     try:
         events = cfn.describe_stack_events(StackName=STACK)["StackEvents"]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return [f"(no stack events: {exc})"]
     return [f"{e.get('LogicalResourceId', '')}  {e.get('ResourceType', '')}  "
             f"{e.get('ResourceStatus', '')}  {e.get('ResourceStatusReason') or ''}".rstrip()
@@ -405,7 +404,7 @@ def deployed(tmp_path_factory):
             body = cfn.get_template(StackName=STACK, TemplateStage="Processed")["TemplateBody"]
             deployment.processed = json.loads(body if isinstance(body, str)
                                               else json.dumps(body))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             deployment.processed_error = str(exc)
         for resource in cfn.describe_stack_resources(StackName=STACK)["StackResources"]:
             deployment.types[resource["LogicalResourceId"]] = resource["ResourceType"]
@@ -578,7 +577,7 @@ def test_stack_is_created(deployed):
 def test_tables_and_secret_exist(live):
     dynamodb = client("dynamodb")
     template = load_template()["Resources"]
-    for short, info in tables().items():
+    for _short, info in tables().items():
         name = info.table_name(STAGE)
         assert live.physical[info.logical_id] == name
         table = dynamodb.describe_table(TableName=name)["Table"]

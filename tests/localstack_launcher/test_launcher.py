@@ -3,8 +3,8 @@ process bookkeeping, and the docker-compose files. Fast; runs everywhere."""
 import ast
 import stat
 import subprocess
-import time
 import sys
+import time
 
 import pytest
 
@@ -132,7 +132,7 @@ def test_compose_pins_a_free_community_image():
     service = compose["services"]["localstack"]
     repo, _, tag = service["image"].partition(":")
     assert repo == "localstack/localstack"
-    major, minor, patch = (int(part) for part in tag.split("."))  # an exact x.y.z tag
+    major, _minor, _patch = (int(part) for part in tag.split("."))  # an exact x.y.z tag
     assert major < 2026  # 2026.x images need an account token
     assert "../infra:/opt/geocritters/infra:ro" in service["volumes"]
     assert "./init/ready.d:/etc/localstack/init/ready.d:ro" in service["volumes"]

@@ -23,7 +23,6 @@ from geocritters.adapters.models import ActionRecord, VisitRecord
 from geocritters.game.collection import power_up_cost
 from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
-
 from tests.game_api import HOME
 from tests.reliability.client import RetryingClient, UnhandledErrors, login
 from tests.reliability.ledger import BALLS, BERRY, Ledger, duplicate_units

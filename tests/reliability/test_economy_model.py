@@ -14,6 +14,7 @@ derandomized (the same sequence every run).
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -24,9 +25,9 @@ from geocritters import bootstrap
 from geocritters.game.collection import power_up_cost
 from geocritters.game.levels import max_creature_level, trainer_level
 from geocritters.game.species import species
-from tests.game_api import HOME
 from tests.api.helpers import edit_player, player
 from tests.api.test_creatures import give_creature
+from tests.game_api import HOME
 from tests.reliability.client import login
 from tests.reliability.ledger import BALLS, BERRY, Ledger, creature_view
 
@@ -67,7 +68,7 @@ class EconomyMachine(RuleBasedStateMachine):
     api = None
     clock = None
     examples = 0
-    answers = Counter()  # (route kind, status) -> n, for the report
+    answers: ClassVar[Counter] = Counter()  # (route kind, status) -> n, for the report
 
     def __init__(self):
         super().__init__()
@@ -131,7 +132,7 @@ class EconomyMachine(RuleBasedStateMachine):
             trainer.resolved.add(spawn.id)
 
     @precondition(lambda self: any(t.encounters for t in self.trainers))
-    @rule(data=st.data(), ball=st.sampled_from(("ball", "ball", "ball") + BALLS), berry=st.booleans(),
+    @rule(data=st.data(), ball=st.sampled_from(("ball", "ball", "ball", *BALLS)), berry=st.booleans(),
           quality=st.sampled_from(["normal", "nice", "great", "excellent"]))
     def throw(self, data, ball, berry, quality):
         who = data.draw(st.sampled_from([i for i, t in enumerate(self.trainers) if t.encounters]))

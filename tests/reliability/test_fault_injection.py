@@ -168,8 +168,8 @@ def _client_bounds(api, monkeypatch):
                   config.retries.get("total_max_attempts")))
 
     monkeypatch.setattr(handlers, "BUILTIN_HANDLERS",
-                        handlers.BUILTIN_HANDLERS + [("before-call.dynamodb", record)])
-    player_id, token = api.login("bounds-device")
+                        [*handlers.BUILTIN_HANDLERS, ("before-call.dynamodb", record)])
+    _player_id, token = api.login("bounds-device")
     status, body, _ = _spin(api, token, a_stop(), "bounds-spin-01")
     assert status == 200, body
     return seen
@@ -188,7 +188,7 @@ def test_every_dynamodb_client_is_bounded_by_the_request_budget(api, monkeypatch
 
 def test_a_commit_is_attempted_at_most_the_budgeted_number_of_times(api, faults):
     """Regression: a commit whose answers were all lost was attempted 4 times."""
-    player_id, token = api.login()
+    _player_id, token = api.login()
     faults.force(*[LOST] * 10, operation="TransactWriteItems")
     _spin(api, token, a_stop(), "attempts-spin-01")
     faults.clear_forced()

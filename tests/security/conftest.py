@@ -12,7 +12,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-
 # Tables whose items belong to one player (hash key player_id).
 PLAYER_TABLES = ("players", "creatures", "encounters", "actions", "visits")
 
@@ -67,7 +66,7 @@ def _packaging_tier_template(request):
         return None
     try:
         fixturedefs = request.session._fixturemanager.getfixturedefs("template", item) or ()
-    except Exception:  # noqa: BLE001 - pytest internals moved: package again instead
+    except Exception:
         return None
     for fixturedef in fixturedefs:
         cached = getattr(fixturedef, "cached_result", None)

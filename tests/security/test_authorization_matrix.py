@@ -14,8 +14,8 @@ encounters, action records, visits) and, item by item, through a scan of every t
 Routes without a foreign object may change B's own items (the map records B's
 position), never A's.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 
@@ -219,11 +219,10 @@ def world(api, clock):
     status, page, _ = api.call("GET", "/v1/me/creatures?limit=1", token=a)
     assert status == 200 and page["next_cursor"], page
 
-    w = World(api=api, a_id=a_id, a=a, b_id=b_id, b=b, b_device=f"device-matrix-b001-{api.namespace}",
+    return World(api=api, a_id=a_id, a=a, b_id=b_id, b=b, b_device=f"device-matrix-b001-{api.namespace}",
               encounter=encounter, throw_key=throw_key, kept=kept, moved_id=moved.creature_id,
               transfer_key=transfer_key, stop=stop, spin_key=spin_key, cursor=page["next_cursor"],
               spawn_lat=spawn.lat, spawn_lng=spawn.lng, b_creature_id=b_creature.creature_id)
-    return w
 
 
 def _domain_state(w: World, probe_keys: list[str]) -> dict:

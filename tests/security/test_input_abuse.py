@@ -249,7 +249,7 @@ BAD_LIMITS = ["0", "51", "-1", "abc", "1.5", "1e1", "%2B5", "%205", "5%20", "0x1
 
 
 def test_limit_abuse_is_400_and_the_page_size_is_capped(api, collector):
-    _, token, made = collector
+    _, token, _made = collector
     before = db_snapshot()
     for limit in BAD_LIMITS:
         status, error, _ = api.call("GET", f"/v1/me/creatures?limit={limit}", token=token)

@@ -113,15 +113,19 @@ BAD_AUTHORIZATION = {
     "boolean exp": lambda t: f"Bearer {t.ours(exp=True)}",
     # signatures and algorithms
     "HS256 with a foreign 32-byte key": lambda t: f"Bearer {jwt.encode(t.claims(), b'k' * 32, algorithm='HS256')}",
-    "HS256 with the raw game secret": lambda t: f"Bearer {jwt.encode(t.claims(), b'api-test-secret-0123456789abcdef', algorithm='HS256')}",
+    "HS256 with the raw game secret": lambda t: "Bearer " + jwt.encode(
+        t.claims(), b"api-test-secret-0123456789abcdef", algorithm="HS256"),
     "HS256 with our cursor key": lambda t: f"Bearer {jwt.encode(t.claims(), t.keys.cursors, algorithm='HS256')}",
     "HS256 with our outcomes key": lambda t: f"Bearer {jwt.encode(t.claims(), t.keys.outcomes, algorithm='HS256')}",
     "HS256 with a 1-byte key": lambda t: f"Bearer {_hand_signed({'alg': 'HS256', 'typ': 'JWT'}, t.claims(), b'k')}",
     "HS256 with an empty key": lambda t: f"Bearer {_hand_signed({'alg': 'HS256', 'typ': 'JWT'}, t.claims(), b'')}",
     "HS512 with our key": lambda t: f"Bearer {jwt.encode(t.claims(), t.keys.tokens, algorithm='HS512')}",
-    "header HS512, HS256 signature with our key": lambda t: f"Bearer {_hand_signed({'alg': 'HS512', 'typ': 'JWT'}, t.claims(), t.keys.tokens)}",
-    "header RS256, HS256 signature with our key": lambda t: f"Bearer {_hand_signed({'alg': 'RS256', 'typ': 'JWT'}, t.claims(), t.keys.tokens)}",
-    "header without alg, HS256 signature with our key": lambda t: f"Bearer {_hand_signed({'typ': 'JWT'}, t.claims(), t.keys.tokens)}",
+    "header HS512, HS256 signature with our key": lambda t: "Bearer " + _hand_signed(
+        {"alg": "HS512", "typ": "JWT"}, t.claims(), t.keys.tokens),
+    "header RS256, HS256 signature with our key": lambda t: "Bearer " + _hand_signed(
+        {"alg": "RS256", "typ": "JWT"}, t.claims(), t.keys.tokens),
+    "header without alg, HS256 signature with our key": lambda t: "Bearer " + _hand_signed(
+        {"typ": "JWT"}, t.claims(), t.keys.tokens),
     "RS256 with an RSA key": lambda t: f"Bearer {_rsa_token(t.claims())}",
     "ES256 with an EC key": lambda t: f"Bearer {_ec_token(t.claims())}",
     "alg none, no signature": lambda t: f"Bearer {_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(t.claims())}.",
@@ -171,7 +175,7 @@ def test_bad_authorization_is_401_json_on_every_secured_route(api, tokens):
     failures = []
     for case in sorted(BAD_AUTHORIZATION):
         value = BAD_AUTHORIZATION[case](tokens)
-        for method, route, url, body in SECURED:
+        for method, _route, url, body in SECURED:
             status, error, headers = api.call(method, url, body, headers={
                 "Authorization": value, "Idempotency-Key": "tokens-key-0001"})
             content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
@@ -186,14 +190,14 @@ def test_the_same_requests_pass_the_authorizer_with_a_good_token(api, tokens):
     """Control for the test above: with our token, no route answers 401."""
     for header in (f"Bearer {tokens.ours()}", f"bearer {tokens.ours()}", f"BEARER {tokens.ours()}",
                    f"Bearer  {tokens.ours()}  "):
-        for method, route, url, body in SECURED:
+        for method, _route, url, body in SECURED:
             status, error, _ = api.call(method, url, body, headers={
                 "Authorization": header, "Idempotency-Key": "tokens-key-0002"})
             assert status != 401 and status < 500, (header[:12], method, url, status, error)
 
 
 def test_no_authorization_header_and_query_tokens_are_401(api, tokens):
-    for method, route, url, body in SECURED:
+    for method, _route, url, body in SECURED:
         separator = "&" if "?" in url else "?"
         for where in (url, f"{url}{separator}access_token={tokens.ours()}",
                       f"{url}{separator}token={tokens.ours()}"):

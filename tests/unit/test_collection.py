@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from geocritters.game.collection import (
@@ -26,7 +28,7 @@ def test_power_up_cost_table_points(level, cost):
 
 def test_power_up_costs_never_decrease_with_level():
     costs = [power_up_cost(level) for level in creature_levels()[:-1]]
-    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(costs, costs[1:]))
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in itertools.pairwise(costs))
     starts = [start for start, _, _ in POWER_UP_COSTS]
     assert starts == sorted(starts) and starts[0] == 1.0
 

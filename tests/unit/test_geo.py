@@ -232,7 +232,8 @@ def test_neighbours_are_the_cells_one_step_away(lat, lng, precision):
     height, width = north - south, east - west
     centre_lat, centre_lng = (south + north) / 2, (west + east) / 2
     result = geo.neighbours(cell)
-    steps = {"n": (1, 0), "ne": (1, 1), "e": (0, 1), "se": (-1, 1), "s": (-1, 0), "sw": (-1, -1), "w": (0, -1), "nw": (1, -1)}
+    steps = {"n": (1, 0), "ne": (1, 1), "e": (0, 1), "se": (-1, 1),
+             "s": (-1, 0), "sw": (-1, -1), "w": (0, -1), "nw": (1, -1)}
     for key, (dlat, dlng) in steps.items():
         target_lat = centre_lat + dlat * height
         if not -90 < target_lat < 90:
@@ -289,7 +290,7 @@ def test_a_circle_on_a_corner_touches_the_four_cells_around_it():
 
 def test_not_the_naive_three_by_three():
     # Near the middle of a cell's east edge: 2 cells, where a 3x3 block would read 9.
-    south, west, north, east = geo.decode_bbox("u4pruyd")
+    south, _west, north, east = geo.decode_bbox("u4pruyd")
     cells = geo.cells_touching_circle((south + north) / 2, east - 1e-6, 30, 7)
     assert cells == sorted(["u4pruyd", geo.neighbours("u4pruyd")["e"]])
 
@@ -399,7 +400,8 @@ def test_precision_for_radius_known_values(radius, lat, expected):
     assert geo.precision_for_radius(radius, lat) == expected
 
 
-@given(st.floats(min_value=0, max_value=1e6, allow_nan=False), st.floats(min_value=0, max_value=1e6, allow_nan=False), lats)
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False),
+       st.floats(min_value=0, max_value=1e6, allow_nan=False), lats)
 @settings(max_examples=100, deadline=None)
 def test_precision_for_radius_is_coarser_for_larger_radii(r1, r2, lat):
     small, large = sorted((r1, r2))

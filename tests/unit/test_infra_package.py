@@ -140,7 +140,7 @@ def test_finalize_refuses_a_route_still_on_the_catch_all():
 
 def test_finalize_refuses_another_runtime(merged):
     merged["Resources"]["APIHandler"]["Properties"]["Runtime"] = "python3.12"
-    with pytest.raises(pkg.PackagingError, match="python3.12"):
+    with pytest.raises(pkg.PackagingError, match=r"python3\.12"):
         pkg.finalize(merged, ROUTES)
 
 

@@ -1,7 +1,9 @@
+import itertools
 import math
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geocritters.game.errors import InvalidInput
 from geocritters.game.levels import (
@@ -18,7 +20,7 @@ def test_creature_levels_run_from_1_to_40_in_half_steps():
     levels = creature_levels()
     assert len(levels) == 79
     assert levels[0] == 1.0 and levels[-1] == 40.0
-    assert all(b - a == 0.5 for a, b in zip(levels, levels[1:]))
+    assert all(b - a == 0.5 for a, b in itertools.pairwise(levels))
 
 
 def test_cp_multiplier_known_points():
@@ -31,7 +33,7 @@ def test_cp_multiplier_known_points():
 
 def test_cp_multiplier_strictly_increases_with_level():
     values = [cp_multiplier(level) for level in creature_levels()]
-    assert all(a < b for a, b in zip(values, values[1:]))
+    assert all(a < b for a, b in itertools.pairwise(values))
 
 
 @pytest.mark.parametrize("bad", [0.5, 40.5, 1.25, 0, -1, math.nan, math.inf, "10", None, True])
@@ -44,7 +46,7 @@ def test_trainer_thresholds_shape():
     assert len(TRAINER_XP_THRESHOLDS) == 40
     assert TRAINER_XP_THRESHOLDS[:3] == (0, 1_000, 3_000)
     assert TRAINER_XP_THRESHOLDS[-1] == 20_000_000
-    assert all(a < b for a, b in zip(TRAINER_XP_THRESHOLDS, TRAINER_XP_THRESHOLDS[1:]))
+    assert all(a < b for a, b in itertools.pairwise(TRAINER_XP_THRESHOLDS))
 
 
 @pytest.mark.parametrize("level", range(1, 41))

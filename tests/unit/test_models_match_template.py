@@ -11,7 +11,7 @@ _DYNAMO_TYPE = {"UnicodeAttribute": "S", "NumberAttribute": "N", "BinaryAttribut
 
 def _model_keys(model) -> dict[str, tuple[str, str]]:
     keys = {}
-    for name, attribute in model.get_attributes().items():
+    for _name, attribute in model.get_attributes().items():
         if attribute.is_hash_key:
             keys["HASH"] = (attribute.attr_name, _DYNAMO_TYPE[type(attribute).__name__])
         if attribute.is_range_key:

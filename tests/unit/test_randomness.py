@@ -2,7 +2,8 @@ import hashlib
 import hmac
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geocritters.game.randomness import OutcomeRng, derive_key
 

@@ -1,7 +1,8 @@
 from collections import Counter
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geocritters.game.config import DEFAULT_CONFIG
 from geocritters.game.errors import InvalidInput

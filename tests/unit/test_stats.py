@@ -1,5 +1,8 @@
+import itertools
+
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geocritters.game.errors import InvalidInput
 from geocritters.game.levels import creature_levels
@@ -44,7 +47,7 @@ def test_combat_power_is_at_least_10():
 def test_combat_power_never_decreases_with_level(ivs, species_id):
     sp = species(species_id)
     powers = [combat_power(sp, level, ivs) for level in creature_levels()]
-    assert all(a <= b for a, b in zip(powers, powers[1:]))
+    assert all(a <= b for a, b in itertools.pairwise(powers))
     assert min(powers) >= 10
 
 

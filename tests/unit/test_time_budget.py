@@ -35,7 +35,7 @@ def test_boto3_clients_use_the_budgeted_sdk_settings():
 
 def test_worst_case_arithmetic():
     # 3 attempts x (0.5 s connect + 1 s read) + backoff rand*1 s + rand*2 s.
-    assert budget.SDK_CALL_WORST_CASE_S == pytest.approx(7.5)
+    assert pytest.approx(7.5) == budget.SDK_CALL_WORST_CASE_S
 
 
 def test_no_sdk_call_starts_once_its_worst_case_would_overrun():

@@ -457,13 +457,15 @@ def test_curated_pois_are_parsed_into_forts():
         ({"type": "Feature"}, "invalid_geojson"),
         ({"type": "FeatureCollection"}, "invalid_geojson"),
         (collection("nope"), "invalid_geojson"),
-        (collection({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}, "properties": {"name": "x"}}), "invalid_geojson"),
+        (collection({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+                     "properties": {"name": "x"}}), "invalid_geojson"),
         (collection({"type": "Feature", "geometry": None, "properties": {"name": "x"}}), "invalid_geojson"),
         (collection(feature(0, 91, name="x")), "invalid_coordinates"),
         (collection(feature(181, 0, name="x")), "invalid_coordinates"),
         (collection(feature("0", 0, name="x")), "invalid_coordinates"),
         (collection(feature(0, math.nan, name="x")), "invalid_coordinates"),
-        (collection({"type": "Feature", "geometry": {"type": "Point", "coordinates": [1]}, "properties": {"name": "x"}}), "invalid_coordinates"),
+        (collection({"type": "Feature", "geometry": {"type": "Point", "coordinates": [1]},
+                     "properties": {"name": "x"}}), "invalid_coordinates"),
         (collection({"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}}), "invalid_geojson"),
         (collection(feature(0, 0)), "invalid_geojson"),
         (collection(feature(0, 0, name="   ")), "invalid_geojson"),
@@ -472,7 +474,8 @@ def test_curated_pois_are_parsed_into_forts():
         (collection(feature(0, 0, name="x", id="Bad Id")), "invalid_poi_id"),
         (collection(feature(0, 0, name="x", id="-x")), "invalid_poi_id"),
         (collection(feature(0, 0, name="x", id=5)), "invalid_poi_id"),
-        (collection(feature(0.001, 0.001, name="Fountain"), feature(0.002, 0.002, name="fountain!")), "duplicate_poi_id"),
+        (collection(feature(0.001, 0.001, name="Fountain"), feature(0.002, 0.002, name="fountain!")),
+         "duplicate_poi_id"),
     ],
 )
 def test_bad_geojson_is_refused(doc, code):
@@ -481,7 +484,8 @@ def test_bad_geojson_is_refused(doc, code):
     assert raised.value.code == code
 
 
-@pytest.mark.parametrize("bad", ["st-u4pruyd-0", "poi-u4pruyd-x", "poi-u4pru-x", "poi-u4prua-x", "poi-u4pruy-", "poi-u4pruy-X", None])
+@pytest.mark.parametrize("bad", ["st-u4pruyd-0", "poi-u4pruyd-x", "poi-u4pru-x", "poi-u4prua-x", "poi-u4pruy-",
+                                 "poi-u4pruy-X", None])
 def test_curated_cell_refuses_other_ids(bad):
     with pytest.raises(InvalidInput):
         curated_cell(bad)

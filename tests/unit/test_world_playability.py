@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from geocritters.game import geo
-from geocritters.game.config import DEFAULT_CONFIG, DAY_MS
+from geocritters.game.config import DAY_MS, DEFAULT_CONFIG
 from geocritters.game.world import WORLD_MAX_ABS_LAT, World
 
 SAMPLES = 2_500

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..game.errors import InvalidInput
 from ..game.world import COORDINATE_DECIMALS, CURATED_ID_PREFIX, Fort, curated_cell, slugify

@@ -6,7 +6,7 @@ only if it is still what the action saw, an idempotency record only if absent. S
 changes go in one transaction, so an action applies whole or not at all.
 """
 import json
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.exceptions import HTTPClientError

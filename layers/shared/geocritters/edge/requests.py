@@ -3,7 +3,8 @@ input becomes a 4xx JSON error and never reaches the game."""
 import json
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..game.errors import InvalidInput
 from .errors import PayloadTooLarge, UnsupportedMediaType

@@ -4,8 +4,8 @@ import functools
 import re
 import time
 
-from ..game.errors import GameError
 from ..adapters.budget import start_request
+from ..game.errors import GameError
 from ..observability import log_request, logger
 from .auth import jwt_authorizer
 from .errors import error_response, internal_error_response, json_response
@@ -46,7 +46,7 @@ def action_route(blueprint, path: str, method: str, action: str, *, public: bool
             except GameError as error:
                 outcome = error.code
                 response = error_response(error)
-            except Exception:  # noqa: BLE001 - the client gets JSON, the log the trace
+            except Exception:
                 logger().exception("unhandled error", extra={"action": action, "route": path})
                 response = internal_error_response()
             finally:

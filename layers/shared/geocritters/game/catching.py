@@ -5,8 +5,8 @@ Formula and multipliers are the community-datamined ones (c), see game-rules.md.
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import InvalidInput
 from . import levels
+from .errors import InvalidInput
 from .randomness import OutcomeRng
 from .species import Species
 

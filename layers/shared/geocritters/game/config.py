@@ -4,9 +4,9 @@
 ``dataclasses.replace(DEFAULT_CONFIG, ...)``; rules receive the config they apply.
 Community-measured values are marked (c) as in the design notes.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS

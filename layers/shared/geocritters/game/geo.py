@@ -9,7 +9,7 @@ Coordinates are WGS84 degrees on a spherical Earth of mean radius ``EARTH_RADIUS
 the game needs metre-level ranges, not survey accuracy (the spherical error is < 0.5 %).
 """
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import geohash2
 
@@ -192,10 +192,7 @@ def _indices(geohash: str) -> tuple[int, int]:
 
 
 def _from_indices(precision: int, row: int, col: int) -> str:
-    if (5 * precision) % 2:
-        code = _spread(col) | (_spread(row) << 1)
-    else:
-        code = (_spread(col) << 1) | _spread(row)
+    code = _spread(col) | _spread(row) << 1 if 5 * precision % 2 else _spread(col) << 1 | _spread(row)
     return "".join(
         GEOHASH_ALPHABET[(code >> (5 * shift)) & 31] for shift in range(precision - 1, -1, -1)
     )
@@ -290,7 +287,7 @@ def cells_touching_circle(lat, lng, radius_m, precision: int, *, max_cells: int 
     height, width = _cell_size_deg(precision)
     reach = radius_m + TOUCH_TOLERANCE_M
     reach_deg = math.degrees(reach / EARTH_RADIUS_M)
-    centre_row, centre_col = _indices(geohash2.encode(lat, lng, precision))
+    _centre_row, centre_col = _indices(geohash2.encode(lat, lng, precision))
 
     # Every row crossing [lat - reach, lat + reach] holds at least the cell on the centre's
     # meridian, so too many rows means too many cells; one row of slack each side absorbs

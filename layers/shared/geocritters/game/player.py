@@ -5,8 +5,8 @@ a condition on ``revision`` so two concurrent actions can't both apply to the sa
 starting state.
 """
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 
 from .config import DAY_MS, HOUR_MS, MINUTE_MS, GameConfig
 from .errors import Conflict, RateLimited, RuleRefused

@@ -6,7 +6,8 @@ stream and cannot re-roll, and a client without the secret cannot predict it.
 """
 import hashlib
 import hmac
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -46,7 +47,7 @@ class OutcomeRng:
 
     def random(self) -> float:
         """Next float in [0, 1); the n-th call depends only on key, parts and n."""
-        message = f"{self._prefix}{self._counter}".encode("utf-8")
+        message = f"{self._prefix}{self._counter}".encode()
         self._counter += 1
         digest = hmac.new(self._key, message, hashlib.sha256).digest()
         return (int.from_bytes(digest[:8], "big") >> (64 - _FLOAT_BITS)) / (1 << _FLOAT_BITS)
@@ -70,9 +71,9 @@ class OutcomeRng:
             raise ValueError("need at least one item with a positive weight")
         target = self.random() * total
         cumulative = 0.0
-        for item, weight in zip(items, weights):
+        for item, weight in zip(items, weights, strict=False):
             cumulative += weight
             if target < cumulative:
                 return item
         # Rounding can leave target a hair above the last cumulative sum.
-        return next(item for item, weight in zip(reversed(items), reversed(weights)) if weight > 0)
+        return next(item for item, weight in zip(reversed(items), reversed(weights), strict=False) if weight > 0)

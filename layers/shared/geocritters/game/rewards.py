@@ -1,8 +1,8 @@
 """What a stop spin, a catch and a full bag give."""
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from .config import GameConfig
 from .errors import InvalidInput

@@ -6,10 +6,10 @@ use, never at import time, and cached for the life of the (Lambda) process.
 """
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Mapping
 
 from .errors import NotFound
 

@@ -18,8 +18,8 @@ import math
 import re
 import struct
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from . import geo
 from .config import DEFAULT_CONFIG, HOUR_MS, MINUTE_MS, GameConfig
@@ -259,7 +259,7 @@ def _parse_feature(index: int, feature) -> Fort:
 class _Draws:
     """Uniform draws from HMAC-SHA256(key, parts, block counter): reproducible anywhere."""
 
-    __slots__ = ("_key", "_message", "_block", "_pool")
+    __slots__ = ("_block", "_key", "_message", "_pool")
 
     def __init__(self, key: bytes, *parts: str):
         self._key = key

@@ -7,8 +7,8 @@ one round trip instead of two.
 """
 import contextvars
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable, Sequence
 
 from ..game import geo
 from ..game.world import CURATED_CELL_PRECISION, Fort, curated_cell, in_generated_world

@@ -9,7 +9,7 @@ import hashlib
 import json
 import random
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ..game.errors import GameError
 from .ports import (

@@ -1,4 +1,6 @@
 """The player's own profile and team choice."""
+import contextlib
+
 from ..game import player as rules
 from ..game.errors import NotFound, RuleRefused
 from .ports import SavePlayer, StaleState
@@ -31,10 +33,9 @@ def _record_strike(ctx, state, at: tuple, now_ms: int) -> None:
     struck = rules.spoofing_strike(state, at[0], at[1], now_ms, ctx.config)
     if struck is None:
         return
-    try:
+    # A concurrent action may have changed the player; the next jump will strike.
+    with contextlib.suppress(StaleState):
         ctx.store.commit([SavePlayer(struck)])
-    except StaleState:
-        pass  # a concurrent action changed the player; the next jump will strike
 
 
 def profile(state) -> dict:

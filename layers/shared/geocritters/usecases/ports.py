@@ -3,8 +3,9 @@
 A use case never talks DynamoDB: it returns ``Change`` objects and the store turns each
 into a conditional write, all in one transaction with the idempotency record.
 """
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Protocol, Sequence
+from typing import Protocol
 
 from ..game.entities import Creature, Encounter
 from ..game.errors import GameError
