@@ -204,14 +204,10 @@ class Harness:
     def spawn(self):
         """An active spawn near HOME at the fixed moment."""
         if "spawn" not in self._fixtures:
+            from tests.support.nearby import spawns_walking_north
+
             ctx = self.ctx
-            for step in range(50):
-                found = ctx.world.spawns_near(HOME[0] + 0.002 * step, HOME[1], 200.0, ctx.clock.now_ms())
-                if found:
-                    self._fixtures["spawn"] = found[0]
-                    break
-            else:
-                raise RuntimeError("no active spawn near HOME")
+            self._fixtures["spawn"] = spawns_walking_north(ctx.world, ctx.clock.now_ms(), *HOME)[0]
         return self._fixtures["spawn"]
 
     def stop(self):

@@ -49,7 +49,6 @@ import base64
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -67,12 +66,6 @@ DEFAULT_REPORT_DIR = ROOT / "build" / "fuzz"
 
 
 # --- the server ----------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def start_embedded_aws(host: str, port: int):
     """moto's server (what devtools.run_local starts with ThreadedMotoServer), with
@@ -114,6 +107,7 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
     this process. Sets the AWS_* and table environment variables of this process."""
     sys.path.insert(0, str(ROOT))
     from devtools.run_local import configure_environment
+    from tests.support.chalice_local import dev_stage_config, free_port, start_chalice_local
 
     aws_url, stop_aws = start_embedded_aws(host, free_port())
     configure_environment(aws_url)
@@ -127,9 +121,8 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
     from devtools.local_gateway import install
 
     install()
-    factory = CLIFactory(project_dir=str(ROOT))
-    config = factory.create_config_obj(chalice_stage_name="dev")
-    app = factory.load_chalice_app(config.environment_variables)
+    config = dev_stage_config(str(ROOT))
+    app = CLIFactory(project_dir=str(ROOT)).load_chalice_app(config.environment_variables)
     # Open for the server's whole life (it runs until the process ends).
     log = open(log_path, "a", encoding="utf-8") if log_path else open(os.devnull, "w")  # noqa: SIM115
     for handler in logging.getLogger("geocritters.game").handlers:
@@ -153,18 +146,14 @@ def serve(host: str = "127.0.0.1", log_path: Path | None = None) -> Served:
         def log_message(self, format, *args):
             log.write(f"{self.address_string()} {format % args}\n")
 
-    port = free_port()
-    server = local.LocalDevServer(app, config, host, port, handler_cls=AnyMethodHandler)
-    thread = threading.Thread(target=server.server.serve_forever, name="chalice-local", daemon=True)
-    thread.start()
+    server = start_chalice_local(app, config, host, free_port(), handler_cls=AnyMethodHandler)
 
     def stop() -> None:
-        server.server.shutdown()
-        server.server.server_close()
+        server.stop()
         stop_aws()
         log.close()
 
-    return Served(url=f"http://{host}:{port}", aws_url=aws_url, stop=stop)
+    return Served(url=server.url, aws_url=aws_url, stop=stop)
 
 
 # --- real objects for the generator to mix in --------------------------------------------

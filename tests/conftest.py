@@ -12,8 +12,9 @@ os.environ.update({
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "GEOCRITTERS_FEATURE"):
     os.environ.pop(_name, None)
 
-# The api client and its fixtures (clock, aws, api, game, ...), for every tier.
-pytest_plugins = ("tests.game_api",)
+# The api client and its fixtures (clock, aws, api, game, ...), and the app packaged once
+# per session (packaged, template, packaged_template), for every tier.
+pytest_plugins = ("tests.support.game_api", "tests.support.packaged")
 
 
 def pytest_addoption(parser):

@@ -1,8 +1,9 @@
 """Spoofing strikes, suspensions and per-player rate limits through the API."""
 from geocritters.game.config import DAY_MS
 from geocritters.game.player import Place
-from tests.api.helpers import a_stop, edit_player, player, start_encounter, throw
-from tests.game_api import HOME
+from tests.support.api_calls import start_encounter, throw
+from tests.support.game_state import edit_player, player
+from tests.support.nearby import HOME, a_stop
 
 
 def _spin(api, token, stop, key):

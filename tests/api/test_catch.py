@@ -1,7 +1,9 @@
 """Encounters and throws: outcomes, refusals, idempotency."""
 from geocritters.game.config import HOUR_MS
 from geocritters.game.player import Place
-from tests.api.helpers import a_spawn, edit_player, player, start_encounter, throw
+from tests.support.api_calls import start_encounter, throw
+from tests.support.game_state import edit_player, player
+from tests.support.nearby import a_spawn
 
 
 def _throw_until_resolved(api, token, encounter_id, prefix="throw-key"):

@@ -2,20 +2,9 @@
 import pytest
 
 from geocritters import bootstrap
-from geocritters.game.entities import Creature
-from geocritters.game.stats import IVs
-from geocritters.usecases.ports import AddCreature
-from tests.api.helpers import edit_player, player
+from tests.support.game_state import edit_player, give_creature, player
 
-MOSSLING, MOSSBRUTE, GROVELORD = 1, 2, 3
-
-
-def give_creature(player_id, n, species_id=MOSSLING, level=10.0):
-    creature = Creature(player_id=player_id, creature_id=f"cr-{1_700_000_000_000 + n:013d}-test{n:06d}",
-                        species_id=species_id, level=level, cp=100 + n, ivs=IVs(10, 10, 10),
-                        caught_ms=1_700_000_000_000 + n, encounter_id=f"en-test-{n}")
-    bootstrap.game_context().store.commit([AddCreature(creature)])
-    return creature
+MOSSBRUTE, GROVELORD = 2, 3
 
 
 def _post(api, token, creature_id, action, key):

@@ -8,7 +8,7 @@ from geocritters import bootstrap
 from geocritters.adapters import cell_pack
 from geocritters.game.world import curated_cell, parse_geojson_pois
 from geocritters.usecases.curated import import_pois
-from tests.api.ddb_calls import dynamodb_calls
+from tests.support.ddb_calls import dynamodb_calls
 
 SAMPLE = Path(__file__).resolve().parents[2] / "devtools" / "data" / "sample-pois.geojson"
 

@@ -1,7 +1,8 @@
 """Bad input anywhere: a 4xx JSON error, never a 500, and no state change."""
 import pytest
 
-from tests.api.helpers import a_spawn, player
+from tests.support.game_state import player
+from tests.support.nearby import a_spawn
 
 
 @pytest.mark.parametrize("raw, status, code", [
@@ -55,7 +56,7 @@ def test_malformed_spawn_ids(api, spawn_id):
 
 
 def test_team_choice_rules(api):
-    from tests.api.helpers import edit_player
+    from tests.support.game_state import edit_player
     player_id, token = api.login()
     status, body, _ = api.call("POST", "/v1/me/team", {"team": "blue"}, token=token)
     assert status == 403 and body["error"]["code"] == "level_too_low"
@@ -105,7 +106,7 @@ def test_wrong_method_is_a_json_404_like_api_gateway(api):
 
 
 def test_null_optional_fields_mean_absent(api):
-    from tests.api.helpers import start_encounter, throw
+    from tests.support.api_calls import start_encounter, throw
     _, token = api.login()
     encounter = start_encounter(api, token)
     status, body, _ = throw(api, token, encounter["encounter_id"], "null-fields-01",

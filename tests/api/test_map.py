@@ -3,8 +3,8 @@ import pytest
 
 from geocritters import bootstrap
 from geocritters.game.geo import haversine_m
-from tests.api.ddb_calls import dynamodb_calls, in_flight_together
-from tests.game_api import HOME
+from tests.support.ddb_calls import dynamodb_calls, in_flight_together
+from tests.support.nearby import HOME
 
 
 def _map(api, token, lat=HOME[0], lng=HOME[1]):

@@ -22,7 +22,7 @@ from openapi_spec_validator import validate as validate_spec
 from geocritters.game.levels import TRAINER_XP_THRESHOLDS
 from geocritters.game.species import species
 from geocritters.usecases.ports import SavePlayer
-from tests.game_api import HOME
+from tests.support.nearby import HOME, spawn_on_map
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -268,13 +268,10 @@ def _key(label):
 
 def _find_spawn(c, token, lat, lng, skip):
     """Walk a small grid until the map shows a visible spawn we haven't tried."""
-    for step in range(49):
-        here = (lat + 0.0005 * (step % 7), lng + 0.0005 * (step // 7))
-        world = c.call("GET", f"/v1/map?lat={here[0]}&lng={here[1]}", token=token, expect=200)
-        for spawn in world["spawns"]:
-            if spawn["id"] not in skip:
-                return spawn
-    raise AssertionError("no spawn near the test location")
+    def map_spawns(here_lat, here_lng):
+        return c.call("GET", f"/v1/map?lat={here_lat}&lng={here_lng}", token=token, expect=200)["spawns"]
+
+    return spawn_on_map(map_spawns, lat, lng, skip=skip)
 
 
 def _catch(c, token, start, tried):

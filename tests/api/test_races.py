@@ -15,7 +15,9 @@ from geocritters.game.catching import Throw, resolve_throw
 from geocritters.game.randomness import OutcomeRng
 from geocritters.game.species import species
 from geocritters.usecases.encounter import encounter_id_for
-from tests.api.helpers import a_stop, edit_player, player, spawns_around, start_encounter
+from tests.support.api_calls import start_encounter
+from tests.support.game_state import edit_player, player
+from tests.support.nearby import a_stop, spawns_around, spawns_walking_north
 
 TRIALS = int(os.environ.get("RACE_TRIALS", "3"))
 # 40+ racers on ONE player serialise on its revision: O(n²) work, ~1 min a trial here.
@@ -121,11 +123,9 @@ def test_two_concurrent_spins_of_one_stop_reward_once(api, trial):
 
 def _forty_spawns_within_a_kilometre():
     """40 active spawns pairwise < 1 km apart, so no throw triggers the travel cooldown."""
-    for step in range(50):
-        found = spawns_around(40.7580 + 0.01 * step, -73.9855, radius_m=495.0)
-        if len(found) >= 40:
-            return found[:40]
-    raise AssertionError("no place with 40 spawns within 495 m")
+    ctx = bootstrap.game_context()
+    return spawns_walking_north(ctx.world, ctx.clock.now_ms(), 40.7580, -73.9855,
+                                radius_m=495.0, step_deg=0.01, at_least=40)[:40]
 
 
 @pytest.mark.parametrize("trial", range(HEAVY_TRIALS))
@@ -147,7 +147,7 @@ def test_forty_concurrent_ball_spends_leave_the_exact_count(api, trial):
 
 @pytest.mark.parametrize("trial", range(HEAVY_TRIALS))
 def test_forty_five_concurrent_power_ups_spend_exactly(api, trial):
-    from tests.api.test_creatures import give_creature
+    from tests.support.game_state import give_creature
 
     player_id, token = api.login(f"racer-power-{trial}")
     creatures = [give_creature(player_id, n, level=1.0) for n in range(45)]

@@ -1,16 +1,15 @@
 """The core loop end to end: log in, look around, catch, spin, list the catch."""
-from tests.game_api import HOME
+from tests.support.nearby import HOME, spawn_on_map
 
 
 def _nearest_spawn(api, token, lat, lng):
     """Walk a small grid until the map shows a visible spawn (the world is generated)."""
-    for step in range(40):
-        here = (lat + 0.0005 * (step % 7), lng + 0.0005 * (step // 7))
-        status, body, _ = api.call("GET", f"/v1/map?lat={here[0]}&lng={here[1]}", token=token)
+    def map_spawns(here_lat, here_lng):
+        status, body, _ = api.call("GET", f"/v1/map?lat={here_lat}&lng={here_lng}", token=token)
         assert status == 200, body
-        if body["spawns"]:
-            return body["spawns"][0]
-    raise AssertionError("no spawn found near the test location")
+        return body["spawns"]
+
+    return spawn_on_map(map_spawns, lat, lng, spots=40)
 
 
 def test_core_loop(api):

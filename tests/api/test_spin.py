@@ -1,6 +1,7 @@
 """Spinning stops: rewards, cooldown, range, bag capacity, idempotency."""
 from geocritters.game.player import Place
-from tests.api.helpers import a_stop, edit_player, player
+from tests.support.game_state import edit_player, player
+from tests.support.nearby import a_stop
 
 
 def _spin(api, token, stop, key, lat=None, lng=None):

@@ -1,24 +1,8 @@
-"""Package the app ONCE per test session (real ``chalice package`` + the fan-out +
-bytecode) into a temporary build dir, and unzip the real zips for import tests."""
-import json
+"""The app packaged ONCE per test session (``packaged`` and ``template``, from
+tests/support/packaged.py), and the real zips unzipped for import tests."""
 import zipfile
-from pathlib import Path
 
 import pytest
-
-STAGE = "prod"
-
-
-@pytest.fixture(scope="session")
-def packaged(tmp_path_factory):
-    from infra.package import package
-
-    return package(STAGE, tmp_path_factory.mktemp("build"))
-
-
-@pytest.fixture(scope="session")
-def template(packaged):
-    return json.loads(Path(packaged["template"]).read_text())
 
 
 @pytest.fixture(scope="session")

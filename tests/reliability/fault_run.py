@@ -23,9 +23,9 @@ from geocritters.adapters.models import ActionRecord, VisitRecord
 from geocritters.game.collection import power_up_cost
 from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
-from tests.game_api import HOME
 from tests.reliability.client import RetryingClient, UnhandledErrors, login
 from tests.reliability.ledger import BALLS, BERRY, Ledger, duplicate_units
+from tests.support.nearby import HOME
 
 PATCH_RADIUS_M = 400.0  # every action of a player happens within this of its home
 HOME_SPACING_DEG = 0.02  # ~2 km between homes

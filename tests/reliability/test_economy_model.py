@@ -25,11 +25,10 @@ from geocritters import bootstrap
 from geocritters.game.collection import power_up_cost
 from geocritters.game.levels import max_creature_level, trainer_level
 from geocritters.game.species import species
-from tests.api.helpers import edit_player, player
-from tests.api.test_creatures import give_creature
-from tests.game_api import HOME
 from tests.reliability.client import login
 from tests.reliability.ledger import BALLS, BERRY, Ledger, creature_view
+from tests.support.game_state import edit_player, give_creature, player
+from tests.support.nearby import HOME
 
 EXAMPLES = int(os.environ.get("ECONOMY_EXAMPLES", "10"))
 STEPS = int(os.environ.get("ECONOMY_STEPS", "40"))

@@ -6,8 +6,9 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutE
 
 from geocritters import bootstrap
 from geocritters.adapters.budget import SDK_CONNECT_TIMEOUT_S, SDK_READ_TIMEOUT_S, SDK_TOTAL_ATTEMPTS
-from tests.api.helpers import a_spawn, a_stop, player
 from tests.reliability.faults import CANCELED_CONFLICT, CONFLICT, LOST, THROTTLE
+from tests.support.game_state import player
+from tests.support.nearby import a_spawn, a_stop
 
 
 def _client(attempts: int):

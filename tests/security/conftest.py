@@ -1,16 +1,14 @@
-"""The security tier uses the API client's fixtures (tests/game_api.py: the ``api`` client
-on moto or LocalStack, the fake clock, the wired game) and the packaging tier's packaged
-template.
+"""The security tier uses the API client's fixtures (tests/support/game_api.py: the ``api``
+client on moto or LocalStack, the fake clock, the wired game) and the packaged template
+(tests/support/packaged.py: built once per session, shared with the packaging tier).
 
 It adds ``db_snapshot()``: every item of every game table, so a test can prove a refused
 request changed NOTHING stored — not just the fields the domain model exposes.
 """
 import json
 import os
-from pathlib import Path
 
 import boto3
-import pytest
 
 # Tables whose items belong to one player (hash key player_id).
 PLAYER_TABLES = ("players", "creatures", "encounters", "actions", "visits")
@@ -53,38 +51,6 @@ def changed_items(before: dict, after: dict) -> list[tuple[str, str, dict | None
 
 def owner_of(item: dict | None) -> str | None:
     return (item or {}).get("player_id", {}).get("S")
-
-
-# --- the packaged template: built once per session, shared with the packaging tier -----
-
-def _packaging_tier_template(request):
-    """The packaging tier's session ``template`` if it was already built in this session
-    (tests/packaging runs before tests/security), so the app is packaged only once."""
-    packaging_dir = Path(__file__).resolve().parents[1] / "packaging"
-    item = next((i for i in request.session.items if packaging_dir in Path(i.path).parents), None)
-    if item is None:
-        return None
-    try:
-        fixturedefs = request.session._fixturemanager.getfixturedefs("template", item) or ()
-    except Exception:
-        return None
-    for fixturedef in fixturedefs:
-        cached = getattr(fixturedef, "cached_result", None)
-        if cached is not None and cached[2] is None:
-            return cached[0]
-    return None
-
-
-@pytest.fixture(scope="session")
-def packaged_template(request, tmp_path_factory):
-    """The prod template ``python -m infra.package --stage prod`` builds (as JSON)."""
-    reused = _packaging_tier_template(request)
-    if reused is not None:
-        return reused
-    from infra.package import package
-
-    built = package("prod", tmp_path_factory.mktemp("security-build"))
-    return json.loads(Path(built["template"]).read_text())
 
 
 def pytest_terminal_summary(terminalreporter):

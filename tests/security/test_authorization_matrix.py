@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from geocritters import bootstrap
-from tests.api.helpers import a_spawn, a_stop, edit_player, player, start_encounter, throw
-from tests.api.test_creatures import give_creature
 from tests.security.conftest import changed_items, db_snapshot, owner_of
+from tests.support.api_calls import start_encounter, throw
+from tests.support.game_state import edit_player, give_creature, player
+from tests.support.nearby import a_spawn, a_stop
 
 
 def _route_table():

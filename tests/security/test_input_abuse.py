@@ -13,9 +13,10 @@ import pytest
 
 from geocritters import bootstrap
 from geocritters.edge.requests import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from tests.api.helpers import a_spawn, a_stop, edit_player, start_encounter
-from tests.api.test_creatures import give_creature
 from tests.security.conftest import changed_items, db_snapshot
+from tests.support.api_calls import start_encounter
+from tests.support.game_state import edit_player, give_creature
+from tests.support.nearby import a_spawn, a_stop
 
 
 def _post_routes():

@@ -3,12 +3,11 @@
 - ``moto``: Chalice's test client (the local gateway + authorizer of ``chalice local``)
   in-process, on moto's in-process AWS. Fast; no concurrency.
 - ``localstack``: real HTTP to ``chalice local`` (Chalice's own dev server, run in a
-  thread of the test process so tests can share its fake clock), on LocalStack whose
-  DynamoDB is Amazon's DynamoDB Local.
+  thread of the test process so tests can share its fake clock: chalice_local.py), on
+  LocalStack whose DynamoDB is Amazon's DynamoDB Local.
 """
 import http.client
 import json
-import threading
 import urllib.parse
 from pathlib import Path
 
@@ -47,21 +46,6 @@ class HttpTransport:
 
     def close(self):
         pass
-
-
-def start_chalice_local(app, host: str = "127.0.0.1", port: int = 0):
-    """Chalice's local dev server on a free port, serving in a daemon thread."""
-    from chalice.cli.factory import CLIFactory
-
-    factory = CLIFactory(project_dir=str(PROJECT_DIR))
-    config = factory.create_config_obj(chalice_stage_name="dev")
-    server = factory.create_local_server(app, config, host, port)
-    # socketserver listens with a backlog of 5: race tests open 50 connections at once.
-    server.server.socket.listen(128)
-    thread = threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True)
-    thread.start()
-    bound_port = server.server.server_address[1]
-    return server, f"http://{host}:{bound_port}"
 
 
 def decode(body: bytes):

@@ -2,7 +2,7 @@
 tier by tests/conftest.py (``pytest_plugins``).
 
 The API tier is written once and run on two backends (``--backend``, see
-api/backends.py): in-process on moto (default), or over real HTTP to chalice local on
+transports.py): in-process on moto (default), or over real HTTP to chalice local on
 LocalStack. The security and reliability tiers use the same client."""
 import json
 import os
@@ -16,11 +16,11 @@ from devtools.local_gateway import install as install_local_gateway
 from geocritters import bootstrap
 from geocritters.adapters.clock import FakeClock
 from infra.provision import provision
-from tests.api.backends import HttpTransport, InProcessTransport, decode, start_chalice_local
-from tests.api.ddb_calls import dynamodb_calls
+from tests.support.chalice_local import dev_stage_config, start_chalice_local
+from tests.support.ddb_calls import dynamodb_calls
+from tests.support.transports import PROJECT_DIR, HttpTransport, InProcessTransport, decode
 
 START_MS = 1_800_000_000_000  # a fixed moment: spawns and cooldowns are reproducible
-HOME = (40.7580, -73.9855)  # any coordinate works: the world is generated everywhere
 
 
 def _feature_of_route():
@@ -137,9 +137,9 @@ def http_server(pytestconfig, chalice_app):
     if _backend(pytestconfig) != "localstack":
         yield None
         return
-    server, url = start_chalice_local(chalice_app)
-    yield url
-    server.server.shutdown()
+    server = start_chalice_local(chalice_app, dev_stage_config(str(PROJECT_DIR)))
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

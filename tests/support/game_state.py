@@ -1,0 +1,30 @@
+"""A player's stored state, read and edited directly in the store (to set up a test)."""
+from dataclasses import replace
+
+from geocritters import bootstrap
+from geocritters.game.entities import Creature
+from geocritters.game.stats import IVs
+from geocritters.usecases.ports import AddCreature, SavePlayer
+
+MOSSLING = 1
+
+
+def player(player_id):
+    return bootstrap.game_context().store.get_player(player_id)
+
+
+def edit_player(player_id, **fields):
+    """Set player fields directly in the store (e.g. give candy or XP for a test)."""
+    ctx = bootstrap.game_context()
+    state = ctx.store.get_player(player_id)
+    ctx.store.commit([SavePlayer(replace(state, **fields))])
+    return ctx.store.get_player(player_id)
+
+
+def give_creature(player_id, n, species_id=MOSSLING, level=10.0):
+    """The player's n-th test creature (ids and catch times ordered by n), stored directly."""
+    creature = Creature(player_id=player_id, creature_id=f"cr-{1_700_000_000_000 + n:013d}-test{n:06d}",
+                        species_id=species_id, level=level, cp=100 + n, ivs=IVs(10, 10, 10),
+                        caught_ms=1_700_000_000_000 + n, encounter_id=f"en-test-{n}")
+    bootstrap.game_context().store.commit([AddCreature(creature)])
+    return creature
