@@ -1,4 +1,4 @@
-"""The reliability tier runs on the API client's fixtures (tests/game_api.py, moto in-process).
+"""The reliability tier runs on the API client's fixtures (tests/support/game_api.py, moto in-process).
 
 Fault injection wraps moto's in-process hook, so it needs the moto backend; every test
 here is skipped with ``--backend localstack``.
