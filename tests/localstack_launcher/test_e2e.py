@@ -6,6 +6,8 @@ Opt-in (needs Python 3.13, npm and a JDK; a first install takes ~1.5 min):
 
     GEOCRITTERS_LOCALSTACK=1 .venv/bin/python -m pytest tests/localstack_launcher
 
+($LOCALSTACK_PORT, default 4566, and $GEOCRITTERS_CACHE choose the instance.)
+
 Reuses a LocalStack already running from the same cache (and leaves it running);
 otherwise starts one and stops it at the end.
 """
@@ -27,6 +29,8 @@ pytestmark = [
                        reason="set GEOCRITTERS_LOCALSTACK=1 to run against LocalStack"),
 ]
 STAGE = "e2etest"
+# Like localstack/test-tier.sh: another instance (another GEOCRITTERS_CACHE) runs on another port.
+PORT = os.environ.get("LOCALSTACK_PORT", str(launcher.DEFAULT_PORT))
 
 
 def _launcher(*args: str) -> subprocess.CompletedProcess:
@@ -38,7 +42,7 @@ def _launcher(*args: str) -> subprocess.CompletedProcess:
 def deployed():
     paths = launcher.Paths(launcher.cache_dir())
     was_running = bool(launcher.our_processes(paths))
-    for command in (["install"], ["start"]):
+    for command in (["install"], ["start", "--port", PORT]):
         result = _launcher(*command)
         assert result.returncode == 0, result.stderr
     try:
