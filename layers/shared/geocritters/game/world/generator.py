@@ -82,15 +82,15 @@ def _normalise_roster(roster) -> tuple[tuple[int, ...], tuple[float, ...]]:
             raise ValueError(f"species {species_id} appears twice in the roster")
         weights[species_id] = float(weight)
     # Sorted by id so the draw doesn't depend on the roster's order; weight 0 never spawns.
-    ids = tuple(sorted(species_id for species_id, weight in weights.items() if weight > 0))
-    if not ids:
+    species_ids = tuple(sorted(species_id for species_id, weight in weights.items() if weight > 0))
+    if not species_ids:
         raise ValueError("the roster needs at least one species with a positive spawn weight")
     cumulative = []
     total = 0.0
-    for species_id in ids:
+    for species_id in species_ids:
         total += weights[species_id]
         cumulative.append(total)
-    return ids, tuple(cumulative)
+    return species_ids, tuple(cumulative)
 
 
 def _validate_now(now_ms) -> int:
