@@ -11,6 +11,7 @@ import time
 import pytest
 from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import Metrics
 
 from geocritters import observability
 from geocritters.game import catching
@@ -143,9 +144,9 @@ def test_metrics_outside_lambda_are_built_but_not_printed(monkeypatch, capsys):
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     built = []
-    original = observability._metrics.serialize_metric_set
-    monkeypatch.setattr(observability._metrics, "serialize_metric_set",
-                        lambda *a, **k: built.append(original(*a, **k)) or built[-1])
+    original = Metrics.serialize_metric_set
+    monkeypatch.setattr(Metrics, "serialize_metric_set",
+                        lambda self, *a, **k: built.append(original(self, *a, **k)) or built[-1])
     capsys.readouterr()
     observability.log_request("catch", "/route", 200, time.perf_counter(), "pl-abc", "req-5", "caught")
     assert _emf_documents(capsys.readouterr().out) == []

@@ -40,7 +40,7 @@ THROW_OUTCOMES = frozenset({"caught", "escaped", "fled"})
 SPIN_ACTION = "spin"
 
 _logger: Logger | None = None
-_metrics = Metrics(namespace=NAMESPACE)
+_metrics: Metrics | None = None  # built on first use: Metrics() reads the environment
 # Lambda serves one request at a time per container, but chalice local and the
 # LocalStack tier serve concurrent ones in threads of one process: a request's
 # dimensions must not land in another request's document.
@@ -104,8 +104,8 @@ def metrics_printed() -> bool:
 def _business_metric(action: str, status: int, outcome: str | None) -> tuple[str, dict] | None:
     """The one metric a request counts, with its dimensions beyond "service", if any."""
     if status >= 400:
-        # A refusal carries its error code; an unhandled error (500) has none and is
-        # already logged as an exception.
+        # A refusal (a 4xx, or the 503 of a busy backend) carries its error code; an
+        # unhandled error (500) has none and is already logged as an exception.
         return (REFUSALS, {"code": outcome}) if outcome else None
     if outcome in THROW_OUTCOMES:
         return THROWS, {"outcome": outcome}
@@ -120,7 +120,10 @@ def _count(action: str, status: int, outcome: str | None) -> None:
     if metric is None:
         return
     name, dimensions = metric
+    global _metrics
     with _metrics_lock:
+        if _metrics is None:
+            _metrics = Metrics(namespace=NAMESPACE)
         try:
             _metrics.add_dimension("service", action)
             for key, value in dimensions.items():
