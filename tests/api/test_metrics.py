@@ -40,7 +40,7 @@ def test_a_throw_counts_its_outcome(api, emf):
         "Dimensions": [["service", "outcome"]],
         "Metrics": [{"Name": "Throws", "Unit": "Count"}],
     }]
-    assert document["service"] == "catch" and document["outcome"] == result["outcome"]
+    assert document["service"] == "throw" and document["outcome"] == result["outcome"]
     assert document["Throws"] == [1.0]
 
 

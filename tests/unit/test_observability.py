@@ -109,7 +109,7 @@ def _emf_documents(out: str) -> list[dict]:
 
 
 @pytest.mark.parametrize(("action", "status", "outcome", "metric", "dimensions"), [
-    ("catch", 200, "fled", "Throws", {"service": "catch", "outcome": "fled"}),
+    ("throw", 200, "fled", "Throws", {"service": "throw", "outcome": "fled"}),
     ("spin", 200, None, "Spins", {"service": "spin"}),
     ("spin", 409, "stop_cooling_down", "Refusals", {"service": "spin", "code": "stop_cooling_down"}),
     ("map", 429, "rate_limited", "Refusals", {"service": "map", "code": "rate_limited"}),
@@ -131,7 +131,7 @@ def test_one_emf_document_per_counted_request(monkeypatch, capsys, action, statu
 
 
 @pytest.mark.parametrize(("action", "status", "outcome"), [
-    ("map", 200, None), ("encounter", 201, None), ("catch", 500, None),
+    ("map", 200, None), ("encounter", 201, None), ("throw", 500, None),
 ])
 def test_requests_without_a_business_metric_print_none(monkeypatch, capsys, action, status, outcome):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
@@ -148,6 +148,6 @@ def test_metrics_outside_lambda_are_built_but_not_printed(monkeypatch, capsys):
     monkeypatch.setattr(Metrics, "serialize_metric_set",
                         lambda self, *a, **k: built.append(original(self, *a, **k)) or built[-1])
     capsys.readouterr()
-    observability.log_request("catch", "/route", 200, time.perf_counter(), "pl-abc", "req-5", "caught")
+    observability.log_request("throw", "/route", 200, time.perf_counter(), "pl-abc", "req-5", "caught")
     assert _emf_documents(capsys.readouterr().out) == []
     assert [d["Throws"] for d in built] == [[1.0]]

@@ -31,8 +31,9 @@ _tracing_ready = False
 JsonFormatter = LambdaPowertoolsFormatter
 
 NAMESPACE = "Geocritters"
-# Dimensions: "service" is the action the request belongs to (in Lambda, the function
-# serving it), plus "outcome" for throws and "code" for refusals.
+# Dimensions: "service" is the action the request belongs to (game/actions.py: the same
+# name as in logs and idempotency records), plus "outcome" for throws and "code" for
+# refusals.
 THROWS, SPINS, REFUSALS = "Throws", "Spins", "Refusals"
 # game.catching's CAUGHT, ESCAPED and FLED, spelt out so the authorizer function, which
 # never throws, doesn't import the catch rules (tests/unit/test_observability.py pins them).
