@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.api.helpers import a_stop, start_encounter, throw
+from tests.support.api_calls import start_encounter, throw
+from tests.support.nearby import a_stop
 
 
 @pytest.fixture
