@@ -25,7 +25,8 @@ LocalStack silently drops (``POST_DEPLOY_FIXUPS``), warns about any remaining di
 from the template (``--replace`` recreates the stage) and prints ``export`` lines (only
 those go to stdout; progress goes to stderr).
 
-Needs only the standard library and boto3. See localstack/README.md.
+Needs only the standard library, boto3 and the project's infra package (the template and
+its conventions). See localstack/README.md.
 """
 from __future__ import annotations
 
