@@ -34,7 +34,7 @@ class GameConfig:
     spawn_level_min: int = 1
     spawn_level_max: int = 30
 
-    # Generated world (game/world.py): expected objects per km², uniform at every latitude.
+    # Generated world (game/world/): expected objects per km², uniform at every latitude.
     # Chosen for the playability target (>= 1 active spawn within 200 m and >= 1 stop
     # within 300 m at >= 0.99 of places and moments; measured ~0.9999) while a 70 m view
     # shows ~1 spawn and a 300 m fort listing ~15 stops. See tests/unit/test_world_playability.py.
