@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from geocritters.bootstrap import game_context
-from geocritters.edge.requests import bool_field, idempotency_key, json_body, only_fields, string_field
+from geocritters.edge.requests import bool_field, idempotency_key, json_body, only_fields, path_id, string_field
 from geocritters.edge.routing import action_route
 from geocritters.game.catching import Throw
 from geocritters.usecases.catch import throw
@@ -13,6 +13,7 @@ blueprint = Blueprint(__name__)
 
 @action_route(blueprint, "/v1/encounters/{encounter_id}/throws", "POST", "catch")
 def throws(request, player_id, encounter_id):
+    encounter_id = path_id(encounter_id, "encounter_id", "invalid_encounter_id")
     key = idempotency_key(request)
     body = json_body(request)
     only_fields(body, {"ball", "berry", "throw", "curveball"})

@@ -2,7 +2,7 @@
 from chalice import Blueprint
 
 from geocritters.bootstrap import game_context
-from geocritters.edge.requests import idempotency_key, json_body, only_fields, query_int
+from geocritters.edge.requests import cursor_param, idempotency_key, json_body, only_fields, path_id, query_int
 from geocritters.edge.routing import action_route
 from geocritters.usecases import collection
 from geocritters.usecases.idempotency import fingerprint
@@ -14,12 +14,13 @@ blueprint = Blueprint(__name__)
 def list_creatures(request, player_id):
     params = request.query_params or {}
     limit = query_int(params, "limit", default=20, lo=1, hi=collection.MAX_PAGE)
-    return collection.list_creatures(game_context(), player_id, limit, params.get("cursor"))
+    return collection.list_creatures(game_context(), player_id, limit, cursor_param(params))
 
 
 def _change(operation):
     """transfer, evolve and power-up share one shape: an empty body and a key."""
     def view(request, player_id, creature_id):
+        creature_id = path_id(creature_id, "creature_id", "invalid_creature_id")
         key = idempotency_key(request)
         only_fields(json_body(request, required=False), set())
         return operation(game_context(), player_id, creature_id, key,

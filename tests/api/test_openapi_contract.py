@@ -158,6 +158,12 @@ def test_every_operation_is_described_and_documents_its_errors(spec):
                 continue
             schema = response["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/Error"}, f"{where} {code}: not Error"
+            if code == "400":
+                # The codes clients branch on (shared/design/api.md): checked against every
+                # 400 the session below gets (Contract.call).
+                listed = response.get("x-error-codes")
+                assert listed and listed == sorted(set(listed)), f"{where}: x-error-codes"
+                assert all(re.fullmatch("[a-z][a-z0-9_]*", c) for c in listed), f"{where}: {listed}"
             if code in ("429", "503"):
                 header = _resolve(spec, response["headers"]["Retry-After"])
                 assert header["required"] is True, f"{where} {code}: Retry-After"
@@ -190,6 +196,17 @@ def test_idempotent_actions_require_the_key_header(spec):
             assert "422" in operation["responses"], path
         else:
             assert not keys, path
+
+
+def test_documented_id_and_cursor_bounds_are_the_edges(spec):
+    """The bounds edge/requests.py applies before an id becomes a DynamoDB key are the
+    documented ones (so the fuzzer's valid ids are ones the app accepts)."""
+    from geocritters.edge.requests import _CURSOR, _PATH_ID
+
+    params = spec["components"]["parameters"]
+    for name in ("EncounterId", "CreatureId"):
+        assert params[name]["schema"]["pattern"] == f"^{_PATH_ID.pattern}$", name
+    assert params["Cursor"]["schema"]["pattern"] == f"^{_CURSOR.pattern}$"
 
 
 # --- the scripted session ----------------------------------------------------------------
@@ -239,6 +256,9 @@ class Contract:
                 assert value is not None, f"required header {name} missing: {where}"
             if value is not None:
                 assert not schema_errors(self.spec, header["schema"], int(value)), where
+        if status == 400:
+            assert data["error"]["code"] in response["x-error-codes"], \
+                f"error code not in the operation's x-error-codes: {where}"
         if 200 <= status < 300:
             self._check_request(operation, parts.query, body, raw, headers or {}, where)
         self.seen[(template, method.lower())].add(status)
@@ -580,6 +600,29 @@ def test_request_schemas_agree_with_the_app(api, spec):
     bodies = [c.call("POST", "/v1/me/creatures/cr-1/evolve", raw=raw, token=token,
                      headers=_key("case")) for raw in ("[]", '{"a": 1, "a": 2}', "{", "NaN")]
     assert all(b["error"]["code"] == "invalid_json" for b in bodies), bodies
+
+
+# What DynamoDB would refuse is refused first, each with its own documented code
+# (tests/security/test_input_abuse.py has the full set, with table snapshots).
+BOUND_CASES = [
+    ("POST", "/v1/encounters/" + "x" * 1025 + "/throws", {"ball": "ball"}, "invalid_encounter_id"),
+    ("POST", "/v1/me/creatures/" + "x" * 129 + "/transfer", None, "invalid_creature_id"),
+    ("POST", "/v1/me/creatures/cr-%C3%A9/evolve", None, "invalid_creature_id"),
+    ("POST", "/v1/me/creatures/a%20b/power-up", None, "invalid_creature_id"),
+    ("POST", "/v1/stops/" + "x" * 2049 + "/spin", {"lat": 0, "lng": 0}, "invalid_fort_id"),
+    ("POST", UNKNOWN_STOP, {"lat": 0, "lng": 0}, "invalid_idempotency_key"),
+    ("GET", "/v1/me/creatures?cursor=" + "a" * 257, None, "invalid_cursor"),
+]
+
+
+def test_refusals_before_dynamodb_are_documented(api, spec):
+    c = Contract(api, spec)
+    _, token = api.login("contract-device-0007")
+    for method, url, body, code in BOUND_CASES:
+        # The key case sends a key of 129 characters; the others a valid one.
+        key = {"Idempotency-Key": "k" * 129} if code == "invalid_idempotency_key" else _key("bound")
+        c.call(method, url, body, token=token, headers=key if method == "POST" else None,
+               expect=400, code=code)
 
 
 def test_curated_stop_listed_on_the_map_can_be_spun(api, game, spec):
