@@ -7,9 +7,12 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import dataclass, field
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from geocritters import bootstrap
 from geocritters.edge.requests import MAX_BODY_BYTES, MAX_ID_BYTES, MAX_JSON_DEPTH, number
@@ -485,7 +488,12 @@ TINY = ["1e-300", "-1e-131", "5e-324", "9.99e-131"]
 
 
 def _position(player_id: str) -> dict:
-    return db_snapshot()["players"][json.dumps([{"S": player_id}])]["position"]["M"]
+    """The stored position, as DynamoDB holds it (one item: a full snapshot per query
+    would scan every table, grown by the whole run on the LocalStack tier)."""
+    client = boto3.client("dynamodb", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    item = client.get_item(TableName=os.environ["PLAYERS_TABLE"], Key={"player_id": {"S": player_id}},
+                           ConsistentRead=True)["Item"]
+    return item["position"]["M"]
 
 
 def test_coordinates_closer_to_0_than_dynamodb_numbers_are_stored_as_0(api):
@@ -525,3 +533,31 @@ def test_a_device_id_is_never_stored_so_its_128_characters_need_no_byte_bound(ap
         [("players", body["player_id"])]
     assert device not in json.dumps(added, ensure_ascii=False)
     assert "\U0001f98a" not in json.dumps(added, ensure_ascii=False)
+
+
+def test_dynamodb_refuses_what_the_edge_keeps_from_it(api, pytestconfig):
+    """Why the bounds above exist: Amazon's DynamoDB (Local, on the LocalStack tier)
+    refuses an empty key, a sort key over 1,024 bytes and a number below 1e-130 with a
+    ValidationException, which the app would have answered as a 500. Fails if DynamoDB
+    Local stops enforcing them (then this tier no longer proves the edge's bounds)."""
+    if pytestconfig.getoption("--backend") != "localstack":
+        pytest.skip("moto doesn't enforce DynamoDB's key and number limits (which is why "
+                    "the edge bounds them): shown on DynamoDB Local, the LocalStack tier")
+    player_id, _ = api.login("device-abuse-limits")
+    client = boto3.client("dynamodb", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    encounters, players = os.environ["ENCOUNTERS_TABLE"], os.environ["PLAYERS_TABLE"]
+    before = db_snapshot()
+    refused = []
+    for sort_key in ("", "x" * 1025):
+        try:
+            client.get_item(TableName=encounters,
+                            Key={"player_id": {"S": player_id}, "encounter_id": {"S": sort_key}})
+        except ClientError as error:
+            refused.append(error.response["Error"]["Code"])
+    try:
+        client.update_item(TableName=players, Key={"player_id": {"S": player_id}},
+                           UpdateExpression="SET probe = :tiny", ExpressionAttributeValues={":tiny": {"N": "1e-300"}})
+    except ClientError as error:
+        refused.append(error.response["Error"]["Code"])
+    assert refused == ["ValidationException"] * 3
+    assert changed_items(before, db_snapshot()) == []
