@@ -4,7 +4,7 @@ from dataclasses import asdict
 from geocritters.bootstrap import game_context
 from geocritters.edge.deployment import Deployment
 from geocritters.edge.feature import Feature
-from geocritters.edge.requests import bool_field, json_body, only_fields, string_field
+from geocritters.edge.requests import bool_field, json_body, only_fields, path_id, string_field
 from geocritters.game.actions import Action
 from geocritters.game.catching import Throw
 from geocritters.usecases.catch import throw
@@ -24,6 +24,7 @@ feature = Feature("catch", Deployment(
 
 @feature.route("/v1/encounters/{encounter_id}/throws", "POST", Action.THROW, keyed=True)
 def throws(request, player_id, key, encounter_id):
+    encounter_id = path_id(encounter_id, "encounter_id", "invalid_encounter_id")
     body = json_body(request)
     only_fields(body, {"ball", "berry", "throw", "curveball"})
     aim = Throw(ball=string_field(body, "ball", max_len=32),

@@ -2,7 +2,7 @@
 from geocritters.bootstrap import game_context
 from geocritters.edge.deployment import Deployment
 from geocritters.edge.feature import Feature
-from geocritters.edge.requests import json_body, only_fields, query_int
+from geocritters.edge.requests import cursor_param, json_body, only_fields, path_id, query_int
 from geocritters.game.actions import Action
 from geocritters.usecases import collection
 from geocritters.usecases.idempotency import fingerprint
@@ -20,12 +20,13 @@ feature = Feature("creatures", Deployment(
 def list_creatures(request, player_id):
     params = request.query_params or {}
     limit = query_int(params, "limit", default=20, lo=1, hi=collection.MAX_PAGE)
-    return collection.list_creatures(game_context(), player_id, limit, params.get("cursor"))
+    return collection.list_creatures(game_context(), player_id, limit, cursor_param(params))
 
 
 def _change(action: Action, operation):
     """transfer, evolve and power-up share one shape: an empty body and a key."""
     def view(request, player_id, key, creature_id):
+        creature_id = path_id(creature_id, "creature_id", "invalid_creature_id")
         only_fields(json_body(request, required=False), set())
         return operation(game_context(), player_id, creature_id, key,
                          fingerprint(action, creature_id))

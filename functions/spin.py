@@ -2,7 +2,7 @@
 from geocritters.bootstrap import game_context
 from geocritters.edge.deployment import Deployment
 from geocritters.edge.feature import Feature
-from geocritters.edge.requests import json_body, number, only_fields
+from geocritters.edge.requests import json_body, number, only_fields, path_id
 from geocritters.game.actions import Action
 from geocritters.game.geo import validate_coordinates
 from geocritters.usecases.idempotency import fingerprint
@@ -20,6 +20,8 @@ feature = Feature("spin", Deployment(
 
 @feature.route("/v1/stops/{stop_id}/spin", "POST", Action.SPIN, keyed=True)
 def spin(request, player_id, key, stop_id):
+    # The code a malformed stop id already gets from the world's id parser.
+    stop_id = path_id(stop_id, "stop_id", "invalid_fort_id")
     body = json_body(request)
     only_fields(body, {"lat", "lng"})
     lat, lng = validate_coordinates(number(body.get("lat"), "lat"), number(body.get("lng"), "lng"))

@@ -3,7 +3,7 @@ from geocritters.game.config import DAY_MS
 from geocritters.game.player import Place
 from tests.support.api_calls import start_encounter, throw
 from tests.support.game_state import edit_player, player
-from tests.support.nearby import HOME, a_stop
+from tests.support.nearby import HOME, a_spawn, a_stop
 
 
 def _spin(api, token, stop, key):
@@ -32,7 +32,13 @@ def test_a_second_strike_suspends_for_seven_days(api, clock):
     assert int(headers["Retry-After"]) > 6 * 24 * 3600
     status, body, _ = api.call("POST", "/v1/encounters", {"spawn_id": "sp-dr5ru7c-0-1", "lat": HOME[0],
                                                          "lng": HOME[1]}, token=token)
-    assert status in (403, 404)
+    # That spawn (hour 1 of 1970) is long gone: the spawn is resolved before the player.
+    assert (status, body["error"]["code"]) == (404, "spawn_expired"), body
+    # A live spawn the player stands at: the suspension is what refuses it.
+    spawn = a_spawn()
+    status, body, _ = api.call("POST", "/v1/encounters", {"spawn_id": spawn.id, "lat": spawn.lat,
+                                                         "lng": spawn.lng}, token=token)
+    assert (status, body["error"]["code"]) == (403, "suspended"), body
 
 
 def test_banned_players_cannot_play(api):

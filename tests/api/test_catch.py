@@ -37,7 +37,9 @@ def test_throws_spend_balls_and_resolve(api):
         assert [c["id"] for c in listing["creatures"]] == [result["creature"]["id"]]
     # Whatever happened, the encounter is over: another throw is a 409 and costs nothing.
     status, body, _ = throw(api, token, encounter["encounter_id"], "after-the-end")
-    assert status == 409 and body["error"]["code"] in {"already_caught", "encounter_over"}
+    # Caught: "already caught"; fled: the encounter is over.
+    assert status == 409 and body["error"]["code"] == (
+        "already_caught" if result["outcome"] == "caught" else "encounter_over"), (result, body)
     assert player(player_id).items["ball"] == balls_before - (n + 1)
 
 
@@ -136,10 +138,12 @@ def test_encounter_refusals(api, clock):
     far = {"spawn_id": spawn.id, "lat": spawn.lat + 0.001, "lng": spawn.lng}  # ~111 m away
     status, error, _ = api.call("POST", "/v1/encounters", far, token=token)
     assert status == 403 and error["error"]["code"] == "out_of_range"
-    for bad in [{"spawn_id": "sp-zzzzzzz-0-1", "lat": 0, "lng": 0},
-                {"spawn_id": "nonsense", "lat": 0, "lng": 0}]:
+    # A well-formed id naming no spawn point (cell zzzzzzz is beyond the generated world's
+    # latitudes) is not found; a malformed one is bad input.
+    for bad, expected in [({"spawn_id": "sp-zzzzzzz-0-1", "lat": 0, "lng": 0}, (404, "spawn_not_found")),
+                          ({"spawn_id": "nonsense", "lat": 0, "lng": 0}, (400, "invalid_spawn_id"))]:
         status, error, _ = api.call("POST", "/v1/encounters", bad, token=token)
-        assert status in (400, 404), error
+        assert (status, error["error"]["code"]) == expected, (bad, error)
     clock.advance(2 * HOUR_MS)  # the spawn is long gone
     here = {"spawn_id": spawn.id, "lat": spawn.lat, "lng": spawn.lng}
     status, error, _ = api.call("POST", "/v1/encounters", here, token=token)

@@ -45,14 +45,18 @@ def test_non_json_content_type_is_415(api):
     assert status == 415 and body["error"]["code"] == "unsupported_media_type"
 
 
-@pytest.mark.parametrize("spawn_id", ["", "sp-", "sp-!!!!!!!-1-1", "sp-abcdefg-1", "x" * 200,
-                                      "sp-u4pruyd-0-99999999999999999999"])
-def test_malformed_spawn_ids(api, spawn_id):
+@pytest.mark.parametrize("spawn_id, code", [
+    # Not a string of 1-128 characters: refused as a field before it is parsed as an id.
+    ("", "invalid_field"), ("x" * 200, "invalid_field"),
+    ("sp-", "invalid_spawn_id"), ("sp-!!!!!!!-1-1", "invalid_spawn_id"), ("sp-abcdefg-1", "invalid_spawn_id"),
+    ("sp-u4pruyd-0-99999999999999999999", "invalid_spawn_id"),
+])
+def test_malformed_spawn_ids(api, spawn_id, code):
     _, token = api.login()
     status, body, _ = api.call("POST", "/v1/encounters", {"spawn_id": spawn_id, "lat": 0, "lng": 0},
                                token=token)
-    assert 400 <= status < 500, body
-    assert "error" in body
+    assert status == 400, body
+    assert body["error"]["code"] == code, body
 
 
 def test_team_choice_rules(api):

@@ -5,7 +5,6 @@ refusal, and checks each answer against the documented response for its status: 
 undocumented status, a body that doesn't match its schema or a missing required header
 fails the suite.
 """
-import copy
 import itertools
 import json
 import re
@@ -14,21 +13,19 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import jsonschema
 import pytest
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import OpenAPIV30SpecValidator
 from openapi_spec_validator import validate as validate_spec
 
-from geocritters.game.levels import TRAINER_XP_THRESHOLDS
+from geocritters.game.collection import LEVEL_STEP
+from geocritters.game.levels import TRAINER_XP_THRESHOLDS, max_creature_level
 from geocritters.game.species import species
 from geocritters.usecases.ports import SavePlayer
 from tests.support.nearby import HOME, spawn_on_map
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-# Keywords OpenAPI 3.0 adds to (or changes in) JSON Schema; dropped after conversion.
-OPENAPI_ONLY = {"nullable", "example", "discriminator", "readOnly", "writeOnly", "xml",
-                "externalDocs", "deprecated"}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +40,7 @@ def _operations(spec):
                 yield path, method, operation
 
 
-# --- OpenAPI 3.0 -> JSON Schema ----------------------------------------------------------
+# --- OpenAPI 3.0 schemas ------------------------------------------------------------------
 
 def _resolve(spec, node):
     """Follow a local $ref (#/a/b/c) to its target, repeatedly."""
@@ -55,38 +52,56 @@ def _resolve(spec, node):
     return node
 
 
-def to_json_schema(spec, node):
-    """An OpenAPI 3.0 Schema Object as plain JSON Schema: refs inlined, ``nullable``
-    turned into a ``null`` type (and enum member)."""
-    node = _resolve(spec, node)
-    if isinstance(node, list):
-        return [to_json_schema(spec, item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key in OPENAPI_ONLY:
-            continue
-        if key in ("properties", "patternProperties"):
-            out[key] = {name: to_json_schema(spec, sub) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties", "not"):
-            out[key] = to_json_schema(spec, value) if isinstance(value, (dict, list)) else value
-        elif key in ("allOf", "anyOf", "oneOf"):
-            out[key] = [to_json_schema(spec, sub) for sub in value]
-        else:
-            out[key] = copy.deepcopy(value)
-    if node.get("nullable"):
-        if "type" in out:
-            out["type"] = [out["type"], "null"]
-        if "enum" in out and None not in out["enum"]:
-            out["enum"] = [*out["enum"], None]
-    return out
-
-
 def schema_errors(spec, schema, instance) -> list[str]:
-    validator = jsonschema.Draft7Validator(to_json_schema(spec, schema))
+    """What is wrong with ``instance`` under an OpenAPI 3.0 Schema Object of ``spec``, as
+    openapi-schema-validator reads it: OpenAPI's ``nullable``, ``allOf``, formats
+    (int32/int64/float/double), ``additionalProperties``, local ``$ref``s."""
+    # Local refs ("#/components/...") resolve against the root schema: give it the
+    # document's components (a keyword no validator reads; siblings of a $ref are ignored).
+    root = {**schema, "components": spec["components"]}
+    validator = OAS30Validator(root, format_checker=oas30_format_checker)
     return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
             for e in validator.iter_errors(instance)]
+
+
+# Each check the contract relies on, shown to fail where it must (a validator that
+# accepted everything would pass every test below it).
+_DOC = {"components": {"schemas": {
+    "Team": {"type": "string", "enum": ["blue", "red"]},
+    "Thing": {"type": "object", "required": ["id"], "additionalProperties": False, "properties": {
+        "id": {"type": "string"},
+        "count": {"type": "integer", "format": "int64"},
+        "ratio": {"type": "number", "format": "double"},
+        "cursor": {"type": "string", "nullable": True},
+        "team": {"type": "string", "enum": ["blue", "red", None], "nullable": True},  # as the document's
+        "side": {"allOf": [{"$ref": "#/components/schemas/Team"}]},
+        "level": {"type": "integer", "minimum": 1, "maximum": 40},
+        "tags": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]+$"}},
+    }},
+}}}
+_THING = {"$ref": "#/components/schemas/Thing"}
+
+
+@pytest.mark.parametrize("instance, valid", [
+    ({"id": "a"}, True),
+    ({"id": "a", "count": 2**40, "ratio": 1.5, "cursor": None, "team": None, "level": 40,
+      "tags": ["x"]}, True),
+    ({"id": "a", "team": "red", "side": "blue"}, True),
+    ({}, False),                                 # required
+    ({"id": "a", "extra": 1}, False),            # additionalProperties: false
+    ({"id": None}, False),                       # null where not nullable
+    ({"id": "a", "count": 1.5}, False),          # integer
+    ({"id": "a", "count": 2**63}, False),        # format int64
+    ({"id": "a", "ratio": "1.5"}, False),        # number
+    ({"id": "a", "team": "green"}, False),       # enum of a nullable
+    ({"id": "a", "side": "green"}, False),       # enum through allOf + $ref
+    ({"id": "a", "side": None}, False),          # null through allOf, not nullable
+    ({"id": "a", "level": 41}, False),           # maximum
+    ({"id": "a", "tags": ["X"]}, False),         # pattern, in items
+    ("a", False),                                # type
+])
+def test_schema_errors_checks_what_the_contract_needs(instance, valid):
+    assert (schema_errors(_DOC, _THING, instance) == []) == valid, schema_errors(_DOC, _THING, instance)
 
 
 # --- static checks -----------------------------------------------------------------------
@@ -143,6 +158,12 @@ def test_every_operation_is_described_and_documents_its_errors(spec):
                 continue
             schema = response["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/Error"}, f"{where} {code}: not Error"
+            if code == "400":
+                # The codes clients branch on (shared/design/api.md): checked against every
+                # 400 the session below gets (Contract.call).
+                listed = response.get("x-error-codes")
+                assert listed and listed == sorted(set(listed)), f"{where}: x-error-codes"
+                assert all(re.fullmatch("[a-z][a-z0-9_]*", c) for c in listed), f"{where}: {listed}"
             if code in ("429", "503"):
                 header = _resolve(spec, response["headers"]["Retry-After"])
                 assert header["required"] is True, f"{where} {code}: Retry-After"
@@ -175,6 +196,17 @@ def test_idempotent_actions_require_the_key_header(spec):
             assert "422" in operation["responses"], path
         else:
             assert not keys, path
+
+
+def test_documented_id_and_cursor_bounds_are_the_edges(spec):
+    """The bounds edge/requests.py applies before an id becomes a DynamoDB key are the
+    documented ones (so the fuzzer's valid ids are ones the app accepts)."""
+    from geocritters.edge.requests import _CURSOR, _PATH_ID
+
+    params = spec["components"]["parameters"]
+    for name in ("EncounterId", "CreatureId"):
+        assert params[name]["schema"]["pattern"] == f"^{_PATH_ID.pattern}$", name
+    assert params["Cursor"]["schema"]["pattern"] == f"^{_CURSOR.pattern}$"
 
 
 # --- the scripted session ----------------------------------------------------------------
@@ -224,6 +256,9 @@ class Contract:
                 assert value is not None, f"required header {name} missing: {where}"
             if value is not None:
                 assert not schema_errors(self.spec, header["schema"], int(value)), where
+        if status == 400:
+            assert data["error"]["code"] in response["x-error-codes"], \
+                f"error code not in the operation's x-error-codes: {where}"
         if 200 <= status < 300:
             self._check_request(operation, parts.query, body, raw, headers or {}, where)
         self.seen[(template, method.lower())].add(status)
@@ -447,7 +482,10 @@ def test_scripted_session_conforms_to_the_document(api, game, clock, spec):
     # creature was caught depends on the secret (random per LocalStack deploy): spend it.
     _update_player(game, player_id, stardust=0)
     refused = c.call("POST", f"{base}/power-up", token=token, headers=_key("up"))
-    assert refused["error"]["code"] in ("level_cap", "not_enough_stardust"), refused
+    # Which refusal depends on that creature's level against the trainer's cap.
+    at_cap = evolvable["level"] + LEVEL_STEP > max_creature_level(game().store.get_player(player_id).level)
+    assert (c.last_status, refused["error"]["code"]) == (
+        (403, "level_cap") if at_cap else (409, "not_enough_stardust")), refused
     c.call("POST", f"{base}/evolve", token=token, headers=_key("evolve"), expect=409,
            code="not_enough_candy")
     for action in ("transfer", "evolve", "power-up"):
@@ -559,6 +597,29 @@ def test_request_schemas_agree_with_the_app(api, spec):
     bodies = [c.call("POST", "/v1/me/creatures/cr-1/evolve", raw=raw, token=token,
                      headers=_key("case")) for raw in ("[]", '{"a": 1, "a": 2}', "{", "NaN")]
     assert all(b["error"]["code"] == "invalid_json" for b in bodies), bodies
+
+
+# What DynamoDB would refuse is refused first, each with its own documented code
+# (tests/security/test_input_abuse.py has the full set, with table snapshots).
+BOUND_CASES = [
+    ("POST", "/v1/encounters/" + "x" * 1025 + "/throws", {"ball": "ball"}, "invalid_encounter_id"),
+    ("POST", "/v1/me/creatures/" + "x" * 129 + "/transfer", None, "invalid_creature_id"),
+    ("POST", "/v1/me/creatures/cr-%C3%A9/evolve", None, "invalid_creature_id"),
+    ("POST", "/v1/me/creatures/a%20b/power-up", None, "invalid_creature_id"),
+    ("POST", "/v1/stops/" + "x" * 2049 + "/spin", {"lat": 0, "lng": 0}, "invalid_fort_id"),
+    ("POST", UNKNOWN_STOP, {"lat": 0, "lng": 0}, "invalid_idempotency_key"),
+    ("GET", "/v1/me/creatures?cursor=" + "a" * 257, None, "invalid_cursor"),
+]
+
+
+def test_refusals_before_dynamodb_are_documented(api, spec):
+    c = Contract(api, spec)
+    _, token = api.login("contract-device-0007")
+    for method, url, body, code in BOUND_CASES:
+        # The key case sends a key of 129 characters; the others a valid one.
+        key = {"Idempotency-Key": "k" * 129} if code == "invalid_idempotency_key" else _key("bound")
+        c.call(method, url, body, token=token, headers=key if method == "POST" else None,
+               expect=400, code=code)
 
 
 def test_curated_stop_listed_on_the_map_can_be_spun(api, game, spec):

@@ -21,8 +21,11 @@ def _table_names() -> dict[str, str]:
 
 
 def db_snapshot() -> dict[str, dict[str, dict]]:
-    """{table short name: {item key: item}} for every game table, read consistently."""
-    client = boto3.client("dynamodb")
+    """{table short name: {item key: item}} for every game table, read consistently.
+
+    From wherever the app's tables are: moto in-process, or (``--backend=localstack``)
+    the LocalStack endpoint the ``aws`` fixture exported."""
+    client = boto3.client("dynamodb", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
     snapshot = {}
     for short, name in _table_names().items():
         items, start = [], None

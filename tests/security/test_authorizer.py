@@ -149,7 +149,7 @@ def test_packaged_api_has_the_authorizer_everywhere_and_no_wildcard_cors(package
 
 # --- undeclared methods ----------------------------------------------------------------------------
 
-def test_undeclared_methods_are_the_gateways_json_404_and_change_nothing(api):
+def test_undeclared_methods_are_the_gateways_json_404_and_change_nothing(api, pytestconfig):
     """API Gateway answers a method a resource doesn't have with its
     MISSING_AUTHENTICATION_TOKEN response, our JSON 404 (an API Gateway REST API can't
     answer 405 + Allow without an ANY method on every resource); the function is never
@@ -160,10 +160,14 @@ def test_undeclared_methods_are_the_gateways_json_404_and_change_nothing(api):
         declared.setdefault(path, (set(), entry.view_args))[0].add(method)
     before = db_snapshot()
     failures = []
+    # Over HTTP (the LocalStack tier) chalice local's dev server answers TRACE itself
+    # (http.server's HTML 501) before any of our code runs: only the in-process gateway
+    # can show what a TRACE gets, so it is left out there.
+    over_http = pytestconfig.getoption("--backend") == "localstack"
     for path, (methods, args) in sorted(declared.items()):
         url = path.format(**dict.fromkeys(args, "x1"))
         for method in HTTP_METHODS:
-            if method in methods:
+            if method in methods or (over_http and method == "TRACE"):
                 continue
             for auth in (token, None):
                 status, body, _headers = api.call(method, url, {"team": "red"}, token=auth,

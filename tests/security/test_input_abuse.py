@@ -7,12 +7,15 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import dataclass, field
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from geocritters import bootstrap
-from geocritters.edge.requests import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from geocritters.edge.requests import MAX_BODY_BYTES, MAX_ID_BYTES, MAX_JSON_DEPTH, number
 from tests.security.conftest import changed_items, db_snapshot
 from tests.support.api_calls import start_encounter
 from tests.support.game_state import edit_player, give_creature
@@ -201,7 +204,8 @@ def test_a_huge_body_on_a_get_route_is_never_a_server_error(api):
     _, token = api.login("device-abuse-0003")
     for url in ("/v1/me", "/v1/me/items", "/v1/me/creatures", "/v1/map?lat=1&lng=1"):
         status, body, _ = api.call("GET", url, raw=b"x" * (1024 * 1024), token=token)
-        assert status < 500, (url, status, body)
+        # A GET reads no body: the body is ignored, the request answered as without it.
+        assert status == 200, (url, status, body)
 
 
 # Lone UTF-16 surrogates are valid JSON escapes but not encodable text: every string
@@ -342,6 +346,8 @@ def test_empty_cursor_is_refused(api):
 BAD_MAP_QUERIES = ["lat=&lng=1", "lat=1", "lng=1", "", "lat=91&lng=0", "lat=0&lng=181",
                    "lat=NaN&lng=0", "lat=-inf&lng=0", "lat=1%00&lng=0", "lat=" + "1" * 400 + "&lng=0",
                    "lat=1." + "0" * 30 + "1&lng=0", "lat=%2B1&lng=0", "lat=1,5&lng=0"]
+# A parameter left out is missing_field; one present but not a coordinate is invalid_coordinates.
+MISSING_MAP_QUERIES = {"lat=1", "lng=1", ""}
 
 
 def test_bad_map_queries_are_400_and_record_nothing(api):
@@ -349,8 +355,8 @@ def test_bad_map_queries_are_400_and_record_nothing(api):
     before = db_snapshot()
     for query in BAD_MAP_QUERIES:
         status, error, _ = api.call("GET", f"/v1/map?{query}", token=token)
-        assert status == 400 and error["error"]["code"] in ("invalid_coordinates", "missing_field"), \
-            (query, error)
+        code = "missing_field" if query in MISSING_MAP_QUERIES else "invalid_coordinates"
+        assert status == 400 and error["error"]["code"] == code, (query, error)
     assert changed_items(before, db_snapshot()) == []
 
 
@@ -365,3 +371,195 @@ def test_map_accepts_coordinates_as_clients_format_them(api, lat, lng):
     _, token = api.login("device-abuse-0007")
     status, body, _ = api.call("GET", f"/v1/map?lat={lat}&lng={lng}", token=token)
     assert status == 200, body
+
+
+# --- DynamoDB's own limits: refused at the edge, before anything is sent ---------------------
+# moto accepts what Amazon's DynamoDB refuses (a sort key over 1,024 bytes, an empty key
+# string, a number below 1e-130 in magnitude); there those requests would be
+# ValidationExceptions, i.e. 500s. The LocalStack tier runs these on DynamoDB Local.
+
+# route -> the code its malformed path id gets
+PATH_ID_CODES = {
+    "/v1/encounters/{encounter_id}/throws": "invalid_encounter_id",
+    "/v1/stops/{stop_id}/spin": "invalid_fort_id",
+    "/v1/me/creatures/{creature_id}/transfer": "invalid_creature_id",
+    "/v1/me/creatures/{creature_id}/evolve": "invalid_creature_id",
+    "/v1/me/creatures/{creature_id}/power-up": "invalid_creature_id",
+}
+# As they appear in the URL (percent-encoded where a client would have to).
+BAD_PATH_IDS = {
+    "empty": "",
+    f"{MAX_ID_BYTES + 1} characters": "x" * (MAX_ID_BYTES + 1),
+    "over the 1,024-byte sort key limit": "x" * 1025,
+    "over the 2,048-byte partition key limit": "x" * 2049,
+    "600 two-byte characters": "%C3%A9" * 600,
+    "one non-ASCII letter": "cr-%C3%A9",
+    "a lone surrogate, encoded": "en-%ED%A0%80",
+    "a byte that is not UTF-8": "en-%FF",
+    "a space": "en-a%20b",
+    "a NUL": "en-a%00b",
+    "a line break": "en-a%0Ab",
+    "a quote": "en-a%22b",
+}
+
+
+def _with_id(valid: Valid, route: str, new_id: str) -> Valid:
+    """``valid`` aimed at another id: the route's {param} segment replaced."""
+    segments, template = valid.url.split("/"), route.split("/")
+    position = next(i for i, part in enumerate(template) if part.startswith("{"))
+    segments[position] = new_id
+    return Valid("/".join(segments), valid.body, valid.headers, valid.token, valid.ok)
+
+
+def test_path_ids_out_of_bounds_are_400_and_change_nothing(api, clock):
+    requests = _valid_requests(api, clock)
+    before = db_snapshot()
+    failures = []
+    for route, code in PATH_ID_CODES.items():
+        for name, bad in BAD_PATH_IDS.items():
+            aimed = _with_id(requests[route], route, bad)
+            status, error, _ = _send(api, aimed, body=aimed.body)
+            if not _refused(status, error, code=code):
+                failures.append(f"POST {route} id {name}: {status} {error}")
+    assert not failures, "\n".join(failures)
+    assert changed_items(before, db_snapshot()) == [], "a refused request changed stored state"
+
+
+# The longest id the edge lets through reaches the store as a key DynamoDB accepts: on
+# DynamoDB Local a bound too close to its limit would show here as a 500.
+LONGEST_UNKNOWN_IDS = {
+    "/v1/encounters/{encounter_id}/throws": ("en-" + "0" * (MAX_ID_BYTES - 3), 404, "encounter_not_found"),
+    "/v1/me/creatures/{creature_id}/transfer": ("cr-" + "0" * (MAX_ID_BYTES - 3), 404, "creature_not_found"),
+    # A stop id also has to parse as one (st-<geohash7>-<n>): the world refuses the rest.
+    "/v1/stops/{stop_id}/spin": ("st-" + "0" * (MAX_ID_BYTES - 3), 400, "invalid_fort_id"),
+}
+
+
+def test_the_longest_allowed_path_ids_are_answered_not_refused_by_the_store(api, clock):
+    requests = _valid_requests(api, clock)
+    before = db_snapshot()
+    for route, (longest, expect_status, code) in LONGEST_UNKNOWN_IDS.items():
+        assert len(longest.encode()) == MAX_ID_BYTES
+        aimed = _with_id(requests[route], route, longest)
+        status, error, _ = _send(api, aimed, body=aimed.body)
+        assert _refused(status, error, expect_status, code), (route, status, error)
+    assert changed_items(before, db_snapshot()) == []
+
+
+KEYED_ROUTES = sorted(PATH_ID_CODES)
+
+
+def test_idempotency_keys_out_of_bounds_are_400_and_change_nothing(api, clock):
+    requests = _valid_requests(api, clock)
+    bad_keys = {"7 characters": "a" * 7, f"{MAX_ID_BYTES + 1} characters": "a" * (MAX_ID_BYTES + 1),
+                "1,025 characters": "a" * 1025, "a space": "abcd efgh", "non-ASCII": "abcdefgh\u00e9",
+                "a slash": "abcd/efgh", "empty": ""}
+    before = db_snapshot()
+    failures = []
+    for route in KEYED_ROUTES:
+        for name, key in bad_keys.items():
+            status, error, _ = _send(api, requests[route], body=requests[route].body,
+                                     headers={"Idempotency-Key": key})
+            if not _refused(status, error, code="invalid_idempotency_key"):
+                failures.append(f"POST {route} key {name}: {status} {error}")
+    assert not failures, "\n".join(failures)
+    assert changed_items(before, db_snapshot()) == []
+    # The longest key is accepted and stored (a key DynamoDB takes): the bound is where it says.
+    clock.advance(60_000)
+    route = "/v1/stops/{stop_id}/spin"
+    status, body, _ = _send(api, requests[route], body=requests[route].body,
+                            headers={"Idempotency-Key": "k" * MAX_ID_BYTES})
+    assert status == 200, body
+
+
+def test_an_idempotency_key_with_a_trailing_line_break_is_400(api, clock, pytestconfig):
+    """``^...$`` let "<key>\\n" through (``$`` matches before a final newline)."""
+    if pytestconfig.getoption("--backend") == "localstack":
+        pytest.skip("http.client refuses to send a header value with a line break (and no "
+                    "HTTP server delivers one): only the in-process client can send it")
+    requests = _valid_requests(api, clock)
+    before = db_snapshot()
+    for route in KEYED_ROUTES:
+        status, error, _ = _send(api, requests[route], body=requests[route].body,
+                                 headers={"Idempotency-Key": "abcdefgh\n"})
+        assert _refused(status, error, code="invalid_idempotency_key"), (route, status, error)
+    assert changed_items(before, db_snapshot()) == []
+
+
+TINY = ["1e-300", "-1e-131", "5e-324", "9.99e-131"]
+
+
+def _position(player_id: str) -> dict:
+    """The stored position, as DynamoDB holds it (one item: a full snapshot per query
+    would scan every table, grown by the whole run on the LocalStack tier)."""
+    client = boto3.client("dynamodb", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    item = client.get_item(TableName=os.environ["PLAYERS_TABLE"], Key={"player_id": {"S": player_id}},
+                           ConsistentRead=True)["Item"]
+    return item["position"]["M"]
+
+
+def test_coordinates_closer_to_0_than_dynamodb_numbers_are_stored_as_0(api):
+    """A double like 1e-300 is a valid coordinate but no DynamoDB number (the smallest
+    magnitude is 1e-130): the map stores it as 0 instead of failing."""
+    player_id, token = api.login("device-abuse-tiny")
+    for tiny in TINY:
+        for query, stored in ((f"lat={tiny}&lng=0.5", (0.0, 0.5)), (f"lat=0.5&lng={tiny}", (0.5, 0.0))):
+            status, body, _ = api.call("GET", f"/v1/map?{query}", token=token)
+            assert status == 200, (query, body)
+            position = _position(player_id)
+            # Compared as numbers: moto keeps "0.0" as sent, DynamoDB normalizes it to "0".
+            assert (float(position["lat"]["N"]), float(position["lng"]["N"])) == stored, (query, position)
+    # DynamoDB's smallest magnitude itself is stored as sent.
+    status, body, _ = api.call("GET", "/v1/map?lat=1e-130&lng=-1e-130", token=token)
+    assert status == 200, body
+    position = _position(player_id)
+    assert (float(position["lat"]["N"]), float(position["lng"]["N"])) == (1e-130, -1e-130), position
+
+
+@pytest.mark.parametrize("tiny", TINY)
+def test_body_coordinates_closer_to_0_than_dynamodb_numbers_read_as_0(tiny):
+    """Encounters and spins read their coordinates with the same ``number``."""
+    assert number(json.loads(tiny), "lat") == 0.0
+    assert number(1e-130, "lat") == 1e-130
+
+
+def test_a_device_id_is_never_stored_so_its_128_characters_need_no_byte_bound(api):
+    """The longest device id (128 four-byte characters, 512 bytes) logs in; only its
+    HMAC (the player id) reaches the store, so DynamoDB's limits never see it."""
+    device = "\U0001f98a" * 127 + api.namespace[0]
+    before = db_snapshot()
+    status, body, _ = api.call("POST", "/v1/auth/guest", {"device_id": device})
+    assert status == 200, body
+    added = changed_items(before, db_snapshot())
+    assert [(table, after["player_id"]["S"]) for table, _, _, after in added] == \
+        [("players", body["player_id"])]
+    assert device not in json.dumps(added, ensure_ascii=False)
+    assert "\U0001f98a" not in json.dumps(added, ensure_ascii=False)
+
+
+def test_dynamodb_refuses_what_the_edge_keeps_from_it(api, pytestconfig):
+    """Why the bounds above exist: Amazon's DynamoDB (Local, on the LocalStack tier)
+    refuses an empty key, a sort key over 1,024 bytes and a number below 1e-130 with a
+    ValidationException, which the app would have answered as a 500. Fails if DynamoDB
+    Local stops enforcing them (then this tier no longer proves the edge's bounds)."""
+    if pytestconfig.getoption("--backend") != "localstack":
+        pytest.skip("moto doesn't enforce DynamoDB's key and number limits (which is why "
+                    "the edge bounds them): shown on DynamoDB Local, the LocalStack tier")
+    player_id, _ = api.login("device-abuse-limits")
+    client = boto3.client("dynamodb", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    encounters, players = os.environ["ENCOUNTERS_TABLE"], os.environ["PLAYERS_TABLE"]
+    before = db_snapshot()
+    refused = []
+    for sort_key in ("", "x" * 1025):
+        try:
+            client.get_item(TableName=encounters,
+                            Key={"player_id": {"S": player_id}, "encounter_id": {"S": sort_key}})
+        except ClientError as error:
+            refused.append(error.response["Error"]["Code"])
+    try:
+        client.update_item(TableName=players, Key={"player_id": {"S": player_id}},
+                           UpdateExpression="SET probe = :tiny", ExpressionAttributeValues={":tiny": {"N": "1e-300"}})
+    except ClientError as error:
+        refused.append(error.response["Error"]["Code"])
+    assert refused == ["ValidationException"] * 3
+    assert changed_items(before, db_snapshot()) == []

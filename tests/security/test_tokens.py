@@ -186,14 +186,31 @@ def test_bad_authorization_is_401_json_on_every_secured_route(api, tokens):
     assert changed_items(before, db_snapshot()) == [], "a refused token changed stored state"
 
 
+# What each request of SECURED gets past the authorizer, for a new player: the route's
+# own answer (its ids name nothing of the player's; the spawn is hour 1 of 1970; the stop
+# is not where the request stands).
+PAST_THE_AUTHORIZER = {
+    "/v1/me": (200, None), "/v1/me/items": (200, None), "/v1/me/creatures": (200, None),
+    "/v1/map": (200, None), "/v1/me/team": (403, "level_too_low"),
+    "/v1/encounters": (404, "spawn_expired"), "/v1/encounters/{encounter_id}/throws": (404, "encounter_not_found"),
+    "/v1/stops/{stop_id}/spin": (403, "out_of_range"),
+    "/v1/me/creatures/{creature_id}/transfer": (404, "creature_not_found"),
+    "/v1/me/creatures/{creature_id}/evolve": (404, "creature_not_found"),
+    "/v1/me/creatures/{creature_id}/power-up": (404, "creature_not_found"),
+}
+
+
 def test_the_same_requests_pass_the_authorizer_with_a_good_token(api, tokens):
     """Control for the test above: with our token, no route answers 401."""
+    assert sorted(PAST_THE_AUTHORIZER) == sorted({route for _, route, _, _ in SECURED})
     for header in (f"Bearer {tokens.ours()}", f"bearer {tokens.ours()}", f"BEARER {tokens.ours()}",
                    f"Bearer  {tokens.ours()}  "):
-        for method, _route, url, body in SECURED:
+        for method, route, url, body in SECURED:
             status, error, _ = api.call(method, url, body, headers={
                 "Authorization": header, "Idempotency-Key": "tokens-key-0002"})
             assert status != 401 and status < 500, (header[:12], method, url, status, error)
+            code = error["error"]["code"] if status >= 400 else None
+            assert (status, code) == PAST_THE_AUTHORIZER[route], (header[:12], method, url, status, error)
 
 
 def test_no_authorization_header_and_query_tokens_are_401(api, tokens):

@@ -11,7 +11,26 @@ from .errors import PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_JSON_DEPTH = 8
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
+# fullmatch, not ``^...$``: ``$`` also matches before a trailing newline.
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:\-]{8,128}")
+
+# What DynamoDB refuses and moto accepts must not be sent: an empty string in a key, a
+# sort key over 1,024 bytes (UTF-8; a partition key over 2,048), a number of magnitude
+# below 1e-130. Amazon's DynamoDB answers those with a ValidationException, which would
+# reach the client as a 500.
+# Path ids (encounter, creature, stop) become sort keys next to the token's player id.
+# Every id the server issues is ASCII within this alphabet and at most 75 characters
+# (``poi-<geohash6>-<64-character slug>``), so 128 ASCII bytes refuses none of them and
+# stays far below the key limit.
+MAX_ID_BYTES = 128
+_PATH_ID = re.compile(rf"[A-Za-z0-9_.:\-]{{1,{MAX_ID_BYTES}}}")
+# A listing cursor is ``<base64url payload>.<hex MAC>`` (about 85 characters); a longer
+# one or another alphabet is not one we issued, refused before any hashing.
+MAX_CURSOR_BYTES = 256
+_CURSOR = re.compile(rf"[A-Za-z0-9_=.\-]{{1,{MAX_CURSOR_BYTES}}}")
+# DynamoDB's smallest non-zero number magnitude: 1e-300 or 5e-324 are finite doubles a
+# client can send (and moto stores) that DynamoDB refuses.
+DYNAMODB_MIN_MAGNITUDE = 1e-130
 
 
 def _reject_constant(name: str):
@@ -119,6 +138,11 @@ def number(value: Any, name: str) -> float:
         raise InvalidInput(f"{name} must be a finite number", code="invalid_coordinates") from error
     if not math.isfinite(as_float):
         raise InvalidInput(f"{name} must be a finite number", code="invalid_coordinates")
+    if abs(as_float) < DYNAMODB_MIN_MAGNITUDE:
+        # Closer to 0 than DynamoDB stores a number (coordinates are stored): 0 for all the
+        # game can tell (1e-130 degrees is about 1e-125 m). Not refused: the document's
+        # range [-90, 90] admits it.
+        return 0.0
     return as_float
 
 
@@ -153,7 +177,25 @@ def idempotency_key(request) -> str:
     key = _header(request.headers, "idempotency-key")
     if key is None:
         raise InvalidInput("the Idempotency-Key header is required", code="missing_idempotency_key")
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise InvalidInput("Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -",
                            code="invalid_idempotency_key")
     return key
+
+
+def path_id(value: str, name: str, code: str) -> str:
+    """A path id (encounter, creature, stop): 1-128 characters of [A-Za-z0-9_.:-]. An
+    id outside that can't be one we issued; refused as bad input before it becomes a
+    DynamoDB key (empty or oversized keys are ValidationExceptions there)."""
+    if not isinstance(value, str) or not _PATH_ID.fullmatch(value):
+        raise InvalidInput(f"{name} must be 1-{MAX_ID_BYTES} characters of A-Z a-z 0-9 _ . : -",
+                           code=code)
+    return value
+
+
+def cursor_param(params: Mapping[str, str] | None) -> str | None:
+    """The ``cursor`` query parameter, if any, bounded before it is verified."""
+    cursor = (params or {}).get("cursor")
+    if cursor is not None and not _CURSOR.fullmatch(cursor):
+        raise InvalidInput("invalid cursor", code="invalid_cursor")
+    return cursor
