@@ -1,9 +1,9 @@
 """The idempotency record's cancellation reason is found where PynamoDB really puts it."""
 from pynamodb.transactions import TransactWrite
 
-from geocritters.adapters import dynamodb
-from geocritters.adapters.dynamodb import _action_position, _action_record, _add_to_transaction
+from geocritters.adapters import unit_of_work
 from geocritters.adapters.models import ActionRecord
+from geocritters.adapters.unit_of_work import action_position, action_write, write_for
 from geocritters.game.entities import Creature, Encounter
 from geocritters.game.player import PlayerState
 from geocritters.game.stats import IVs
@@ -29,8 +29,8 @@ def _sent_order(changes):
     transaction = TransactWrite(connection=recorder)
     with transaction:
         for change in changes:
-            _add_to_transaction(transaction, change)
-        transaction.save(_action_record(ACTION), condition=ActionRecord.idempotency_key.does_not_exist())
+            write_for(change).add_to(transaction)
+        action_write(ACTION).add_to(transaction)
     return recorder.items
 
 
@@ -39,6 +39,6 @@ def test_action_position_matches_the_order_pynamodb_sends():
                     [RemoveCreature(CREATURE), SavePlayer(PLAYER)],
                     [SavePlayer(PLAYER), SaveEncounter(ENCOUNTER, 0)]):
         sent = _sent_order(changes)
-        kind, item = sent[_action_position(changes)]
+        kind, item = sent[action_position(changes)]
         assert kind == "put" and item["TableName"] == ActionRecord.Meta.table_name, changes
-    assert dynamodb  # the module under test
+    assert unit_of_work  # the module under test

@@ -179,7 +179,7 @@ def count_catch(state: PlayerState, now_ms: int) -> PlayerState:
 # Rate limits: at most ``rate_limits_per_minute[action]`` actions of a kind per clock
 # minute. count_action applies the rule to the player's state; the map, which must not
 # read before it writes, applies the same window and refusal as a DynamoDB condition
-# (adapters/dynamodb.py record_position).
+# (adapters/repositories.py record_position).
 
 def rate_window(now_ms: int) -> int:
     """The window an action at now_ms counts in: its clock minute."""

@@ -3,12 +3,12 @@ from dataclasses import dataclass
 
 from ..game.config import GameConfig
 from ..game.world import World
-from .ports import GameStore
+from .ports import Store
 
 
 @dataclass
 class GameContext:
-    store: GameStore
+    store: Store
     world: World
     keys: object  # adapters.secrets.GameKeys: tokens, cursors, spawns, outcomes, player_ids
     config: GameConfig
