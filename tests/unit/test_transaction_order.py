@@ -12,7 +12,7 @@ from geocritters.usecases.ports import AddCreature, RemoveCreature, SaveEncounte
 PLAYER = PlayerState(player_id="pl-1", name="T", created_ms=0)
 CREATURE = Creature("pl-1", "cr-1", 1, 1.0, 10, IVs(1, 1, 1), 0, "en-1")
 ENCOUNTER = Encounter("pl-1", "en-1", "sp-x", 1, 1.0, 10, IVs(1, 1, 1), 0.0, 0.0, 0, 1, 1)
-ACTION = StoredAction("pl-1", "key-00000001", "throw", "f", 200, {}, 0)
+ACTION = StoredAction("pl-1", "key-00000001", "throw", "f", {}, 0)
 
 
 class _Recorder:

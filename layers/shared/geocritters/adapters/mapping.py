@@ -131,7 +131,7 @@ def creature_record(c: Creature) -> CreatureRecord:
 def action_record(a: StoredAction) -> ActionRecord:
     return ActionRecord(
         a.player_id, a.idempotency_key, action=a.action, fingerprint=a.fingerprint,
-        status_code=a.status_code, response=json.dumps(a.response, separators=(",", ":")),
+        response=json.dumps(a.response, separators=(",", ":")),
         created_ms=a.created_ms, expires_at=a.created_ms // 1000 + ACTION_TTL_S,
     )
 
@@ -139,6 +139,6 @@ def action_record(a: StoredAction) -> ActionRecord:
 def action_from_record(r: ActionRecord) -> StoredAction:
     return StoredAction(
         player_id=r.player_id, idempotency_key=r.idempotency_key, action=r.action,
-        fingerprint=r.fingerprint, status_code=int(r.status_code),
+        fingerprint=r.fingerprint,
         response=json.loads(r.response), created_ms=int(r.created_ms),
     )

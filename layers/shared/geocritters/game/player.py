@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .config import DAY_MS, HOUR_MS, MINUTE_MS, GameConfig
-from .errors import Conflict, RateLimited, RuleRefused
+from .errors import Conflict, InvalidInput, RateLimited, RuleRefused
 from .geo import haversine_m
 from .levels import trainer_level
 from .travel import cooldown_remaining_ms
@@ -72,8 +72,15 @@ def new_player(player_id: str, name: str, now_ms: int, config: GameConfig) -> Pl
     )
 
 
+def check_team(team: str) -> None:
+    """A team is one of ``TEAMS``."""
+    if team not in TEAMS:
+        raise InvalidInput(f"team must be one of {', '.join(TEAMS)}", code="invalid_field")
+
+
 def choose_team(state: PlayerState, team: str, config: GameConfig) -> PlayerState:
-    """A team is chosen once, from the configured trainer level on."""
+    """A team, one of ``TEAMS``, is chosen once, from the configured trainer level on."""
+    check_team(team)
     if state.team is not None:
         raise Conflict(f"team already chosen ({state.team})", code="team_already_chosen")
     if state.level < config.team_min_level:

@@ -24,7 +24,7 @@ def creature_id_for(outcome_key: bytes, encounter: Encounter, caught_ms: int) ->
 
 
 def _open_encounter(ctx, player_id: str, encounter_id: str, now_ms: int) -> Encounter:
-    encounter = ctx.store.get_encounter(player_id, encounter_id)
+    encounter = ctx.encounters.get_encounter(player_id, encounter_id)
     if encounter is None:
         raise NotFound("no such encounter", code="encounter_not_found")
     if encounter.status == "caught":
@@ -83,6 +83,6 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
         }
         if creature is not None:
             response["creature"] = creature_json(creature)
-        return changes, 200, response
+        return changes, response
 
     return run_once(ctx, player_id, key, "throw", request_fingerprint, compute)

@@ -62,7 +62,7 @@ def decode_cursor(key: bytes, player_id: str, cursor: str) -> str:
 
 def list_creatures(ctx, player_id: str, limit: int, cursor: str | None) -> dict:
     after = decode_cursor(ctx.keys.cursors, player_id, cursor) if cursor is not None else None
-    page, next_after = ctx.store.list_creatures(player_id, limit, after)
+    page, next_after = ctx.creatures.list_creatures(player_id, limit, after)
     return {
         "creatures": [creature_json(c) for c in page],
         "next_cursor": encode_cursor(ctx.keys.cursors, player_id, next_after) if next_after else None,
@@ -70,7 +70,7 @@ def list_creatures(ctx, player_id: str, limit: int, cursor: str | None) -> dict:
 
 
 def _load_creature(ctx, player_id: str, creature_id: str) -> Creature:
-    creature = ctx.store.get_creature(player_id, creature_id)
+    creature = ctx.creatures.get_creature(player_id, creature_id)
     if creature is None:
         raise NotFound("no such creature", code="creature_not_found")
     return creature
@@ -85,7 +85,7 @@ def transfer(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
         state = player_rules.grant(state, candy={family: candy})
         response = {"transferred": creature_id, "candy": candy, "family": family,
                     "candy_total": state.candy[family]}
-        return [RemoveCreature(creature), SavePlayer(state)], 200, response
+        return [RemoveCreature(creature), SavePlayer(state)], response
 
     return run_once(ctx, player_id, key, "transfer", request_fingerprint, compute)
 
@@ -100,7 +100,7 @@ def evolve(ctx, player_id: str, creature_id: str, key: str, request_fingerprint:
         evolved = replace(creature, species_id=target.id,
                           cp=combat_power(target, creature.level, creature.ivs))
         response = {"creature": creature_json(evolved), "candy_spent": kind.evolve_candy}
-        return [ReplaceCreature(evolved, expected=creature), SavePlayer(state)], 200, response
+        return [ReplaceCreature(evolved, expected=creature), SavePlayer(state)], response
 
     return run_once(ctx, player_id, key, "evolve", request_fingerprint, compute)
 
@@ -117,6 +117,6 @@ def power_up(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
         powered = replace(creature, level=level, cp=combat_power(kind, level, creature.ivs))
         response = {"creature": creature_json(powered), "stardust_spent": stardust,
                     "candy_spent": candy}
-        return [ReplaceCreature(powered, expected=creature), SavePlayer(state)], 200, response
+        return [ReplaceCreature(powered, expected=creature), SavePlayer(state)], response
 
     return run_once(ctx, player_id, key, "power_up", request_fingerprint, compute)

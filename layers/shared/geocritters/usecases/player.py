@@ -7,7 +7,7 @@ from .ports import SavePlayer, StaleState
 
 
 def load_player(ctx, player_id: str):
-    state = ctx.store.get_player(player_id)
+    state = ctx.players.get_player(player_id)
     if state is None:
         raise NotFound("no such player", code="player_not_found")
     return state
@@ -35,7 +35,7 @@ def _record_strike(ctx, state, at: tuple, now_ms: int) -> None:
         return
     # A concurrent action may have changed the player; the next jump will strike.
     with contextlib.suppress(StaleState):
-        ctx.store.commit([SavePlayer(struck)])
+        ctx.unit_of_work.commit([SavePlayer(struck)])
 
 
 def profile(state) -> dict:
@@ -58,11 +58,12 @@ def get_profile(ctx, player_id: str) -> dict:
 
 
 def choose_team(ctx, player_id: str, team: str) -> dict:
+    rules.check_team(team)  # an unknown team is refused before the player is read
     state = rules.choose_team(load_player(ctx, player_id), team, ctx.config)
     try:
-        ctx.store.commit([SavePlayer(state)])
+        ctx.unit_of_work.commit([SavePlayer(state)])
     except StaleState:
         # Someone changed the player in between; only a team set meanwhile matters.
         state = rules.choose_team(load_player(ctx, player_id), team, ctx.config)
-        ctx.store.commit([SavePlayer(state)])
+        ctx.unit_of_work.commit([SavePlayer(state)])
     return profile(state)

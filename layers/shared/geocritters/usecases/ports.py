@@ -40,7 +40,6 @@ class StoredAction:
     idempotency_key: str
     action: str
     fingerprint: str
-    status_code: int
     response: dict
     created_ms: int
 

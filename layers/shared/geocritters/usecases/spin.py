@@ -43,7 +43,7 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
             raise Conflict("this stop is cooling down", code="stop_cooling_down",
                            retry_after_s=-(-(until - now_ms) // 1000))
 
-        first = not ctx.store.has_visited(player_id, stop_id)
+        first = not ctx.visits.has_visited(player_id, stop_id)
         rng = OutcomeRng(ctx.keys.outcomes, "spin", player_id, stop_id, now_ms)
         reward = spin_reward(rng, state.level, first, ctx.config)
         bag = fit_in_bag(state.item_total, reward.items, ctx.config.bag_capacity)
@@ -60,6 +60,6 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
             "cooldown_until_ms": cooldown_until,
         }
         changes = [SavePlayer(state), RecordVisit(player_id, stop_id, first, now_ms)]
-        return changes, 200, response
+        return changes, response
 
     return run_once(ctx, player_id, key, "spin", request_fingerprint, compute)
