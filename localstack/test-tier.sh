@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test-localstack: the API tests over real HTTP (chalice local) on LocalStack,
-# whose DynamoDB is Amazon's DynamoDB Local, with the race tests. Installs and starts
+# whose DynamoDB is Amazon's DynamoDB Local, with the race tests, and the store's
+# contract suite (tests/contract) on DynamoDB Local too. Installs and starts
 # LocalStack host mode (no Docker), deploys infra/template.json through its
 # CloudFormation, runs pytest, and always stops LocalStack (log tail on failure).
 set -euo pipefail
@@ -28,5 +29,5 @@ eval "$("$PY" -m tests.localstack.lambda_stub install)"
 launcher start --port "$PORT" \
   --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs
 eval "$(launcher deploy --stage dev)"
-LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/api tests/localstack \
+LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/api tests/localstack tests/contract \
   --backend=localstack "$@"
