@@ -100,27 +100,29 @@ FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({
                      tables=_frozen({"players": ("GetItem",),
                                      "encounters": ("GetItem", "PutItem")})),
         # TransactWriteItems is authorised per item action: Put/Update/ConditionCheck.
+        # A mutating action reads with one BatchGetItem; GetItem of its action record
+        # only when refused (a twin may have been applied meanwhile).
         FunctionSpec("catch", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
                      tables=_frozen({
-                         "players": ("GetItem", "UpdateItem", "ConditionCheckItem"),
-                         "encounters": ("GetItem", "UpdateItem", "ConditionCheckItem"),
+                         "players": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
+                         "encounters": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
                          "creatures": ("PutItem", "ConditionCheckItem"),
-                         "actions": ("GetItem", "PutItem", "ConditionCheckItem"),
+                         "actions": ("BatchGetItem", "GetItem", "PutItem", "ConditionCheckItem"),
                      })),
         FunctionSpec("spin", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
                      tables=_frozen({
-                         "players": ("GetItem", "UpdateItem"),
-                         "visits": ("GetItem", "PutItem", "UpdateItem"),
-                         "actions": ("GetItem", "PutItem"),
+                         "players": ("BatchGetItem", "UpdateItem"),
+                         "visits": ("BatchGetItem", "PutItem", "UpdateItem"),
+                         "actions": ("BatchGetItem", "GetItem", "PutItem"),
                          "cells": ("BatchGetItem",),  # curated stops, via the cell cache
                      })),
         FunctionSpec("items", memory_mb=512, timeout_s=20, reserved_concurrency=25,
                      tables=_frozen({"players": ("GetItem",)})),
         FunctionSpec("creatures", memory_mb=512, timeout_s=20, reserved_concurrency=50,
                      tables=_frozen({
-                         "creatures": ("Query", "GetItem", "UpdateItem", "DeleteItem"),
-                         "players": ("GetItem", "UpdateItem"),
-                         "actions": ("GetItem", "PutItem"),
+                         "creatures": ("Query", "BatchGetItem", "UpdateItem", "DeleteItem"),
+                         "players": ("BatchGetItem", "UpdateItem"),
+                         "actions": ("BatchGetItem", "GetItem", "PutItem"),
                      })),
         # Verifies our own JWT: no table, the secret only. API Gateway caches its answers.
         FunctionSpec(AUTHORIZER, memory_mb=512, timeout_s=20, reserved_concurrency=85),

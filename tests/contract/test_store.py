@@ -13,6 +13,8 @@ from geocritters.game.stats import IVs
 from geocritters.game.world import Fort
 from geocritters.usecases.ports import (
     ActionAlreadyRecorded,
+    ActionReads,
+    ActionState,
     AddCreature,
     RecordVisit,
     RemoveCreature,
@@ -333,3 +335,45 @@ def test_a_cell_too_dense_refuses_the_whole_save(store, monkeypatch):
     with pytest.raises(cell_pack.CellTooDense):
         store.save_curated_cells({lone: _forts(lone, 1), crowded: _forts(crowded, 40)})
     assert store.curated_forts([lone, crowded]) == before
+
+
+# --- one read per action -------------------------------------------------------------------
+
+def test_an_action_reads_its_player_record_and_target_at_once(store):
+    player = _new_player(store)
+    encounter = store.create_encounter(_encounter(player.player_id))
+    creature = _creature(player.player_id)
+    stop, action = _id("st"), _action(player.player_id)
+    store.commit([AddCreature(creature), RecordVisit(player.player_id, stop, True, NOW)], action)
+
+    read = store.read_for_action(ActionReads(player.player_id, action.idempotency_key,
+                                             encounter_id=encounter.encounter_id))
+    assert read == ActionState(player=player, action=action, encounter=encounter)
+    read = store.read_for_action(ActionReads(player.player_id, _id("key"),
+                                             creature_id=creature.creature_id, stop_id=stop))
+    assert read == ActionState(player=player, action=None, creature=creature, visited=True)
+
+
+def test_what_an_action_reads_may_be_missing(store):
+    player = _new_player(store)
+    read = store.read_for_action(ActionReads(player.player_id, _id("key"), encounter_id=_id("en"),
+                                             creature_id=_id("cr"), stop_id=_id("st")))
+    assert read == ActionState(player=player, action=None)
+    assert store.read_for_action(ActionReads(_id("pl"), _id("key"))) == ActionState(None, None)
+
+
+def test_an_action_reads_only_its_own_players_items(store):
+    owner, other = _new_player(store), _new_player(store)
+    creature, action = _creature(owner.player_id), _action(owner.player_id)
+    store.commit([AddCreature(creature)], action)
+    read = store.read_for_action(ActionReads(other.player_id, action.idempotency_key,
+                                             creature_id=creature.creature_id))
+    assert read == ActionState(player=other, action=None)
+
+
+def test_an_action_reads_what_was_just_committed(store):
+    player = _new_player(store)
+    key = _id("key")
+    store.commit([SavePlayer(replace(player, xp=7))], _action(player.player_id, key))
+    read = store.read_for_action(ActionReads(player.player_id, key))
+    assert (read.player.xp, read.player.revision, read.action.idempotency_key) == (7, 1, key)

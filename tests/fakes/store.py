@@ -18,6 +18,8 @@ from geocritters.game.player import PlayerState, rate_limited, rate_window
 from geocritters.game.world import Fort
 from geocritters.usecases.ports import (
     ActionAlreadyRecorded,
+    ActionReads,
+    ActionState,
     AddCreature,
     Change,
     RecordVisit,
@@ -143,6 +145,24 @@ class MemoryCuratedCells:
             self._t.cells[cell] = cell_pack.unpack(cell, data)
 
 
+class MemoryActionSnapshots:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def read_for_action(self, reads: ActionReads) -> ActionState:
+        player_id = reads.player_id
+
+        def item(table, key):
+            return copy.deepcopy(table.get((player_id, key))) if key is not None else None
+        return ActionState(
+            player=copy.deepcopy(self._t.players.get(player_id)),
+            action=item(self._t.actions, reads.idempotency_key),
+            encounter=item(self._t.encounters, reads.encounter_id),
+            creature=item(self._t.creatures, reads.creature_id),
+            visited=reads.stop_id is not None and (player_id, reads.stop_id) in self._t.visits,
+        )
+
+
 # --- the unit of work: one check and one apply per change type -------------------------
 
 def _player_ok(t: Tables, c: SavePlayer) -> bool:
@@ -244,4 +264,5 @@ class InMemoryGameStore(Store):
             players=MemoryPlayers(self.tables), encounters=MemoryEncounters(self.tables),
             creatures=MemoryCreatures(self.tables), actions=MemoryActions(self.tables),
             visits=MemoryVisits(self.tables), cells=MemoryCuratedCells(self.tables),
+            snapshots=MemoryActionSnapshots(self.tables),
             unit_of_work=MemoryUnitOfWork(self.tables))

@@ -1,11 +1,13 @@
 """The DynamoDB implementation of the ports (PynamoDB), on one shared botocore client.
 
-Reads and single-item writes live in ``repositories`` (one per aggregate), the atomic
-commit of an action in ``unit_of_work``, record <-> domain mapping in ``mapping``.
+Reads and single-item writes live in ``repositories`` (one per aggregate), a mutating
+action's one read in ``batch_reads``, its atomic commit in ``unit_of_work``, record <->
+domain mapping in ``mapping``.
 """
 from pynamodb.connection import Connection
 
 from ..usecases.ports import Store
+from .batch_reads import DynamoActionSnapshots
 from .budget import SDK_CONNECT_TIMEOUT_S, SDK_READ_TIMEOUT_S, SDK_TOTAL_ATTEMPTS
 from .models import ALL_MODELS
 from .repositories import (
@@ -28,6 +30,7 @@ class DynamoGameStore(Store):
         super().__init__(
             players=DynamoPlayers(), encounters=DynamoEncounters(), creatures=DynamoCreatures(),
             actions=DynamoActions(), visits=DynamoVisits(), cells=DynamoCuratedCells(),
+            snapshots=DynamoActionSnapshots(self._connection),
             unit_of_work=DynamoUnitOfWork(self._connection),
         )
 

@@ -5,6 +5,7 @@ from ..game.config import GameConfig
 from ..game.world import World
 from .ports import (
     ActionRecords,
+    ActionSnapshots,
     Creatures,
     Encounters,
     Players,
@@ -22,6 +23,7 @@ class GameContext:
     creatures: Creatures
     actions: ActionRecords
     visits: Visits
+    snapshots: ActionSnapshots
     unit_of_work: UnitOfWork
     issue_token: TokenIssuer
     world: World
@@ -37,4 +39,5 @@ class GameContext:
     def wire(cls, store: Store, **rest) -> "GameContext":
         return cls(players=store.players, encounters=store.encounters,
                    creatures=store.creatures, actions=store.actions, visits=store.visits,
+                   snapshots=store.snapshots,
                    unit_of_work=store.unit_of_work, store=store, **rest)

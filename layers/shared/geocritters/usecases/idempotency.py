@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from ..game.errors import GameError
 from .ports import (
     ActionAlreadyRecorded,
+    ActionReads,
+    ActionState,
     BackendBusy,
     Change,
     IdempotencyKeyReused,
@@ -24,7 +26,8 @@ from .ports import (
 MAX_ATTEMPTS = 4
 CONFLICT_BACKOFF_S = 0.01  # up to 10, 20, 40 ms between attempts
 
-Computation = Callable[[], tuple[Sequence[Change], dict]]
+# From what the action read, its changes and its response.
+Computation = Callable[[ActionState], tuple[Sequence[Change], dict]]
 
 
 def fingerprint(action: str, *parts) -> str:
@@ -44,17 +47,20 @@ def _pause(attempt: int) -> None:
     time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** attempt))
 
 
-def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: str,
+def run_once(ctx, reads: ActionReads, action: str, request_fingerprint: str,
              compute: Computation) -> dict:
-    """Run ``compute`` and commit its changes exactly once for (player, key); the
-    response, the same for every retry (the HTTP layer chooses its status)."""
+    """Run ``compute`` on what ``reads`` names and commit its changes exactly once for
+    (player, key); the response, the same for every retry (the HTTP layer chooses its
+    status)."""
+    player_id, key = reads.player_id, reads.idempotency_key
     for attempt in range(MAX_ATTEMPTS):
-        # Checked on every attempt: a concurrent twin of this request may have won.
-        stored = ctx.actions.get_action(player_id, key)
-        if stored is not None:
-            return _replay(stored, request_fingerprint)
+        # One read of all the action needs, its idempotency record included; on every
+        # attempt, since a concurrent twin of this request may have won.
+        state = ctx.snapshots.read_for_action(reads)
+        if state.action is not None:
+            return _replay(state.action, request_fingerprint)
         try:
-            changes, response = compute()
+            changes, response = compute(state)
         except GameError:
             # Refused now, but a twin may have been applied meanwhile (its effects are
             # what make us refuse, e.g. "already caught"): then its answer is ours.

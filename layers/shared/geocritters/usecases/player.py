@@ -6,18 +6,22 @@ from ..game.errors import NotFound, RuleRefused
 from .ports import SavePlayer, StaleState
 
 
-def load_player(ctx, player_id: str):
-    state = ctx.players.get_player(player_id)
+def found_player(state):
     if state is None:
         raise NotFound("no such player", code="player_not_found")
     return state
 
 
-def acting_player(ctx, player_id: str, action: str, now_ms: int, at: tuple | None = None):
-    """The player, checked for a gameplay action: in good standing, within the action's
-    rate limit and, for a cooldown-triggering action at ``at`` = (lat, lng), within the
-    travel cooldown. A move fast enough to be spoofing also records a strike."""
-    state = rules.prune_expired(load_player(ctx, player_id), now_ms)
+def load_player(ctx, player_id: str):
+    return found_player(ctx.players.get_player(player_id))
+
+
+def acting_player(ctx, state, action: str, now_ms: int, at: tuple | None = None):
+    """The player (as read, or None), checked for a gameplay action: in good standing,
+    within the action's rate limit and, for a cooldown-triggering action at ``at`` =
+    (lat, lng), within the travel cooldown. A move fast enough to be spoofing also
+    records a strike."""
+    state = rules.prune_expired(found_player(state), now_ms)
     rules.check_standing(state, now_ms, ctx.config)
     if at is not None:
         try:

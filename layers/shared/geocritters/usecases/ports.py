@@ -141,6 +141,35 @@ class CuratedCells(Protocol):
         """Replace each cell's forts; a cell too dense to store refuses them all."""
 
 
+@dataclass(frozen=True)
+class ActionReads:
+    """What one mutating action reads: its player and idempotency record, and the
+    encounter, creature or stop visit it acts on."""
+
+    player_id: str
+    idempotency_key: str
+    encounter_id: str | None = None
+    creature_id: str | None = None
+    stop_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionState:
+    """What ``ActionReads`` found (None: no such item)."""
+
+    player: PlayerState | None
+    action: StoredAction | None
+    encounter: Encounter | None = None
+    creature: Creature | None = None
+    visited: bool = False
+
+
+class ActionSnapshots(Protocol):
+    def read_for_action(self, reads: ActionReads) -> ActionState:
+        """Everything a mutating action reads, at once and strongly consistent: the
+        commit's conditions, not the read, keep it correct if something changes after."""
+
+
 class UnitOfWork(Protocol):
     def commit(self, changes: Sequence[Change], action: StoredAction | None = None) -> None:
         """Apply every change and the idempotency record together, or none of them:
@@ -164,13 +193,14 @@ class Store:
 
     def __init__(self, *, players: Players, encounters: Encounters, creatures: Creatures,
                  actions: ActionRecords, visits: Visits, cells: CuratedCells,
-                 unit_of_work: UnitOfWork):
+                 snapshots: ActionSnapshots, unit_of_work: UnitOfWork):
         self.players = players
         self.encounters = encounters
         self.creatures = creatures
         self.actions = actions
         self.visits = visits
         self.cells = cells
+        self.snapshots = snapshots
         self.unit_of_work = unit_of_work
 
     def get_player(self, player_id):
@@ -205,6 +235,9 @@ class Store:
 
     def save_curated_cells(self, cells):
         return self.cells.save_curated_cells(cells)
+
+    def read_for_action(self, reads):
+        return self.snapshots.read_for_action(reads)
 
     def commit(self, changes, action=None):
         return self.unit_of_work.commit(changes, action)
