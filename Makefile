@@ -7,7 +7,7 @@ STAGE  ?= prod
 
 BACKEND ?= moto
 
-.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench fuzz
+.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench fuzz dev-policy
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ test-fast: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint infra/template.json
+
+## make dev-policy: regenerate .chalice/policy-dev.json (chalice deploy --stage dev) from
+## the features' declarations; tests/unit/test_infra_functions.py says when it is stale.
+dev-policy: $(READY)
+	$(BIN)/python -m infra.functions dev-policy --stage dev > .chalice/policy-dev.json
 
 ## make package STAGE=prod: build/<stage>/template.json + zips, one function per action.
 package: $(READY)

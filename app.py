@@ -7,7 +7,7 @@ import os
 
 from chalice import Chalice
 
-from functions import FEATURES, load_blueprint
+from functions import FEATURES, load_feature
 from geocritters.edge.auth import authorizer_blueprint
 from geocritters.observability import configure_logging
 
@@ -21,4 +21,4 @@ configure_logging()
 _selected = os.environ.get("GEOCRITTERS_FEATURE", "")
 app.register_blueprint(authorizer_blueprint)
 for _feature in FEATURES if not _selected else [f for f in _selected.split(",") if f != "none"]:
-    app.register_blueprint(load_blueprint(_feature))
+    app.register_blueprint(load_feature(_feature).blueprint)

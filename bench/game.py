@@ -9,6 +9,7 @@ responses) and the guard tests (moto).
 """
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -315,31 +316,52 @@ def _power_up_player():
     return {"xp": TRAINER_XP_THRESHOLDS[19], "stardust": 50_000, "candy": {"Mossling": 40}}
 
 
+@functools.cache
+def _feature_by_route() -> dict[tuple[str, str], str]:
+    """(METHOD, path) -> the feature that declares it: the function a scenario measures."""
+    from infra.functions import routes_by_feature
+
+    return {(method, path): feature for feature, pairs in routes_by_feature().items()
+            for path, method in pairs}
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str  # the row: the feature, or feature.route for its other routes
-    feature: str  # the deployed function serving it
+    route: tuple[str, str]  # (METHOD, path) as the feature declares it
     prepare: Callable[[Harness], Request]
     status: int = 200
 
+    @property
+    def feature(self) -> str:
+        """The deployed function serving the route, from the features' declarations."""
+        return _feature_by_route()[self.route]
+
     def request(self, harness: Harness) -> Request:
-        return self.prepare(harness)
+        request = self.prepare(harness)
+        if (request.method, request.route) != self.route:
+            raise ValueError(f"scenario {self.name} prepared {request.method} {request.route}, "
+                             f"not its route {self.route}")
+        return request
 
 
+_THROWS = ("POST", "/v1/encounters/{encounter_id}/throws")
+_CHANGE = "/v1/me/creatures/{creature_id}/"
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("auth", "auth", _auth),
-    Scenario("player", "player", _me),
-    Scenario("player.team", "player", _team),
-    Scenario("map", "map", _map),
-    Scenario("map.new_minute", "map", _map_new_minute),
-    Scenario("encounter", "encounter", _encounter, 201),
-    Scenario("catch", "catch", _throw),
-    Scenario("spin", "spin", _spin),
-    Scenario("items", "items", _items),
-    Scenario("creatures", "creatures", _creatures),
-    Scenario("creatures.transfer", "creatures", _creature_change("transfer")),
-    Scenario("creatures.evolve", "creatures", _creature_change("evolve", candy={"Mossling": 40})),
-    Scenario("creatures.power_up", "creatures",
+    Scenario("auth", ("POST", "/v1/auth/guest"), _auth),
+    Scenario("player", ("GET", "/v1/me"), _me),
+    Scenario("player.team", ("POST", "/v1/me/team"), _team),
+    Scenario("map", ("GET", "/v1/map"), _map),
+    Scenario("map.new_minute", ("GET", "/v1/map"), _map_new_minute),
+    Scenario("encounter", ("POST", "/v1/encounters"), _encounter, 201),
+    Scenario("catch", _THROWS, _throw),
+    Scenario("spin", ("POST", "/v1/stops/{stop_id}/spin"), _spin),
+    Scenario("items", ("GET", "/v1/me/items"), _items),
+    Scenario("creatures", ("GET", "/v1/me/creatures"), _creatures),
+    Scenario("creatures.transfer", ("POST", _CHANGE + "transfer"), _creature_change("transfer")),
+    Scenario("creatures.evolve", ("POST", _CHANGE + "evolve"),
+             _creature_change("evolve", candy={"Mossling": 40})),
+    Scenario("creatures.power_up", ("POST", _CHANGE + "power-up"),
              lambda h: _creature_change("power-up", **_power_up_player())(h)),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}

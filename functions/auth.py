@@ -1,15 +1,17 @@
 """auth: guest login."""
-from chalice import Blueprint
-
 from geocritters.bootstrap import game_context
+from geocritters.edge.deployment import Deployment
+from geocritters.edge.feature import Feature
 from geocritters.edge.requests import json_body, only_fields, string_field
-from geocritters.edge.routing import action_route
+from geocritters.game.actions import Action
 from geocritters.usecases.auth import guest_login
 
-blueprint = Blueprint(__name__)
+feature = Feature("auth", Deployment(
+    memory_mb=512, reserved_concurrency=50,
+    tables={"players": ("GetItem", "PutItem")}))
 
 
-@action_route(blueprint, "/v1/auth/guest", "POST", "auth", public=True)
+@feature.route("/v1/auth/guest", "POST", Action.LOGIN, public=True)
 def guest(request, _player_id):
     body = json_body(request)
     only_fields(body, {"device_id"})

@@ -1,16 +1,18 @@
 """encounter: start facing a spawn."""
-from chalice import Blueprint
-
 from geocritters.bootstrap import game_context
+from geocritters.edge.deployment import Deployment
+from geocritters.edge.feature import Feature
 from geocritters.edge.requests import json_body, number, only_fields, string_field
-from geocritters.edge.routing import action_route
+from geocritters.game.actions import Action
 from geocritters.game.geo import validate_coordinates
 from geocritters.usecases.encounter import start_encounter
 
-blueprint = Blueprint(__name__)
+feature = Feature("encounter", Deployment(
+    memory_mb=1024, reserved_concurrency=100,
+    tables={"players": ("GetItem",), "encounters": ("GetItem", "PutItem")}))
 
 
-@action_route(blueprint, "/v1/encounters", "POST", "encounter", status=201)
+@feature.route("/v1/encounters", "POST", Action.ENCOUNTER, status=201)
 def encounter(request, player_id):
     body = json_body(request)
     only_fields(body, {"spawn_id", "lat", "lng"})

@@ -1,13 +1,15 @@
 """items: the player's bag."""
-from chalice import Blueprint
-
 from geocritters.bootstrap import game_context
-from geocritters.edge.routing import action_route
+from geocritters.edge.deployment import Deployment
+from geocritters.edge.feature import Feature
+from geocritters.game.actions import Action
 from geocritters.usecases.items import list_items
 
-blueprint = Blueprint(__name__)
+feature = Feature("items", Deployment(
+    memory_mb=512, reserved_concurrency=25,
+    tables={"players": ("GetItem",)}))
 
 
-@action_route(blueprint, "/v1/me/items", "GET", "items")
+@feature.route("/v1/me/items", "GET", Action.ITEMS)
 def items(_request, player_id):
     return list_items(game_context(), player_id)

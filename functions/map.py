@@ -1,16 +1,21 @@
 """map: what is around the player."""
-from chalice import Blueprint
-
 from geocritters.bootstrap import game_context
+from geocritters.edge.deployment import Deployment
+from geocritters.edge.feature import Feature
 from geocritters.edge.requests import query_number
-from geocritters.edge.routing import action_route
+from geocritters.game.actions import Action
 from geocritters.game.geo import validate_coordinates
 from geocritters.usecases.map import view_map
 
-blueprint = Blueprint(__name__)
+# The one call every client makes every few seconds: the most concurrency, and 1 GB
+# (memory buys CPU; cold starts are import-bound).
+feature = Feature("map", Deployment(
+    memory_mb=1024, reserved_concurrency=200,
+    # GetItem only tells a rate-limited player from a missing one.
+    tables={"players": ("UpdateItem", "GetItem"), "cells": ("BatchGetItem",)}))
 
 
-@action_route(blueprint, "/v1/map", "GET", "map")
+@feature.route("/v1/map", "GET", Action.MAP)
 def world_map(request, player_id):
     params = request.query_params
     lat, lng = validate_coordinates(query_number(params, "lat"), query_number(params, "lng"))

@@ -1,20 +1,22 @@
 """player: the profile and team choice."""
-from chalice import Blueprint
-
 from geocritters.bootstrap import game_context
+from geocritters.edge.deployment import Deployment
+from geocritters.edge.feature import Feature
 from geocritters.edge.requests import json_body, only_fields, string_field
-from geocritters.edge.routing import action_route
+from geocritters.game.actions import Action
 from geocritters.usecases.player import choose_team, get_profile
 
-blueprint = Blueprint(__name__)
+feature = Feature("player", Deployment(
+    memory_mb=512, reserved_concurrency=50,
+    tables={"players": ("GetItem", "UpdateItem")}))
 
 
-@action_route(blueprint, "/v1/me", "GET", "player")
+@feature.route("/v1/me", "GET", Action.PROFILE)
 def me(_request, player_id):
     return get_profile(game_context(), player_id)
 
 
-@action_route(blueprint, "/v1/me/team", "POST", "player")
+@feature.route("/v1/me/team", "POST", Action.CHOOSE_TEAM)
 def team(request, player_id):
     body = json_body(request)
     only_fields(body, {"team"})

@@ -1,21 +1,30 @@
 """spin: spin a stop for items."""
-from chalice import Blueprint
-
 from geocritters.bootstrap import game_context
-from geocritters.edge.requests import idempotency_key, json_body, number, only_fields
-from geocritters.edge.routing import action_route
+from geocritters.edge.deployment import Deployment
+from geocritters.edge.feature import Feature
+from geocritters.edge.requests import json_body, number, only_fields
+from geocritters.game.actions import Action
 from geocritters.game.geo import validate_coordinates
 from geocritters.usecases.idempotency import fingerprint
 from geocritters.usecases.spin import spin as spin_stop
 
-blueprint = Blueprint(__name__)
+feature = Feature("spin", Deployment(
+    memory_mb=1024, reserved_concurrency=100,
+    tables={
+        # One BatchGetItem reads what an action needs; GetItem of its action record only
+        # when it is refused (a twin may have been applied meanwhile).
+        "players": ("BatchGetItem", "UpdateItem"),
+        "visits": ("BatchGetItem", "PutItem", "UpdateItem"),
+        "actions": ("BatchGetItem", "GetItem", "PutItem"),
+        "cells": ("BatchGetItem",),  # curated stops, via the cell cache
+    }))
 
 
-@action_route(blueprint, "/v1/stops/{stop_id}/spin", "POST", "spin")
-def spin(request, player_id, stop_id):
-    key = idempotency_key(request)
+@feature.route("/v1/stops/{stop_id}/spin", "POST", Action.SPIN, keyed=True)
+def spin(request, player_id, key, stop_id):
     body = json_body(request)
     only_fields(body, {"lat", "lng"})
     lat, lng = validate_coordinates(number(body.get("lat"), "lat"), number(body.get("lng"), "lng"))
+    # The position as understood: 1 and 1.0 are the same request.
     return spin_stop(game_context(), player_id, stop_id, lat, lng, key,
-                     fingerprint("spin", stop_id, body))
+                     fingerprint(Action.SPIN, stop_id, {"lat": lat, "lng": lng}))

@@ -49,6 +49,7 @@ import base64
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -278,8 +279,25 @@ def run_config(values: dict[str, list], path: Path) -> Path:
         generated.append("[parameters]")
         generated += [f'"{key}" = {{ dictionary = "{name}", probability = {p} }}'
                       for key, (name, p) in bindings.items()]
-    path.write_text(head.rstrip() + "\n\n" + "\n".join(generated) + "\n" + sep + tail)
+    path.write_text(head.rstrip() + "\n\n" + "\n".join(generated) + "\n" + sep + tail
+                    + keyed_operations_entry())
     return path
+
+
+def keyed_operations_entry(keyed: list[tuple[str, str]] | None = None) -> str:
+    """The [[operations]] entry of the exactly-once actions, from the declarations.
+
+    The key is per player, shared by all actions; the same key with another request is
+    422 idempotency_key_reused (documented on each of these). The generator reuses short
+    keys ("00000000") across operations, so 422 is expected."""
+    from infra.functions import keyed_routes
+
+    keyed = keyed_routes() if keyed is None else keyed
+    names = "|".join(re.escape(f"{method} {path}") for method, path in keyed)
+    return ("\n[[operations]]\n"
+            f"include-name-regex = {json.dumps(f'^({names})$')}\n"
+            'checks.positive_data_acceptance.expected-statuses = '
+            '["2xx", "401", "403", "404", "409", "429", "422"]\n')
 
 
 # --- reading the results back --------------------------------------------------------

@@ -12,11 +12,17 @@ Nothing in this package runs at import time beyond reading constants.
 import copy
 import functools
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 INFRA_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = INFRA_DIR.parent
+SHARED_LAYER_DIR = PROJECT_DIR / "layers" / "shared"
+# infra reads the game's own declarations (features, the table naming rule): the shared
+# package is importable as the layer provides it, also where no venv .pth file says so.
+if str(SHARED_LAYER_DIR) not in sys.path:
+    sys.path.append(str(SHARED_LAYER_DIR))
 TEMPLATE_PATH = INFRA_DIR / "template.json"
 
 APP_NAME = "geocritters"
@@ -50,6 +56,8 @@ class TableInfo:
 
 def tables() -> dict[str, TableInfo]:
     """The template's tables keyed by short name, in template order."""
+    from geocritters.settings import table_env_var  # the one naming rule of the variables
+
     result: dict[str, TableInfo] = {}
     for logical_id, resource in load_template()["Resources"].items():
         if resource["Type"] != "AWS::DynamoDB::Table":
@@ -65,7 +73,7 @@ def tables() -> dict[str, TableInfo]:
         result[short] = TableInfo(
             logical_id=logical_id,
             short_name=short,
-            env_var=f"{short.upper()}_TABLE",
+            env_var=table_env_var(short),
             has_indexes=bool(
                 props.get("GlobalSecondaryIndexes") or props.get("LocalSecondaryIndexes")
             ),

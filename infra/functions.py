@@ -1,10 +1,11 @@
-"""The per-function deployment spec: ONE place for every deployed Lambda function.
+"""The deployed Lambda functions, derived from the features' declarations.
 
-Each gameplay feature in ``functions.FEATURES`` is its own function, plus Chalice's
-built-in authorizer ``jwt_authorizer``. For each: memory, timeout, reserved
-concurrency, the DynamoDB actions it may perform on which tables, and whether it reads
-the game secret. The API paths a function serves are NOT typed here: they are read from
-the app's route table (``routes_by_feature``), so a new route can't be forgotten.
+Each gameplay feature (``functions/<name>.py``) declares its routes and its
+``Deployment`` (memory, timeout, reserved concurrency, the DynamoDB actions it may
+perform on which tables, whether it reads the game secret); Chalice's built-in
+authorizer ``jwt_authorizer`` declares its own in ``edge/auth.py``. This module turns
+those declarations into ``FunctionSpec``s, IAM policies and the route table: nothing
+about a function is typed here.
 
 Also here: ``GATEWAY_RESPONSES``, the JSON bodies API Gateway returns for errors it
 produces itself (the same table serves ``chalice local``).
@@ -16,11 +17,12 @@ functions' statements, on concrete ARNs.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -36,10 +38,9 @@ NO_FEATURE = "none"
 # inside (3 attempts x (1 s connect + 2 s read)) is 9 s per call chain.
 MAX_TIMEOUT_S = 25
 LOG_RETENTION_DAYS = 30
-
-
-def _frozen(access: dict[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
-    return MappingProxyType({table: tuple(actions) for table, actions in access.items()})
+# AWS keeps 100 of the default 1,000 account concurrency unreserved: the sum of every
+# function's reserved concurrency must leave room for that.
+MAX_TOTAL_RESERVED_CONCURRENCY = 900
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,16 @@ class FunctionSpec:
     timeout_s: int
     reserved_concurrency: int
     # table short name (infra/template.json) -> DynamoDB actions, without "dynamodb:".
-    tables: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _frozen({}))
+    tables: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     reads_secret: bool = True
     log_retention_days: int = LOG_RETENTION_DAYS
+
+    @classmethod
+    def declared(cls, name: str, deployment) -> FunctionSpec:
+        """The spec of a declared ``edge.deployment.Deployment``."""
+        return cls(name=name, memory_mb=deployment.memory_mb, timeout_s=deployment.timeout_s,
+                   reserved_concurrency=deployment.reserved_concurrency,
+                   tables=deployment.tables, reads_secret=deployment.reads_secret)
 
     @property
     def is_authorizer(self) -> bool:
@@ -80,54 +88,44 @@ class FunctionSpec:
         return self.function_name_sub().replace("${Stage}", stage)
 
 
-# Memory buys CPU (1,769 MB = 1 vCPU): cold starts are import-bound (~290 ms of CPU
-# with precompiled bytecode), so the hot paths get 1 GB; the rest 512 MB.
-# Reserved concurrency caps each function's blast radius (a flood of one action can't
-# starve the others) and keeps the sum (760) under the default account limit of 1,000
-# minus the 100 that must stay unreserved.
-FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({
-    spec.name: spec
-    for spec in (
-        FunctionSpec("auth", memory_mb=512, timeout_s=20, reserved_concurrency=50,
-                     tables=_frozen({"players": ("GetItem", "PutItem")})),
-        FunctionSpec("player", memory_mb=512, timeout_s=20, reserved_concurrency=50,
-                     tables=_frozen({"players": ("GetItem", "UpdateItem")})),
-        FunctionSpec("map", memory_mb=1024, timeout_s=20, reserved_concurrency=200,
-                     # GetItem only tells a rate-limited player from a missing one.
-                     tables=_frozen({"players": ("UpdateItem", "GetItem"),
-                                     "cells": ("BatchGetItem",)})),
-        FunctionSpec("encounter", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
-                     tables=_frozen({"players": ("GetItem",),
-                                     "encounters": ("GetItem", "PutItem")})),
-        # TransactWriteItems is authorised per item action: Put/Update/ConditionCheck.
-        # A mutating action reads with one BatchGetItem; GetItem of its action record
-        # only when refused (a twin may have been applied meanwhile).
-        FunctionSpec("catch", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
-                     tables=_frozen({
-                         "players": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
-                         "encounters": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
-                         "creatures": ("PutItem", "ConditionCheckItem"),
-                         "actions": ("BatchGetItem", "GetItem", "PutItem", "ConditionCheckItem"),
-                     })),
-        FunctionSpec("spin", memory_mb=1024, timeout_s=20, reserved_concurrency=100,
-                     tables=_frozen({
-                         "players": ("BatchGetItem", "UpdateItem"),
-                         "visits": ("BatchGetItem", "PutItem", "UpdateItem"),
-                         "actions": ("BatchGetItem", "GetItem", "PutItem"),
-                         "cells": ("BatchGetItem",),  # curated stops, via the cell cache
-                     })),
-        FunctionSpec("items", memory_mb=512, timeout_s=20, reserved_concurrency=25,
-                     tables=_frozen({"players": ("GetItem",)})),
-        FunctionSpec("creatures", memory_mb=512, timeout_s=20, reserved_concurrency=50,
-                     tables=_frozen({
-                         "creatures": ("Query", "BatchGetItem", "UpdateItem", "DeleteItem"),
-                         "players": ("BatchGetItem", "UpdateItem"),
-                         "actions": ("BatchGetItem", "GetItem", "PutItem"),
-                     })),
-        # Verifies our own JWT: no table, the secret only. API Gateway caches its answers.
-        FunctionSpec(AUTHORIZER, memory_mb=512, timeout_s=20, reserved_concurrency=85),
-    )
-})
+def _ensure_importable() -> None:
+    """The feature modules and app.py sit at the project root (the shared package's path
+    is set by ``infra``)."""
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(PROJECT_DIR))
+
+
+def declared_features() -> list:
+    """Every feature's declaration (``functions/<name>.py``: ``feature``)."""
+    _ensure_importable()
+    from functions import load_features
+
+    return load_features()
+
+
+def function_specs(features: Iterable | None = None) -> Mapping[str, FunctionSpec]:
+    """One spec per declared feature, plus the authorizer's."""
+    _ensure_importable()
+    from geocritters.edge.auth import AUTHORIZER_DEPLOYMENT
+
+    features = declared_features() if features is None else list(features)
+    specs = [FunctionSpec.declared(f.name, f.deployment) for f in features]
+    specs.append(FunctionSpec.declared(AUTHORIZER, AUTHORIZER_DEPLOYMENT))
+    return MappingProxyType({spec.name: spec for spec in specs})
+
+
+@functools.cache
+def _all_specs() -> Mapping[str, FunctionSpec]:
+    return function_specs()
+
+
+def __getattr__(name: str):
+    # ``FUNCTIONS`` is computed on first use: it imports every feature module, which
+    # the gateway-responses table (used by chalice local) has no need for.
+    if name == "FUNCTIONS":
+        return _all_specs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Errors API Gateway produces itself (no function ran). Body shape is the app's:
 # {"error": {"code": ..., "message": ...}}. status None keeps API Gateway's own status
@@ -162,28 +160,29 @@ def gateway_response_body(response_type: str) -> str:
     return json.dumps({"error": {"code": entry["code"], "message": entry["message"]}})
 
 
-def validate_specs() -> None:
-    """Fail loudly when the spec and the code/template disagree."""
-    from functions import FEATURES
-
-    expected = set(FEATURES) | {AUTHORIZER}
-    if set(FUNCTIONS) != expected:
-        raise ValueError(f"infra/functions.py FUNCTIONS {sorted(FUNCTIONS)} != features + "
-                         f"authorizer {sorted(expected)}")
+def validate_specs(specs: Mapping[str, FunctionSpec] | None = None) -> None:
+    """Fail loudly when a declaration asks for what the deployment can't give."""
+    specs = _all_specs() if specs is None else specs
     known_tables = tables()
-    for spec in FUNCTIONS.values():
+    for spec in specs.values():
         if not 0 < spec.timeout_s <= MAX_TIMEOUT_S:
             raise ValueError(f"{spec.name}: timeout {spec.timeout_s} s not in 1..{MAX_TIMEOUT_S}")
+        if spec.reserved_concurrency <= 0:
+            raise ValueError(f"{spec.name}: reserved concurrency must be positive")
         for table, actions in spec.tables.items():
             if table not in known_tables:
                 raise ValueError(f"{spec.name}: unknown table {table!r}")
             for action in actions:
                 if not action.isalpha() or action.endswith("*"):
                     raise ValueError(f"{spec.name}: bad DynamoDB action {action!r}")
+    total = sum(spec.reserved_concurrency for spec in specs.values())
+    if total > MAX_TOTAL_RESERVED_CONCURRENCY:
+        raise ValueError(f"reserved concurrency adds up to {total}, over "
+                         f"{MAX_TOTAL_RESERVED_CONCURRENCY}")
 
 
 # ----------------------------------------------------------------------------------
-# Routes, from the app's own route table
+# Routes: declared by the features, checked against the app's own route table
 
 
 def _import_full_app():
@@ -191,10 +190,7 @@ def _import_full_app():
     selected = os.environ.get("GEOCRITTERS_FEATURE")
     module = sys.modules.get("app")
     if module is None:
-        shared = str(PROJECT_DIR / "layers" / "shared")
-        for path in (str(PROJECT_DIR), shared):
-            if path not in sys.path:
-                sys.path.insert(0, path)
+        _ensure_importable()
         if selected:
             os.environ.pop("GEOCRITTERS_FEATURE")
         try:
@@ -205,25 +201,32 @@ def _import_full_app():
     return module
 
 
-def routes_by_feature(chalice_app=None) -> dict[str, list[tuple[str, str]]]:
-    """feature -> sorted [(path, METHOD)] of the routes its blueprint registers, read
-    from the app's route table (the view function's module is ``functions.<feature>``)."""
-    from functions import FEATURES
-
+def routes_by_feature(chalice_app=None, features: Iterable | None = None) -> dict[str, list[tuple[str, str]]]:
+    """feature -> sorted [(path, METHOD)] as the features declare them, checked against
+    the app's route table: every route the app serves must be declared by exactly one
+    feature (so it has one deployed function), and every feature must serve a route."""
     if chalice_app is None:
         chalice_app = _import_full_app().app
-    result: dict[str, list[tuple[str, str]]] = {feature: [] for feature in FEATURES}
+    features = declared_features() if features is None else list(features)
+    owner: dict[tuple[str, str], str] = {}
+    for feature in features:
+        for route in feature.routes:
+            pair = (route.path, route.method)
+            if pair in owner:
+                raise ValueError(f"route {route.method} {route.path} is declared by both "
+                                 f"{owner[pair]} and {feature.name}")
+            owner[pair] = feature.name
+    result: dict[str, list[tuple[str, str]]] = {feature.name: [] for feature in features}
     for path, methods in chalice_app.routes.items():
         for method, entry in methods.items():
-            module = getattr(entry.view_function, "__module__", "") or ""
-            parts = module.split(".")
-            if len(parts) < 2 or parts[0] != "functions" or parts[1] not in result:
+            pair = (path, method.upper())
+            if pair not in owner:
                 raise ValueError(
-                    f"route {method} {path} is served by {module}.{entry.view_name}, which "
-                    "is not a feature module functions.<feature>: every route must belong "
-                    "to exactly one deployed function"
-                )
-            result[parts[1]].append((path, method.upper()))
+                    f"route {method} {path} is served by {entry.view_function.__module__}."
+                    f"{entry.view_name}, which is not declared by a feature module "
+                    "functions.<feature> (@feature.route): every route must belong to "
+                    "exactly one deployed function")
+            result[owner[pair]].append(pair)
     missing = [feature for feature, routes in result.items() if not routes]
     if missing:
         raise ValueError(
@@ -231,6 +234,12 @@ def routes_by_feature(chalice_app=None) -> dict[str, list[tuple[str, str]]]:
             "GEOCRITTERS_FEATURE set? the full route table needs it unset)"
         )
     return {feature: sorted(routes) for feature, routes in result.items()}
+
+
+def keyed_routes(features: Iterable | None = None) -> list[tuple[str, str]]:
+    """Sorted [(METHOD, path)] of the exactly-once actions (they take an Idempotency-Key)."""
+    features = declared_features() if features is None else list(features)
+    return sorted((r.method, r.path) for f in features for r in f.routes if r.keyed)
 
 
 # ----------------------------------------------------------------------------------
@@ -305,23 +314,24 @@ def _statements(spec: FunctionSpec, style: _ArnStyle) -> list[dict]:
     return statements
 
 
-def policy_document(name: str) -> dict:
+def policy_document(spec: FunctionSpec | str) -> dict:
     """The function's IAM policy, with CloudFormation intrinsics for the ARNs."""
-    return {"Version": "2012-10-17", "Statement": _statements(FUNCTIONS[name], _cfn_style())}
+    spec = _all_specs()[spec] if isinstance(spec, str) else spec
+    return {"Version": "2012-10-17", "Statement": _statements(spec, _cfn_style())}
 
 
 def dynamodb_grants(name: str) -> dict[str, set[str]]:
     """table short name -> {"dynamodb:Action", ...}: what the spec grants (for tests)."""
     return {table: {f"dynamodb:{a}" for a in actions}
-            for table, actions in FUNCTIONS[name].tables.items()}
+            for table, actions in _all_specs()[name].tables.items()}
 
 
-def dev_policy(stage: str = "dev") -> dict:
+def dev_policy(stage: str = "dev", specs: Mapping[str, FunctionSpec] | None = None) -> dict:
     """The single-function dev mode's policy: every function's statements, merged."""
     style = _concrete_style(stage)
     merged: dict[tuple, set] = {}
     sids: dict[tuple, str] = {}
-    for spec in FUNCTIONS.values():
+    for spec in (_all_specs() if specs is None else specs).values():
         for statement in _statements(spec, style):
             key = tuple(statement["Resource"])
             merged.setdefault(key, set()).update(statement["Action"])
@@ -333,6 +343,8 @@ def dev_policy(stage: str = "dev") -> dict:
             actions = actions | set(logs)
         statements.append({"Sid": sids[resources], "Effect": "Allow",
                            "Action": sorted(actions), "Resource": list(resources)})
+    # Sorted, so the generated file doesn't change with the order features are found in.
+    statements.sort(key=lambda statement: statement["Sid"])
     return {"Version": "2012-10-17", "Statement": statements}
 
 

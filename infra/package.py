@@ -132,7 +132,7 @@ def _role(spec: fn.FunctionSpec) -> dict:
             },
             "Policies": [{
                 "PolicyName": {"Fn::Sub": f"geocritters-${{Stage}}-{spec.name}"},
-                "PolicyDocument": fn.policy_document(spec.name),
+                "PolicyDocument": fn.policy_document(spec),
             }],
         },
     }
@@ -198,9 +198,12 @@ def gateway_responses() -> dict:
     return result
 
 
-def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]]) -> dict:
-    """The template ``chalice package --merge-template`` deep-merges into its own."""
-    fn.validate_specs()
+def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]],
+                         specs=None) -> dict:
+    """The template ``chalice package --merge-template`` deep-merges into its own.
+    ``specs``: the functions (default: every declared feature + the authorizer)."""
+    specs = fn.FUNCTIONS if specs is None else specs
+    fn.validate_specs(specs)
     infra = load_template()
     parameters = copy.deepcopy(infra["Parameters"])
     parameters["Stage"]["Default"] = stage
@@ -208,7 +211,7 @@ def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]]) -
     outputs = dict(infra["Outputs"])
     paths: dict = {}
 
-    for spec in fn.FUNCTIONS.values():
+    for spec in specs.values():
         resources[f"{spec.logical_id}Role"] = _role(spec)
         resources[f"{spec.logical_id}LogGroup"] = _log_group(spec)
         outputs[f"{spec.logical_id}Name"] = {"Value": {"Ref": spec.logical_id}}
@@ -307,8 +310,9 @@ def integrations(template: dict) -> dict[tuple[str, str], str]:
     return result
 
 
-def finalize(template: dict, routes: dict[str, list[tuple[str, str]]]) -> dict:
+def finalize(template: dict, routes: dict[str, list[tuple[str, str]]], specs=None) -> dict:
     """Remove what the fan-out made dead and check the result."""
+    specs = fn.FUNCTIONS if specs is None else specs
     template = copy.deepcopy(template)
     resources = template["Resources"]
     handler = resources.get(CHALICE_HANDLER)
@@ -320,11 +324,11 @@ def finalize(template: dict, routes: dict[str, list[tuple[str, str]]]) -> dict:
         raise PackagingError(f"chalice chose {handler['Properties']['Runtime']}, "
                              f"expected {RUNTIME}")
     code_uri = handler["Properties"]["CodeUri"]
-    for spec in fn.FUNCTIONS.values():
+    for spec in specs.values():
         if resources[spec.logical_id]["Properties"].get("CodeUri") != code_uri:
             raise PackagingError(f"{spec.logical_id} CodeUri differs from {code_uri}")
 
-    expected = {(path, method): fn.FUNCTIONS[feature].logical_id
+    expected = {(path, method): specs[feature].logical_id
                 for feature, pairs in routes.items() for path, method in pairs}
     actual = integrations(template)
     if actual != expected:

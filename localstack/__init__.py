@@ -15,5 +15,6 @@ two never meet in one interpreter:
   ``localstack``/``localstack-core`` into the project's ``.venv`` (``pytest.ini`` puts
   the project root on ``sys.path``, where this package would shadow it).
 
-Only the Python standard library and boto3 are needed to run the launcher.
+Only the Python standard library, boto3 and the project's ``infra`` package are needed to run
+the launcher.
 """

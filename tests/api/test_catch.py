@@ -73,6 +73,20 @@ def test_reused_key_with_another_body_is_422(api):
     assert player(player_id) == before
 
 
+def test_a_body_spelling_out_the_defaults_is_the_same_request(api):
+    """Generated clients send documented defaults; the fingerprint is of the throw as
+    understood, so the retry is a replay, not a reused key."""
+    player_id, token = api.login()
+    encounter = start_encounter(api, token)
+    first = throw(api, token, encounter["encounter_id"], "defaults-key-01")
+    assert first[0] == 200
+    balls = player(player_id).items["ball"]
+    spelled_out = throw(api, token, encounter["encounter_id"], "defaults-key-01",
+                        {"ball": "ball", "throw": "normal", "curveball": False})
+    assert spelled_out[:2] == first[:2]
+    assert player(player_id).items["ball"] == balls
+
+
 def test_replay_after_eleven_minutes_is_still_deduplicated(api, clock):
     player_id, token = api.login()
     encounter = start_encounter(api, token)

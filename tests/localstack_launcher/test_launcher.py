@@ -1,4 +1,4 @@
-"""localstack/launcher.py without LocalStack: paths, template handling, environment,
+"""localstack/launcher/ without LocalStack: paths, template handling, environment,
 process bookkeeping, and the docker-compose files. Fast; runs everywhere."""
 import ast
 import stat
@@ -8,8 +8,11 @@ import time
 
 import pytest
 
+import infra
 from infra import PROJECT_DIR, load_template, tables
 from localstack import launcher
+from localstack.launcher import deploy as launcher_deploy
+from localstack.launcher import processes as launcher_processes
 
 LOCALSTACK_DIR = PROJECT_DIR / "localstack"
 
@@ -25,19 +28,31 @@ def test_cache_dir_default_and_overrides(monkeypatch, tmp_path):
     assert launcher.cache_dir() == tmp_path / "elsewhere"
 
 
-def test_launcher_needs_only_the_standard_library_and_boto3():
-    tree = ast.parse((LOCALSTACK_DIR / "launcher.py").read_text())
+def _top_level_imports(path):
     modules = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             modules.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             modules.add(node.module.split(".")[0])
-    assert modules - set(sys.stdlib_module_names) == {"boto3", "botocore"}
+    return modules
+
+
+def test_launcher_needs_only_the_standard_library_boto3_and_infra():
+    modules = set()
+    for path in (LOCALSTACK_DIR / "launcher").glob("*.py"):
+        modules |= _top_level_imports(path)
+    assert modules - set(sys.stdlib_module_names) == {"boto3", "botocore", "infra"}
+    # infra is the project's own template knowledge; beyond the stdlib it reads only the
+    # table naming rule from geocritters.settings, which itself needs only the stdlib.
+    stdlib = set(sys.stdlib_module_names)
+    assert _top_level_imports(PROJECT_DIR / "infra" / "__init__.py") - stdlib <= {"geocritters"}
+    settings = PROJECT_DIR / "layers" / "shared" / "geocritters" / "settings.py"
+    assert _top_level_imports(settings) <= stdlib
 
 
 def test_export_names_follow_the_infra_convention():
-    names = launcher.export_names(load_template())
+    names = launcher_deploy.export_names(load_template())
     expected = {f"{info.short_name.capitalize()}TableName": info.env_var
                 for info in tables().values()}
     expected["GameSecretArn"] = "GAME_SECRET_ID"
@@ -46,18 +61,19 @@ def test_export_names_follow_the_infra_convention():
 
 def test_transform_template_leaves_the_original_alone(monkeypatch):
     template = load_template()
-    body, changes = launcher.transform_template(template)
+    body, changes = launcher_deploy.transform_template(template)
     assert (body, changes) == (template, [])  # LocalStack takes the template as it is
-    monkeypatch.setattr(launcher, "TEMPLATE_TRANSFORMS",
+    monkeypatch.setattr(launcher_deploy, "TEMPLATE_TRANSFORMS",
                         [("AWS::DynamoDB::Table", "SSESpecification", "test")])
-    body, changes = launcher.transform_template(template)
+    body, changes = launcher_deploy.transform_template(template)
     assert "PlayersTable.SSESpecification" in changes
     assert "SSESpecification" not in body["Resources"]["PlayersTable"]["Properties"]
     assert "SSESpecification" in template["Resources"]["PlayersTable"]["Properties"]
 
 
 def test_resolve_stage_intrinsics():
-    props = launcher.resolve(load_template()["Resources"]["PlayersTable"]["Properties"], "qa")
+    assert launcher_deploy.resolve is infra.resolve  # one resolver of the template, infra's
+    props = launcher_deploy.resolve(load_template()["Resources"]["PlayersTable"]["Properties"], "qa")
     assert props["TableName"] == "geocritters-qa-players"
     assert {"Key": "stage", "Value": "qa"} in props["Tags"]
 
@@ -65,7 +81,7 @@ def test_resolve_stage_intrinsics():
 def test_runtime_env_is_host_mode_on_loopback(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://example.invalid")
     monkeypatch.setenv("PYTHONPATH", str(PROJECT_DIR))
-    env = launcher._runtime_env(launcher.Paths(tmp_path), 4599, "dynamodb")
+    env = launcher_processes.runtime_env(launcher.Paths(tmp_path), 4599, "dynamodb")
     assert env["GATEWAY_LISTEN"] == "127.0.0.1:4599"
     assert env["GATEWAY_SERVER"] == "hypercorn"
     assert env["OVERRIDE_IN_DOCKER"] == "0"
@@ -155,9 +171,9 @@ def test_no_binaries_in_localstack_dir():
 
 def test_stage_must_match_the_templates_pattern():
     template = load_template()
-    launcher.check_stage(template, "dev")
+    launcher_deploy.check_stage(template, "dev")
     with pytest.raises(launcher.LauncherError, match="AllowedPattern"):
-        launcher.check_stage(template, "BAD")  # LocalStack itself would accept it
+        launcher_deploy.check_stage(template, "BAD")  # LocalStack itself would accept it
 
 
 def test_listening_reads_the_kernels_socket_table():
@@ -167,5 +183,5 @@ def test_listening_reads_the_kernels_socket_table():
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        assert launcher._listening(port)
-    assert not launcher._listening(port)
+        assert launcher_processes.listening(port)
+    assert not launcher_processes.listening(port)

@@ -139,7 +139,8 @@ def test_layer_holds_shared_code_and_dependencies(packaged):
     prefix = LAYER_SITE_PACKAGES + "/"
     assert all(n.startswith(prefix) for n in names)
     for required in ("geocritters/__init__.py", "functions/__init__.py", "pynamodb/__init__.py",
-                     "jwt/__init__.py", "aws_xray_sdk/__init__.py", "botocore/__init__.py"):
+                     "jwt/__init__.py", "aws_xray_sdk/__init__.py", "botocore/__init__.py",
+                     "aws_lambda_powertools/__init__.py"):
         assert prefix + required in names, required
     for feature in FEATURES:
         assert f"{prefix}functions/{feature}.py" in names

@@ -18,7 +18,7 @@ def _client(attempts: int):
 
 
 def _players_table():
-    return bootstrap.load_settings().players_table
+    return bootstrap.load_settings().table_name("players")
 
 
 def _spin(api, token, stop, key):

@@ -24,6 +24,7 @@ def test_spec_limits():
         assert spec.reads_secret, spec.name
     # AWS keeps 100 of the default 1,000 account concurrency unreserved.
     assert sum(s.reserved_concurrency for s in fn.FUNCTIONS.values()) <= 900
+    assert fn.MAX_TOTAL_RESERVED_CONCURRENCY == 900
 
 
 def test_authorizer_touches_no_table():
@@ -63,22 +64,44 @@ def test_a_route_outside_the_feature_modules_is_refused():
     def stray_view():
         return {}
 
-    with pytest.raises(ValueError, match="not a feature module"):
+    with pytest.raises(ValueError, match="not declared by a feature module"):
         fn.routes_by_feature(stray)
 
 
-def test_a_feature_without_routes_is_refused():
-    bare = Chalice(app_name="bare")
+def test_a_blueprint_route_not_declared_by_its_feature_is_refused():
+    # A view registered on a feature's blueprint behind the declaration's back would be
+    # served by no deployed function.
+    app = Chalice(app_name="sneaky")
     blueprint = Blueprint("functions.auth")
 
-    @blueprint.route("/v1/auth/guest", methods=["POST"])
-    def guest():
+    @blueprint.route("/v1/auth/other", methods=["POST"])
+    def other():
         return {}
 
-    guest.__module__ = "functions.auth"
-    bare.register_blueprint(blueprint)
-    with pytest.raises(ValueError, match="features without routes"):
-        fn.routes_by_feature(bare)
+    app.register_blueprint(blueprint)
+    with pytest.raises(ValueError, match="not declared by a feature module"):
+        fn.routes_by_feature(app)
+
+
+def test_a_feature_without_routes_is_refused():
+    from app import app
+    from geocritters.edge.deployment import Deployment
+    from geocritters.edge.feature import Feature
+
+    empty = Feature("empty", Deployment(memory_mb=128, reserved_concurrency=1))
+    with pytest.raises(ValueError, match=r"features without routes: \['empty'\]"):
+        fn.routes_by_feature(app, features=[*fn.declared_features(), empty])
+
+
+def test_a_route_declared_twice_is_refused():
+    from geocritters.edge.deployment import Deployment
+    from geocritters.edge.feature import Feature
+    from geocritters.game.actions import Action
+
+    twin = Feature("twin", Deployment(memory_mb=128, reserved_concurrency=1))
+    twin.route("/v1/me", "GET", Action.PROFILE)(lambda request, player_id: {})
+    with pytest.raises(ValueError, match="declared by both"):
+        fn.routes_by_feature(features=[*fn.declared_features(), twin])
 
 
 @pytest.mark.parametrize("name", list(fn.FUNCTIONS))

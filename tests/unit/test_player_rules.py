@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geocritters.game import player as rules
+from geocritters.game.actions import Action
 from geocritters.game.config import DAY_MS, DEFAULT_CONFIG
 from geocritters.game.errors import Conflict, RuleRefused
 
@@ -84,14 +85,25 @@ def test_prune_forgets_only_what_is_over():
 def test_rate_limit_per_action_and_minute():
     from geocritters.game.errors import RateLimited
     state = fresh()
-    limit = DEFAULT_CONFIG.rate_limits_per_minute["spin"]
+    limit = DEFAULT_CONFIG.rate_limits_per_minute[Action.SPIN]
     for _ in range(limit):
-        state = rules.count_action(state, "spin", NOW, DEFAULT_CONFIG)
+        state = rules.count_action(state, Action.SPIN, NOW, DEFAULT_CONFIG)
     with pytest.raises(RateLimited) as refused:
-        rules.count_action(state, "spin", NOW, DEFAULT_CONFIG)
+        rules.count_action(state, Action.SPIN, NOW, DEFAULT_CONFIG)
     assert 1 <= refused.value.retry_after_s <= 60
-    rules.count_action(state, "throw", NOW, DEFAULT_CONFIG)  # other actions have their own
-    assert rules.count_action(state, "spin", NOW + 60_000, DEFAULT_CONFIG).rates["spin"][1] == 1
+    rules.count_action(state, Action.THROW, NOW, DEFAULT_CONFIG)  # other actions have their own
+    assert rules.count_action(state, Action.SPIN, NOW + 60_000, DEFAULT_CONFIG).rates["spin"][1] == 1
+
+
+@pytest.mark.parametrize("action", ["spn", "catch", Action.PROFILE])
+def test_counting_an_action_without_a_rate_limit_is_an_error(action):
+    # A misspelt or unlimited action must fail loudly, not pass as "no limit".
+    with pytest.raises(ValueError, match="no rate limit"):
+        rules.count_action(fresh(), action, NOW, DEFAULT_CONFIG)
+
+
+def test_every_counted_action_is_a_known_action():
+    assert all(isinstance(action, Action) for action in DEFAULT_CONFIG.rate_limits_per_minute)
 
 
 def test_strikes_escalate_warning_7_days_30_days_ban():

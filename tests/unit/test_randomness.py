@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geocritters.game.randomness import OutcomeRng, derive_key
+from geocritters.game.randomness import OutcomeRng, WorldRng, derive_key
 
 KEY = derive_key(b"unit-test-secret", "outcomes")
 
@@ -21,6 +21,22 @@ def test_first_draw_is_the_documented_counter_mode_hmac():
     digest = hmac.new(KEY, b"enc-1|3#0", hashlib.sha256).digest()
     expected = (int.from_bytes(digest[:8], "big") >> 11) / 2**53
     assert OutcomeRng(KEY, "enc-1", 3).random() == expected
+
+
+def test_world_draws_are_the_documented_length_prefixed_hmac():
+    # Pins the world's framing: the generated world must stay the same across releases.
+    digest = hmac.new(KEY, b"\x00\x05forts\x00\x07u09tvw0" + (0).to_bytes(4, "big"), hashlib.sha256).digest()
+    words = [int.from_bytes(digest[i:i + 8], "big") for i in range(0, 32, 8)]
+    rng = WorldRng(KEY, "forts", "u09tvw0")
+    # Four draws per digest, its last word first; then the next block.
+    assert [rng.u64() for _ in range(4)] == words[::-1]
+    next_digest = hmac.new(KEY, b"\x00\x05forts\x00\x07u09tvw0" + (1).to_bytes(4, "big"), hashlib.sha256).digest()
+    assert rng.random() == (int.from_bytes(next_digest[24:], "big") >> 11) / 2**53
+
+
+def test_below_scales_a_draw_exactly():
+    rng, same = WorldRng(KEY, "below"), WorldRng(KEY, "below")
+    assert [rng.below(7) for _ in range(50)] == [(same.u64() * 7) >> 64 for _ in range(50)]
 
 
 def test_same_key_and_parts_give_the_same_stream():

@@ -1,4 +1,4 @@
-"""The generated world (game/world.py): determinism, ids, spawn windows, density, curated POIs."""
+"""The generated world (game/world/): determinism, ids, spawn windows, density, curated POIs."""
 import math
 import re
 from collections import Counter

@@ -3,36 +3,42 @@ Chalice imports app.py while packaging, and its test client sets stage variables
 during a request)."""
 import functools
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 
 class SettingsError(RuntimeError):
     """A required environment variable is missing: a deployment mistake, not a client's."""
 
 
+TABLE_ENV_SUFFIX = "_TABLE"
+
+
+def table_env_var(short_name: str) -> str:
+    """The environment variable naming a table: players -> PLAYERS_TABLE. The tables
+    themselves are declared once, in infra/template.json; this is only the naming rule
+    the deployment (infra/package.py), the emulators' provisioning and this module share."""
+    return f"{short_name.upper()}{TABLE_ENV_SUFFIX}"
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str
     region: str
-    players_table: str
-    creatures_table: str
-    encounters_table: str
-    actions_table: str
-    visits_table: str
-    cells_table: str
     game_secret_id: str
     world_seed: str
     log_level: str
+    # every <SHORT>_TABLE variable of the environment, by short name
+    tables: Mapping[str, str] = field(default_factory=dict)
 
-
-_TABLE_VARS = {
-    "players_table": "PLAYERS_TABLE",
-    "creatures_table": "CREATURES_TABLE",
-    "encounters_table": "ENCOUNTERS_TABLE",
-    "actions_table": "ACTIONS_TABLE",
-    "visits_table": "VISITS_TABLE",
-    "cells_table": "CELLS_TABLE",
-}
+    def table_name(self, short_name: str) -> str:
+        """The deployed name of a table: a missing one is a deployment mistake."""
+        try:
+            return self.tables[short_name]
+        except KeyError:
+            raise SettingsError(
+                f"environment variable {table_env_var(short_name)} is not set") from None
 
 
 def _required(name: str) -> str:
@@ -40,6 +46,12 @@ def _required(name: str) -> str:
     if not value:
         raise SettingsError(f"environment variable {name} is not set")
     return value
+
+
+def _tables_from_environment() -> Mapping[str, str]:
+    return MappingProxyType({
+        name[:-len(TABLE_ENV_SUFFIX)].lower(): value for name, value in os.environ.items()
+        if name.endswith(TABLE_ENV_SUFFIX) and value})
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,5 +66,5 @@ def load_settings() -> Settings:
         # is a new world, so it is fixed per stage rather than secret.
         world_seed=os.environ.get("WORLD_SEED", f"geocritters-{stage}-world-1"),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
-        **{field: _required(var) for field, var in _TABLE_VARS.items()},
+        tables=_tables_from_environment(),
     )

@@ -133,20 +133,16 @@ class CellRecord(Model):
     forts = BinaryAttribute(legacy_encoding=False)  # adapters.cell_pack's format
 
 
-ALL_MODELS = {
-    "players_table": PlayerRecord,
-    "creatures_table": CreatureRecord,
-    "encounters_table": EncounterRecord,
-    "actions_table": ActionRecord,
-    "visits_table": VisitRecord,
-    "cells_table": CellRecord,
-}
+# Every table the game reads or writes, by its short name in infra/template.json (a unit
+# test checks each model's keys against the template's, and that no table lacks a model).
+ALL_MODELS = {model.Meta.table_name: model for model in (
+    PlayerRecord, CreatureRecord, EncounterRecord, ActionRecord, VisitRecord, CellRecord)}
 
 
 def bind_tables(settings) -> None:
     """Point every model at this stage's tables. PynamoDB caches a connection per model
     class, so drop it: the next call builds one for the new table and region."""
-    for field_name, model in ALL_MODELS.items():
-        model.Meta.table_name = getattr(settings, field_name)
+    for short_name, model in ALL_MODELS.items():
+        model.Meta.table_name = settings.table_name(short_name)
         model.Meta.region = settings.region
         model._connection = None

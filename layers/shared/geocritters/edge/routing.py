@@ -5,10 +5,12 @@ import re
 import time
 
 from ..adapters.budget import start_request
+from ..game.actions import Action
 from ..game.errors import GameError
 from ..observability import log_request, logger
 from .auth import jwt_authorizer
 from .errors import error_response, internal_error_response, json_response
+from .requests import idempotency_key
 
 # Chalice refuses content types outside a route's list itself, in its own error
 # format; admitting all of them lets ``requests.json_body`` refuse them in ours (415).
@@ -21,12 +23,14 @@ def _remaining_ms(blueprint) -> int | None:
     return context.get_remaining_time_in_millis() if context is not None else None
 
 
-def action_route(blueprint, path: str, method: str, action: str, *, public: bool = False,
-                 status: int = 200):
-    """Register ``view(request, player_id, **path_params) -> dict``, answered ``status``.
+def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bool = False,
+                 public: bool = False, status: int = 200):
+    """Register ``view(request, player_id[, key], **path_params) -> dict``, answered ``status``.
 
     Routes need a valid token unless ``public``; the player id comes only from the
-    verified token (the authorizer's principal), never from the request.
+    verified token (the authorizer's principal), never from the request. ``keyed``
+    routes get the validated Idempotency-Key as ``key``. Features call this through
+    ``edge.feature.Feature.route``, which also records the route in the declaration.
     """
     def decorator(view):
         @functools.wraps(view)
@@ -39,6 +43,8 @@ def action_route(blueprint, path: str, method: str, action: str, *, public: bool
             try:
                 if not public:
                     player_id = request.context["authorizer"]["principalId"]
+                if keyed:
+                    params["key"] = idempotency_key(request)
                 result = view(request, player_id, **params)
                 outcome = result.get("outcome") if isinstance(result, dict) else None
                 response = json_response(status, result)

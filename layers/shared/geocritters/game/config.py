@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .actions import Action
+
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
@@ -67,9 +69,12 @@ class GameConfig:
     spoofing_speed_kmh: float = 1000.0
     # Official 2018 three-strike policy: warning, 7-day suspension, 30-day, then ban.
     strike_suspensions_ms: tuple = (0, 7 * DAY_MS, 30 * DAY_MS)
-    # Per-player, per-action limits per minute (map: per-minute position updates).
-    rate_limits_per_minute: Mapping = field(default_factory=lambda: _frozen({
-        "map": 30, "throw": 60, "spin": 20, "transfer": 60, "evolve": 30, "power_up": 60,
+    # Per-player, per-action limits per minute (map: per-minute position updates). Only
+    # the actions listed are counted; counting any other one is a programming error
+    # (game/player.py rate_limit), never a silent "no limit".
+    rate_limits_per_minute: Mapping[Action, int] = field(default_factory=lambda: _frozen({
+        Action.MAP: 30, Action.THROW: 60, Action.SPIN: 20, Action.TRANSFER: 60,
+        Action.EVOLVE: 30, Action.POWER_UP: 60,
     }))
 
     # Team choice is open from this trainer level on.

@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from .actions import Action
 from .config import DAY_MS, HOUR_MS, MINUTE_MS, GameConfig
 from .errors import Conflict, InvalidInput, RateLimited, RuleRefused
 from .geo import haversine_m
@@ -193,17 +194,24 @@ def rate_window(now_ms: int) -> int:
     return now_ms // MINUTE_MS
 
 
-def rate_limited(action: str, limit: int, now_ms: int) -> RateLimited:
+def rate_limit(action: Action, config: GameConfig) -> int:
+    """The action's limit per window. An action without one is a programming error: a
+    misspelt name must not quietly mean "unlimited"."""
+    try:
+        return config.rate_limits_per_minute[Action(action)]
+    except (KeyError, ValueError):
+        raise ValueError(f"no rate limit is set for action {action!r}") from None
+
+
+def rate_limited(action: Action, limit: int, now_ms: int) -> RateLimited:
     """The refusal of an action over its limit: come back when the next window opens."""
     return RateLimited(f"at most {limit} {action} actions a minute",
                        retry_after_s=-(-(MINUTE_MS - now_ms % MINUTE_MS) // 1000))
 
 
-def count_action(state: PlayerState, action: str, now_ms: int, config: GameConfig) -> PlayerState:
+def count_action(state: PlayerState, action: Action, now_ms: int, config: GameConfig) -> PlayerState:
     """Count one more action of this kind in its window, or refuse it (RateLimited)."""
-    limit = config.rate_limits_per_minute.get(action)
-    if limit is None:
-        return state
+    limit = rate_limit(action, config)
     minute = rate_window(now_ms)
     window, count = state.rates.get(action, (minute, 0))
     if window != minute:

@@ -1,0 +1,26 @@
+"""Every gameplay action, by one name.
+
+The same name is used in logs, idempotency records, request fingerprints, rate limits
+and metrics. A feature (one deployed function) serves one or more actions: the
+``catch`` function serves ``throw``; ``creatures`` serves ``list_creatures``,
+``transfer``, ``evolve`` and ``power_up``.
+
+Values are plain strings (``StrEnum``) because they are stored: idempotency records and
+the players' rate windows written before this enumeration existed keep their meaning.
+"""
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    LOGIN = "login"
+    PROFILE = "profile"
+    CHOOSE_TEAM = "choose_team"
+    MAP = "map"
+    ENCOUNTER = "encounter"
+    THROW = "throw"
+    SPIN = "spin"
+    ITEMS = "items"
+    LIST_CREATURES = "list_creatures"
+    TRANSFER = "transfer"
+    EVOLVE = "evolve"
+    POWER_UP = "power_up"
