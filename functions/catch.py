@@ -15,10 +15,12 @@ from geocritters.usecases.idempotency import fingerprint
 feature = Feature("catch", Deployment(
     memory_mb=1024, reserved_concurrency=100,
     tables={
-        "players": ("GetItem", "UpdateItem", "ConditionCheckItem"),
-        "encounters": ("GetItem", "UpdateItem", "ConditionCheckItem"),
+        # One BatchGetItem reads what an action needs; GetItem of its action record only
+        # when it is refused (a twin may have been applied meanwhile).
+        "players": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
+        "encounters": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
         "creatures": ("PutItem", "ConditionCheckItem"),
-        "actions": ("GetItem", "PutItem", "ConditionCheckItem"),
+        "actions": ("BatchGetItem", "GetItem", "PutItem", "ConditionCheckItem"),
     }))
 
 

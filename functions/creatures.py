@@ -10,9 +10,11 @@ from geocritters.usecases.idempotency import fingerprint
 feature = Feature("creatures", Deployment(
     memory_mb=512, reserved_concurrency=50,
     tables={
-        "creatures": ("Query", "GetItem", "UpdateItem", "DeleteItem"),
-        "players": ("GetItem", "UpdateItem"),
-        "actions": ("GetItem", "PutItem"),
+        # One BatchGetItem reads what an action needs; GetItem of its action record only
+        # when it is refused (a twin may have been applied meanwhile).
+        "creatures": ("Query", "BatchGetItem", "UpdateItem", "DeleteItem"),
+        "players": ("BatchGetItem", "UpdateItem"),
+        "actions": ("BatchGetItem", "GetItem", "PutItem"),
     }))
 
 

@@ -11,9 +11,11 @@ from geocritters.usecases.spin import spin as spin_stop
 feature = Feature("spin", Deployment(
     memory_mb=1024, reserved_concurrency=100,
     tables={
-        "players": ("GetItem", "UpdateItem"),
-        "visits": ("GetItem", "PutItem", "UpdateItem"),
-        "actions": ("GetItem", "PutItem"),
+        # One BatchGetItem reads what an action needs; GetItem of its action record only
+        # when it is refused (a twin may have been applied meanwhile).
+        "players": ("BatchGetItem", "UpdateItem"),
+        "visits": ("BatchGetItem", "PutItem", "UpdateItem"),
+        "actions": ("BatchGetItem", "GetItem", "PutItem"),
         "cells": ("BatchGetItem",),  # curated stops, via the cell cache
     }))
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test-localstack: the API and security tests over real HTTP (chalice local) on
 # LocalStack, whose DynamoDB is Amazon's DynamoDB Local (which enforces DynamoDB's own
-# limits, unlike moto), with the race tests. Installs and starts
+# limits, unlike moto), with the race tests, and the store's contract suite
+# (tests/contract) on DynamoDB Local too. Installs and starts
 # LocalStack host mode (no Docker), deploys infra/template.json through its
 # CloudFormation, runs pytest, and always stops LocalStack (log tail on failure).
 set -euo pipefail
@@ -29,5 +30,5 @@ eval "$("$PY" -m tests.localstack.lambda_stub install)"
 launcher start --port "$PORT" \
   --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs
 eval "$(launcher deploy --stage dev)"
-LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/api tests/security tests/localstack \
+LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/api tests/security tests/localstack tests/contract \
   --backend=localstack "$@"

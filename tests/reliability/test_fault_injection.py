@@ -123,7 +123,7 @@ def _is_busy(status, body, headers) -> bool:
 
 
 @pytest.mark.parametrize("operation", [
-    "GetItem",  # the first read (the idempotency record)
+    "BatchGetItem",  # the one read (the idempotency record with the player and visit)
     "TransactWriteItems",
 ])
 def test_answers_lost_on_every_sdk_attempt_are_a_json_503_and_the_retry_settles_once(
@@ -180,7 +180,7 @@ def test_every_dynamodb_client_is_bounded_by_the_request_budget(api, monkeypatch
     """Regression: the commit's TransactWrite connection used PynamoDB's defaults (read
     30 s, connect 15 s, 4 attempts), outside the budget's worst case (budget.py)."""
     seen = _client_bounds(api, monkeypatch)
-    assert {op for op, *_ in seen} >= {"GetItem", "TransactWriteItems"}
+    assert {op for op, *_ in seen} >= {"BatchGetItem", "TransactWriteItems"}
     unbounded = sorted(entry for entry in seen
                        if entry[1] > SDK_READ_TIMEOUT_S or entry[2] > SDK_CONNECT_TIMEOUT_S
                        or entry[3] > SDK_TOTAL_ATTEMPTS)

@@ -124,7 +124,8 @@ def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, fau
     for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up"):
         assert run["actions"].get(kind, 0) > 0, f"no {kind} in the run"
     assert run["injected_by_kind"].get(LOST, 0) > 0 and run["injected_by_kind"].get(THROTTLE, 0) > 0
-    for operation in ("GetItem", "PutItem", "TransactWriteItems"):  # all went through the injector
+    # all went through the injector
+    for operation in ("GetItem", "BatchGetItem", "PutItem", "TransactWriteItems"):
         assert run["attempts"].get(operation, 0) > 0, run["attempts"]
     for epoch in run["epochs"]:
         for phase in ("after_run", "after_replays"):

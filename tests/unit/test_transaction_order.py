@@ -3,13 +3,13 @@ import pytest
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 from pynamodb.transactions import TransactWrite
 
-from geocritters.adapters.dynamodb import (
-    DynamoGameStore,
-    _action_position,
-    _action_record,
-    _add_to_transaction,
-)
 from geocritters.adapters.models import ActionRecord
+from geocritters.adapters.unit_of_work import (
+    DynamoUnitOfWork,
+    action_position,
+    action_write,
+    write_for,
+)
 from geocritters.game.entities import Creature, Encounter
 from geocritters.game.player import PlayerState
 from geocritters.game.stats import IVs
@@ -26,7 +26,7 @@ from geocritters.usecases.ports import (
 PLAYER = PlayerState(player_id="pl-1", name="T", created_ms=0)
 CREATURE = Creature("pl-1", "cr-1", 1, 1.0, 10, IVs(1, 1, 1), 0, "en-1")
 ENCOUNTER = Encounter("pl-1", "en-1", "sp-x", 1, 1.0, 10, IVs(1, 1, 1), 0.0, 0.0, 0, 1, 1)
-ACTION = StoredAction("pl-1", "key-00000001", "throw", "f", 200, {}, 0)
+ACTION = StoredAction("pl-1", "key-00000001", "throw", "f", {}, 0)
 
 
 class _Recorder:
@@ -43,8 +43,8 @@ def _sent_order(changes):
     transaction = TransactWrite(connection=recorder)
     with transaction:
         for change in changes:
-            _add_to_transaction(transaction, change)
-        transaction.save(_action_record(ACTION), condition=ActionRecord.idempotency_key.does_not_exist())
+            write_for(change).add_to(transaction)
+        action_write(ACTION).add_to(transaction)
     return recorder.items
 
 
@@ -53,7 +53,7 @@ def test_action_position_matches_the_order_pynamodb_sends():
                     [RemoveCreature(CREATURE), SavePlayer(PLAYER)],
                     [SavePlayer(PLAYER), SaveEncounter(ENCOUNTER, 0)]):
         sent = _sent_order(changes)
-        kind, item = sent[_action_position(changes)]
+        kind, item = sent[action_position(changes)]
         assert kind == "put" and item["TableName"] == ActionRecord.Meta.table_name, changes
 
 
@@ -78,12 +78,11 @@ class _Cancelling:
     [RemoveCreature(CREATURE), SavePlayer(PLAYER)],
 ], ids=["catch", "transfer"])
 def test_commit_reads_the_cancellation_reason_at_the_action_position(changes):
-    """The store's commit tells "the key is already recorded" (a twin won: replay it) from
-    any other failed condition (recompute) by the reason at ``_action_position``."""
-    store = DynamoGameStore("us-east-1")
-    at = _action_position(changes)
+    """The unit of work tells "the key is already recorded" (a twin won: replay it) from
+    any other failed condition (recompute) by the reason at ``action_position``."""
+    at = action_position(changes)
     for failed_at in range(len(changes) + 1):
-        store._shared = _Cancelling(failed_at)
+        unit = DynamoUnitOfWork(lambda failed_at=failed_at: _Cancelling(failed_at))
         expected = ActionAlreadyRecorded if failed_at == at else StaleState
         with pytest.raises(expected):
-            store.commit(changes, ACTION)
+            unit.commit(changes, ACTION)

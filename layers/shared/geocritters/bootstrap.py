@@ -7,6 +7,7 @@ from .adapters.clock import SystemClock
 from .adapters.dynamodb import DynamoGameStore
 from .adapters.models import bind_tables
 from .adapters.secrets import GameKeys, fetch_game_keys
+from .adapters.tokens import TOKEN_LIFETIME_S, issue_token
 from .game.config import DEFAULT_CONFIG
 from .game.species import spawnable
 from .game.world import World
@@ -14,6 +15,7 @@ from .observability import enable_tracing
 from .settings import load_settings
 from .usecases.context import GameContext
 from .usecases.curated import CuratedForts
+from .usecases.ports import SessionToken, TokenIssuer
 
 _keys: GameKeys | None = None
 _context: GameContext | None = None
@@ -34,6 +36,12 @@ def clock():
     return _clock
 
 
+def _token_issuer(keys: GameKeys) -> TokenIssuer:
+    def issue(player_id: str, now_s: int) -> SessionToken:
+        return SessionToken(issue_token(keys.tokens, player_id, now_s), TOKEN_LIFETIME_S)
+    return issue
+
+
 def game_context() -> GameContext:
     global _context
     if _context is None:
@@ -43,8 +51,9 @@ def game_context() -> GameContext:
         store = DynamoGameStore(settings.region)
         store.connect()
         world = World(settings.world_seed.encode(), keys.spawns, spawnable(), DEFAULT_CONFIG)
-        _context = GameContext(store=store, world=world, keys=keys, config=DEFAULT_CONFIG,
-                               clock=_clock, curated=CuratedForts(store, _clock))
+        _context = GameContext.wire(
+            store, issue_token=_token_issuer(keys), world=world, keys=keys,
+            config=DEFAULT_CONFIG, clock=_clock, curated=CuratedForts(store.cells, _clock))
     return _context
 
 

@@ -103,7 +103,9 @@ class ActionRecord(Model):
     idempotency_key = UnicodeAttribute(range_key=True)
     action = UnicodeAttribute()
     fingerprint = UnicodeAttribute()
-    status_code = NumberAttribute()
+    # Written by earlier versions, which stored the HTTP status with the response; the
+    # HTTP layer chooses the status now (every idempotent action answers 200).
+    status_code = NumberAttribute(null=True)
     response = UnicodeAttribute()  # the JSON body returned the first time
     created_ms = NumberAttribute()
     expires_at = NumberAttribute()  # TTL, epoch seconds

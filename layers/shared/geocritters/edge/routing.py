@@ -25,7 +25,7 @@ def _remaining_ms(blueprint) -> int | None:
 
 def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bool = False,
                  public: bool = False, status: int = 200):
-    """Register ``view(request, player_id[, key], **path_params) -> dict | (status, dict)``.
+    """Register ``view(request, player_id[, key], **path_params) -> dict``, answered ``status``.
 
     Routes need a valid token unless ``public``; the player id comes only from the
     verified token (the authorizer's principal), never from the request. ``keyed``
@@ -46,9 +46,8 @@ def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bo
                 if keyed:
                     params["key"] = idempotency_key(request)
                 result = view(request, player_id, **params)
-                code, body = result if isinstance(result, tuple) else (status, result)
-                outcome = body.get("outcome") if isinstance(body, dict) else None
-                response = json_response(code, body)
+                outcome = result.get("outcome") if isinstance(result, dict) else None
+                response = json_response(status, result)
             except GameError as error:
                 outcome = error.code
                 response = error_response(error)

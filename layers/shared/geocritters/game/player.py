@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from .actions import Action
 from .config import DAY_MS, HOUR_MS, MINUTE_MS, GameConfig
-from .errors import Conflict, RateLimited, RuleRefused
+from .errors import Conflict, InvalidInput, RateLimited, RuleRefused
 from .geo import haversine_m
 from .levels import trainer_level
 from .travel import cooldown_remaining_ms
@@ -73,8 +73,15 @@ def new_player(player_id: str, name: str, now_ms: int, config: GameConfig) -> Pl
     )
 
 
+def check_team(team: str) -> None:
+    """A team is one of ``TEAMS``."""
+    if team not in TEAMS:
+        raise InvalidInput(f"team must be one of {', '.join(TEAMS)}", code="invalid_field")
+
+
 def choose_team(state: PlayerState, team: str, config: GameConfig) -> PlayerState:
-    """A team is chosen once, from the configured trainer level on."""
+    """A team, one of ``TEAMS``, is chosen once, from the configured trainer level on."""
+    check_team(team)
     if state.team is not None:
         raise Conflict(f"team already chosen ({state.team})", code="team_already_chosen")
     if state.level < config.team_min_level:
@@ -180,7 +187,7 @@ def count_catch(state: PlayerState, now_ms: int) -> PlayerState:
 # Rate limits: at most ``rate_limits_per_minute[action]`` actions of a kind per clock
 # minute. count_action applies the rule to the player's state; the map, which must not
 # read before it writes, applies the same window and refusal as a DynamoDB condition
-# (adapters/dynamodb.py record_position).
+# (adapters/repositories.py record_position).
 
 def rate_window(now_ms: int) -> int:
     """The window an action at now_ms counts in: its clock minute."""

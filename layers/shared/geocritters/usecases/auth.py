@@ -2,7 +2,6 @@
 import hashlib
 import hmac
 
-from ..adapters.tokens import TOKEN_LIFETIME_S, issue_token
 from ..game.player import new_player
 
 
@@ -19,6 +18,6 @@ def _default_name(player_id: str) -> str:
 def guest_login(ctx, device_id: str) -> dict:
     now_ms = ctx.clock.now_ms()
     player_id = player_id_for_device(ctx.keys.player_ids, device_id)
-    ctx.store.create_player(new_player(player_id, _default_name(player_id), now_ms, ctx.config))
-    token = issue_token(ctx.keys.tokens, player_id, now_ms // 1000)
-    return {"player_id": player_id, "token": token, "expires_in": TOKEN_LIFETIME_S}
+    ctx.players.create_player(new_player(player_id, _default_name(player_id), now_ms, ctx.config))
+    session = ctx.issue_token(player_id, now_ms // 1000)
+    return {"player_id": player_id, "token": session.token, "expires_in": session.expires_in_s}

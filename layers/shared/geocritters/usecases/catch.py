@@ -14,7 +14,7 @@ from ..game.species import species
 from .collection import creature_json
 from .idempotency import run_once
 from .player import acting_player
-from .ports import AddCreature, SaveEncounter, SavePlayer
+from .ports import ActionReads, ActionState, AddCreature, SaveEncounter, SavePlayer
 
 
 def creature_id_for(outcome_key: bytes, encounter: Encounter, caught_ms: int) -> str:
@@ -23,8 +23,7 @@ def creature_id_for(outcome_key: bytes, encounter: Encounter, caught_ms: int) ->
     return f"cr-{caught_ms:013d}-{digest[:10]}"
 
 
-def _open_encounter(ctx, player_id: str, encounter_id: str, now_ms: int) -> Encounter:
-    encounter = ctx.store.get_encounter(player_id, encounter_id)
+def _open_encounter(ctx, encounter: Encounter | None, now_ms: int) -> Encounter:
     if encounter is None:
         raise NotFound("no such encounter", code="encounter_not_found")
     if encounter.status == "caught":
@@ -39,10 +38,10 @@ def _open_encounter(ctx, player_id: str, encounter_id: str, now_ms: int) -> Enco
 def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_fingerprint: str):
     aim.validate()
 
-    def compute():
+    def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()
-        encounter = _open_encounter(ctx, player_id, encounter_id, now_ms)
-        before = acting_player(ctx, player_id, "throw", now_ms, at=(encounter.lat, encounter.lng))
+        encounter = _open_encounter(ctx, read.encounter, now_ms)
+        before = acting_player(ctx, read.player, "throw", now_ms, at=(encounter.lat, encounter.lng))
         rules.check_catch_cap(before, now_ms, ctx.config)
         state = rules.spend_item(before, aim.ball)
         if aim.berry:
@@ -83,6 +82,7 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
         }
         if creature is not None:
             response["creature"] = creature_json(creature)
-        return changes, 200, response
+        return changes, response
 
-    return run_once(ctx, player_id, key, "throw", request_fingerprint, compute)
+    reads = ActionReads(player_id, key, encounter_id=encounter_id)
+    return run_once(ctx, reads, "throw", request_fingerprint, compute)

@@ -13,7 +13,7 @@ from ..game.species import species
 from ..game.stats import combat_power
 from .idempotency import run_once
 from .player import acting_player
-from .ports import RemoveCreature, ReplaceCreature, SavePlayer
+from .ports import ActionReads, ActionState, RemoveCreature, ReplaceCreature, SavePlayer
 
 MAX_PAGE = 50
 
@@ -62,53 +62,54 @@ def decode_cursor(key: bytes, player_id: str, cursor: str) -> str:
 
 def list_creatures(ctx, player_id: str, limit: int, cursor: str | None) -> dict:
     after = decode_cursor(ctx.keys.cursors, player_id, cursor) if cursor is not None else None
-    page, next_after = ctx.store.list_creatures(player_id, limit, after)
+    page, next_after = ctx.creatures.list_creatures(player_id, limit, after)
     return {
         "creatures": [creature_json(c) for c in page],
         "next_cursor": encode_cursor(ctx.keys.cursors, player_id, next_after) if next_after else None,
     }
 
 
-def _load_creature(ctx, player_id: str, creature_id: str) -> Creature:
-    creature = ctx.store.get_creature(player_id, creature_id)
+def _found_creature(creature: Creature | None) -> Creature:
     if creature is None:
         raise NotFound("no such creature", code="creature_not_found")
     return creature
 
 
 def transfer(ctx, player_id: str, creature_id: str, key: str, request_fingerprint: str):
-    def compute():
-        creature = _load_creature(ctx, player_id, creature_id)
+    def compute(read: ActionState):
+        creature = _found_creature(read.creature)
         family = species(creature.species_id).family
         candy = rules.transfer_candy(ctx.config)
-        state = acting_player(ctx, player_id, "transfer", ctx.clock.now_ms())
+        state = acting_player(ctx, read.player, "transfer", ctx.clock.now_ms())
         state = player_rules.grant(state, candy={family: candy})
         response = {"transferred": creature_id, "candy": candy, "family": family,
                     "candy_total": state.candy[family]}
-        return [RemoveCreature(creature), SavePlayer(state)], 200, response
+        return [RemoveCreature(creature), SavePlayer(state)], response
 
-    return run_once(ctx, player_id, key, "transfer", request_fingerprint, compute)
+    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), "transfer",
+                    request_fingerprint, compute)
 
 
 def evolve(ctx, player_id: str, creature_id: str, key: str, request_fingerprint: str):
-    def compute():
-        creature = _load_creature(ctx, player_id, creature_id)
-        state = acting_player(ctx, player_id, "evolve", ctx.clock.now_ms())
+    def compute(read: ActionState):
+        creature = _found_creature(read.creature)
+        state = acting_player(ctx, read.player, "evolve", ctx.clock.now_ms())
         kind = species(creature.species_id)
         target = rules.check_evolve(kind, state.candy.get(kind.family, 0))
         state = player_rules.spend(state, candy={kind.family: kind.evolve_candy})
         evolved = replace(creature, species_id=target.id,
                           cp=combat_power(target, creature.level, creature.ivs))
         response = {"creature": creature_json(evolved), "candy_spent": kind.evolve_candy}
-        return [ReplaceCreature(evolved, expected=creature), SavePlayer(state)], 200, response
+        return [ReplaceCreature(evolved, expected=creature), SavePlayer(state)], response
 
-    return run_once(ctx, player_id, key, "evolve", request_fingerprint, compute)
+    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), "evolve",
+                    request_fingerprint, compute)
 
 
 def power_up(ctx, player_id: str, creature_id: str, key: str, request_fingerprint: str):
-    def compute():
-        creature = _load_creature(ctx, player_id, creature_id)
-        state = acting_player(ctx, player_id, "power_up", ctx.clock.now_ms())
+    def compute(read: ActionState):
+        creature = _found_creature(read.creature)
+        state = acting_player(ctx, read.player, "power_up", ctx.clock.now_ms())
         kind = species(creature.species_id)
         stardust, candy = rules.check_power_up(creature.level, state.level, state.stardust,
                                                state.candy.get(kind.family, 0))
@@ -117,6 +118,7 @@ def power_up(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
         powered = replace(creature, level=level, cp=combat_power(kind, level, creature.ivs))
         response = {"creature": creature_json(powered), "stardust_spent": stardust,
                     "candy_spent": candy}
-        return [ReplaceCreature(powered, expected=creature), SavePlayer(state)], 200, response
+        return [ReplaceCreature(powered, expected=creature), SavePlayer(state)], response
 
-    return run_once(ctx, player_id, key, "power_up", request_fingerprint, compute)
+    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), "power_up",
+                    request_fingerprint, compute)

@@ -3,14 +3,41 @@ from dataclasses import dataclass
 
 from ..game.config import GameConfig
 from ..game.world import World
-from .ports import GameStore
+from .ports import (
+    ActionRecords,
+    ActionSnapshots,
+    Creatures,
+    Encounters,
+    Players,
+    Store,
+    TokenIssuer,
+    UnitOfWork,
+    Visits,
+)
 
 
 @dataclass
 class GameContext:
-    store: GameStore
+    players: Players
+    encounters: Encounters
+    creatures: Creatures
+    actions: ActionRecords
+    visits: Visits
+    snapshots: ActionSnapshots
+    unit_of_work: UnitOfWork
+    issue_token: TokenIssuer
     world: World
     keys: object  # adapters.secrets.GameKeys: tokens, cursors, spawns, outcomes, player_ids
     config: GameConfig
     clock: object  # has now_ms()
-    curated: object  # CuratedForts cache
+    curated: object  # CuratedForts cache, over the store's curated cells
+    # The same ports in one object, for tools and tests that seed or inspect state;
+    # use cases take the ports above (tests/unit/test_dependencies.py checks it).
+    store: Store
+
+    @classmethod
+    def wire(cls, store: Store, **rest) -> "GameContext":
+        return cls(players=store.players, encounters=store.encounters,
+                   creatures=store.creatures, actions=store.actions, visits=store.visits,
+                   snapshots=store.snapshots,
+                   unit_of_work=store.unit_of_work, store=store, **rest)

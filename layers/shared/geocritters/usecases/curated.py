@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..game import geo
 from ..game.world import CURATED_CELL_PRECISION, Fort, curated_cell, in_generated_world
+from .ports import CuratedCells
 
 CELL_CACHE_TTL_MS = 60_000
 
@@ -19,10 +20,10 @@ Pending = Callable[[], list[Fort]]  # waits for, then returns, what was started
 
 
 class CuratedForts:
-    """A TTL cache of curated forts per cell, in front of the store."""
+    """A TTL cache of curated forts per cell, in front of the curated cells port."""
 
-    def __init__(self, store, clock, ttl_ms: int = CELL_CACHE_TTL_MS):
-        self._store = store
+    def __init__(self, cells: CuratedCells, clock, ttl_ms: int = CELL_CACHE_TTL_MS):
+        self._store = cells
         self._clock = clock
         self._ttl_ms = ttl_ms
         self._cells: dict[str, tuple[int, list[Fort]]] = {}
@@ -80,7 +81,7 @@ class CuratedForts:
         return next((f for f in self.in_cells([curated_cell(fort_id)]) if f.id == fort_id), None)
 
 
-def import_pois(store, forts: Iterable[Fort]) -> dict[str, int]:
+def import_pois(store: CuratedCells, forts: Iterable[Fort]) -> dict[str, int]:
     """Merge curated forts into their cells (same id replaces). Returns count per cell.
     All or nothing: a cell that can't be stored refuses the whole import."""
     by_cell: dict[str, list[Fort]] = defaultdict(list)

@@ -57,7 +57,7 @@ def start_encounter(ctx, player_id: str, spawn_id: str, lat: float, lng: float) 
         expires_ms=min(now_ms + ctx.config.encounter_duration_ms, spawn.despawn_ms),
         despawn_ms=spawn.despawn_ms,
     )
-    encounter = ctx.store.create_encounter(candidate)
+    encounter = ctx.encounters.create_encounter(candidate)
     if encounter.is_over(now_ms):
         raise Conflict("this encounter is over", code="encounter_over")
     return encounter_json(encounter)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from ..game.errors import GameError
 from .ports import (
     ActionAlreadyRecorded,
+    ActionReads,
+    ActionState,
     BackendBusy,
     Change,
     IdempotencyKeyReused,
@@ -24,7 +26,8 @@ from .ports import (
 MAX_ATTEMPTS = 4
 CONFLICT_BACKOFF_S = 0.01  # up to 10, 20, 40 ms between attempts
 
-Computation = Callable[[], tuple[Sequence[Change], int, dict]]
+# From what the action read, its changes and its response.
+Computation = Callable[[ActionState], tuple[Sequence[Change], dict]]
 
 
 def fingerprint(action: str, *parts) -> str:
@@ -33,42 +36,46 @@ def fingerprint(action: str, *parts) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(stored: StoredAction, expected_fingerprint: str) -> tuple[int, dict]:
+def _replay(stored: StoredAction, expected_fingerprint: str) -> dict:
     if stored.fingerprint != expected_fingerprint:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used for a different request")
-    return stored.status_code, stored.response
+    return stored.response
 
 
 def _pause(attempt: int) -> None:
     time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** attempt))
 
 
-def run_once(ctx, player_id: str, key: str, action: str, request_fingerprint: str,
-             compute: Computation) -> tuple[int, dict]:
-    """Run ``compute`` and commit its changes exactly once for (player, key)."""
+def run_once(ctx, reads: ActionReads, action: str, request_fingerprint: str,
+             compute: Computation) -> dict:
+    """Run ``compute`` on what ``reads`` names and commit its changes exactly once for
+    (player, key); the response, the same for every retry (the HTTP layer chooses its
+    status)."""
+    player_id, key = reads.player_id, reads.idempotency_key
     for attempt in range(MAX_ATTEMPTS):
-        # Checked on every attempt: a concurrent twin of this request may have won.
-        stored = ctx.store.get_action(player_id, key)
-        if stored is not None:
-            return _replay(stored, request_fingerprint)
+        # One read of all the action needs, its idempotency record included; on every
+        # attempt, since a concurrent twin of this request may have won.
+        state = ctx.snapshots.read_for_action(reads)
+        if state.action is not None:
+            return _replay(state.action, request_fingerprint)
         try:
-            changes, status, response = compute()
+            changes, response = compute(state)
         except GameError:
             # Refused now, but a twin may have been applied meanwhile (its effects are
             # what make us refuse, e.g. "already caught"): then its answer is ours.
-            stored = ctx.store.get_action(player_id, key)
+            stored = ctx.actions.get_action(player_id, key)
             if stored is not None:
                 return _replay(stored, request_fingerprint)
             raise
         record = StoredAction(
             player_id=player_id, idempotency_key=key, action=action,
-            fingerprint=request_fingerprint, status_code=status, response=response,
+            fingerprint=request_fingerprint, response=response,
             created_ms=ctx.clock.now_ms(),
         )
         try:
-            ctx.store.commit(changes, record)
-            return status, response
+            ctx.unit_of_work.commit(changes, record)
+            return response
         except ActionAlreadyRecorded:
             continue  # a concurrent twin of this request won: the next pass replays it
         except StaleState:

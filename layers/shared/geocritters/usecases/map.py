@@ -16,7 +16,7 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     now_ms = ctx.clock.now_ms()
     # Cold container: the curated cells' read overlaps the position update (one round trip).
     curated = ctx.curated.start_near(lat, lng, config.fort_list_radius_m)
-    player = ctx.store.record_position(player_id, lat, lng, now_ms,
+    player = ctx.players.record_position(player_id, lat, lng, now_ms,
                                        config.rate_limits_per_minute["map"])
     resolved = player.resolved_spawns
     cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}

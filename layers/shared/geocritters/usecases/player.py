@@ -6,18 +6,22 @@ from ..game.errors import NotFound, RuleRefused
 from .ports import SavePlayer, StaleState
 
 
-def load_player(ctx, player_id: str):
-    state = ctx.store.get_player(player_id)
+def found_player(state):
     if state is None:
         raise NotFound("no such player", code="player_not_found")
     return state
 
 
-def acting_player(ctx, player_id: str, action: str, now_ms: int, at: tuple | None = None):
-    """The player, checked for a gameplay action: in good standing, within the action's
-    rate limit and, for a cooldown-triggering action at ``at`` = (lat, lng), within the
-    travel cooldown. A move fast enough to be spoofing also records a strike."""
-    state = rules.prune_expired(load_player(ctx, player_id), now_ms)
+def load_player(ctx, player_id: str):
+    return found_player(ctx.players.get_player(player_id))
+
+
+def acting_player(ctx, state, action: str, now_ms: int, at: tuple | None = None):
+    """The player (as read, or None), checked for a gameplay action: in good standing,
+    within the action's rate limit and, for a cooldown-triggering action at ``at`` =
+    (lat, lng), within the travel cooldown. A move fast enough to be spoofing also
+    records a strike."""
+    state = rules.prune_expired(found_player(state), now_ms)
     rules.check_standing(state, now_ms, ctx.config)
     if at is not None:
         try:
@@ -35,7 +39,7 @@ def _record_strike(ctx, state, at: tuple, now_ms: int) -> None:
         return
     # A concurrent action may have changed the player; the next jump will strike.
     with contextlib.suppress(StaleState):
-        ctx.store.commit([SavePlayer(struck)])
+        ctx.unit_of_work.commit([SavePlayer(struck)])
 
 
 def profile(state) -> dict:
@@ -58,11 +62,12 @@ def get_profile(ctx, player_id: str) -> dict:
 
 
 def choose_team(ctx, player_id: str, team: str) -> dict:
+    rules.check_team(team)  # an unknown team is refused before the player is read
     state = rules.choose_team(load_player(ctx, player_id), team, ctx.config)
     try:
-        ctx.store.commit([SavePlayer(state)])
+        ctx.unit_of_work.commit([SavePlayer(state)])
     except StaleState:
         # Someone changed the player in between; only a team set meanwhile matters.
         state = rules.choose_team(load_player(ctx, player_id), team, ctx.config)
-        ctx.store.commit([SavePlayer(state)])
+        ctx.unit_of_work.commit([SavePlayer(state)])
     return profile(state)

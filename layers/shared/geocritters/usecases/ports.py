@@ -1,7 +1,8 @@
-"""What the use cases need from persistence, as plain data and one interface.
+"""What the use cases need from the outside world, as plain data and small interfaces:
+one port per aggregate, a unit of work, and a token issuer.
 
-A use case never talks DynamoDB: it returns ``Change`` objects and the store turns each
-into a conditional write, all in one transaction with the idempotency record.
+A use case never talks DynamoDB: it returns ``Change`` objects and the unit of work
+turns each into a conditional write, all in one transaction with the idempotency record.
 """
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,6 @@ class StoredAction:
     idempotency_key: str
     action: str
     fingerprint: str
-    status_code: int
     response: dict
     created_ms: int
 
@@ -92,17 +92,152 @@ class RecordVisit:
 Change = SavePlayer | SaveEncounter | AddCreature | ReplaceCreature | RemoveCreature | RecordVisit
 
 
-class GameStore(Protocol):
+# --- ports: one per aggregate, and the unit of work -----------------------------------
+# Method names are the same on every port and on ``Store``, so a tool holding the whole
+# store and a use case holding one port call the same thing.
+
+class Players(Protocol):
     def get_player(self, player_id: str) -> PlayerState | None: ...
-    def create_player(self, state: PlayerState) -> PlayerState: ...
+
+    def create_player(self, state: PlayerState) -> PlayerState:
+        """Create the player at revision 0, or return the existing one unchanged."""
+
     def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
-                        max_per_minute: int) -> PlayerState: ...
+                        max_per_minute: int) -> PlayerState:
+        """Store the position and return the player; ``RateLimited`` past
+        ``max_per_minute`` in one rate window, ``NotFound`` for no such player."""
+
+
+class Encounters(Protocol):
     def get_encounter(self, player_id: str, encounter_id: str) -> Encounter | None: ...
-    def create_encounter(self, encounter: Encounter) -> Encounter: ...
+
+    def create_encounter(self, encounter: Encounter) -> Encounter:
+        """Store the encounter, or return the one already stored under its id."""
+
+
+class Creatures(Protocol):
     def get_creature(self, player_id: str, creature_id: str) -> Creature | None: ...
-    def list_creatures(self, player_id: str, limit: int, after: str | None) -> tuple[list[Creature], str | None]: ...
+
+    def list_creatures(self, player_id: str, limit: int,
+                       after: str | None) -> tuple[list[Creature], str | None]:
+        """Newest first (descending id), after ``after``; and the next page's ``after``."""
+
+
+class ActionRecords(Protocol):
+    """Idempotency records; written only by ``UnitOfWork.commit``."""
+
     def get_action(self, player_id: str, key: str) -> StoredAction | None: ...
+
+
+class Visits(Protocol):
     def has_visited(self, player_id: str, stop_id: str) -> bool: ...
-    def curated_forts(self, cells: Sequence[str]) -> dict[str, list[Fort]]: ...
-    def save_curated_cells(self, cells: Mapping[str, Sequence[Fort]]) -> None: ...
-    def commit(self, changes: Sequence[Change], action: StoredAction | None = None) -> None: ...
+
+
+class CuratedCells(Protocol):
+    def curated_forts(self, cells: Sequence[str]) -> dict[str, list[Fort]]:
+        """Every asked cell, with its curated forts (an empty list when it has none)."""
+
+    def save_curated_cells(self, cells: Mapping[str, Sequence[Fort]]) -> None:
+        """Replace each cell's forts; a cell too dense to store refuses them all."""
+
+
+@dataclass(frozen=True)
+class ActionReads:
+    """What one mutating action reads: its player and idempotency record, and the
+    encounter, creature or stop visit it acts on."""
+
+    player_id: str
+    idempotency_key: str
+    encounter_id: str | None = None
+    creature_id: str | None = None
+    stop_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionState:
+    """What ``ActionReads`` found (None: no such item)."""
+
+    player: PlayerState | None
+    action: StoredAction | None
+    encounter: Encounter | None = None
+    creature: Creature | None = None
+    visited: bool = False
+
+
+class ActionSnapshots(Protocol):
+    def read_for_action(self, reads: ActionReads) -> ActionState:
+        """Everything a mutating action reads, at once and strongly consistent: the
+        commit's conditions, not the read, keep it correct if something changes after."""
+
+
+class UnitOfWork(Protocol):
+    def commit(self, changes: Sequence[Change], action: StoredAction | None = None) -> None:
+        """Apply every change and the idempotency record together, or none of them:
+        ``ActionAlreadyRecorded`` if the record exists, ``StaleState`` if any other
+        condition failed."""
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    token: str
+    expires_in_s: int
+
+
+class TokenIssuer(Protocol):
+    def __call__(self, player_id: str, now_s: int) -> SessionToken: ...
+
+
+class Store:
+    """One backend's ports together: bootstrap hands them to the use cases one by one;
+    tools and tests use the whole store to seed and inspect state."""
+
+    def __init__(self, *, players: Players, encounters: Encounters, creatures: Creatures,
+                 actions: ActionRecords, visits: Visits, cells: CuratedCells,
+                 snapshots: ActionSnapshots, unit_of_work: UnitOfWork):
+        self.players = players
+        self.encounters = encounters
+        self.creatures = creatures
+        self.actions = actions
+        self.visits = visits
+        self.cells = cells
+        self.snapshots = snapshots
+        self.unit_of_work = unit_of_work
+
+    def get_player(self, player_id):
+        return self.players.get_player(player_id)
+
+    def create_player(self, state):
+        return self.players.create_player(state)
+
+    def record_position(self, player_id, lat, lng, now_ms, max_per_minute):
+        return self.players.record_position(player_id, lat, lng, now_ms, max_per_minute)
+
+    def get_encounter(self, player_id, encounter_id):
+        return self.encounters.get_encounter(player_id, encounter_id)
+
+    def create_encounter(self, encounter):
+        return self.encounters.create_encounter(encounter)
+
+    def get_creature(self, player_id, creature_id):
+        return self.creatures.get_creature(player_id, creature_id)
+
+    def list_creatures(self, player_id, limit, after):
+        return self.creatures.list_creatures(player_id, limit, after)
+
+    def get_action(self, player_id, key):
+        return self.actions.get_action(player_id, key)
+
+    def has_visited(self, player_id, stop_id):
+        return self.visits.has_visited(player_id, stop_id)
+
+    def curated_forts(self, cells):
+        return self.cells.curated_forts(cells)
+
+    def save_curated_cells(self, cells):
+        return self.cells.save_curated_cells(cells)
+
+    def read_for_action(self, reads):
+        return self.snapshots.read_for_action(reads)
+
+    def commit(self, changes, action=None):
+        return self.unit_of_work.commit(changes, action)

@@ -9,7 +9,7 @@ from ..game.rewards import fit_in_bag, spin_reward
 from ..game.world import CURATED_ID_PREFIX, parse_fort_id
 from .idempotency import run_once
 from .player import acting_player
-from .ports import RecordVisit, SavePlayer
+from .ports import ActionReads, ActionState, RecordVisit, SavePlayer
 
 
 def find_stop(ctx, stop_id: str):
@@ -30,20 +30,20 @@ def find_stop(ctx, stop_id: str):
 def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, request_fingerprint: str):
     stop = find_stop(ctx, stop_id)
 
-    def compute():
+    def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()
         distance = geo.haversine_m(lat, lng, stop.lat, stop.lng)
         if distance > ctx.config.fort_interact_radius_m:
             raise RuleRefused(
                 f"the stop is {distance:.0f} m away; come within "
                 f"{ctx.config.fort_interact_radius_m:.0f} m", code="out_of_range")
-        state = acting_player(ctx, player_id, "spin", now_ms, at=(lat, lng))
+        state = acting_player(ctx, read.player, "spin", now_ms, at=(lat, lng))
         until = state.stop_cooldowns.get(stop_id, 0)
         if until > now_ms:
             raise Conflict("this stop is cooling down", code="stop_cooling_down",
                            retry_after_s=-(-(until - now_ms) // 1000))
 
-        first = not ctx.store.has_visited(player_id, stop_id)
+        first = not read.visited
         rng = OutcomeRng(ctx.keys.outcomes, "spin", player_id, stop_id, now_ms)
         reward = spin_reward(rng, state.level, first, ctx.config)
         bag = fit_in_bag(state.item_total, reward.items, ctx.config.bag_capacity)
@@ -60,6 +60,7 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
             "cooldown_until_ms": cooldown_until,
         }
         changes = [SavePlayer(state), RecordVisit(player_id, stop_id, first, now_ms)]
-        return changes, 200, response
+        return changes, response
 
-    return run_once(ctx, player_id, key, "spin", request_fingerprint, compute)
+    reads = ActionReads(player_id, key, stop_id=stop_id)
+    return run_once(ctx, reads, "spin", request_fingerprint, compute)

@@ -1,0 +1,31 @@
+"""What a failed DynamoDB call means to the game: busy (retry later, same key), or a
+write condition that did not hold. Read from PynamoDB's ``cause_response_code`` and
+``cause``, never from message text."""
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.exceptions import HTTPClientError
+
+from ..usecases.ports import BackendBusy
+
+THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException",
+             "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable"}
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def unavailable(error) -> bool:
+    """Throttled, or no answer at all (timeouts, dropped connections) after the SDK's
+    own retries: either way the client should retry later, with the same key."""
+    if getattr(error, "cause_response_code", None) in THROTTLED:
+        return True
+    return isinstance(getattr(error, "cause", None), (BotocoreConnectionError, HTTPClientError))
+
+
+def raise_if_unavailable(error) -> None:
+    if unavailable(error):
+        raise BackendBusy("the game is busy; retry shortly", retry_after_s=1) from error
+
+
+def raise_unless_condition_failed(error) -> None:
+    """Re-raise anything but a failed write condition (the one failure callers handle)."""
+    raise_if_unavailable(error)
+    if error.cause_response_code != CONDITION_FAILED:
+        raise error

@@ -1,0 +1,144 @@
+"""Records <-> domain objects: what a PynamoDB item holds for each game object.
+
+No calls here: the repositories read with these, the unit of work writes with them.
+"""
+import json
+
+from ..game.entities import Creature, Encounter
+from ..game.player import Place, PlayerState
+from ..game.stats import IVs
+from ..usecases.ports import StoredAction
+from .models import ActionRecord, CreatureRecord, EncounterRecord, PlaceAttribute, PlayerRecord
+
+ACTION_TTL_S = 24 * 3600  # idempotency records outlive any client retry by far
+ENCOUNTER_TTL_GRACE_S = 3600
+
+
+def _raw(mapping) -> dict:
+    return mapping.as_dict() if hasattr(mapping, "as_dict") else dict(mapping or {})
+
+
+def _numbers(mapping) -> dict:
+    return {key: int(value) for key, value in _raw(mapping).items()}
+
+
+def _place(attr) -> Place | None:
+    if attr is None:
+        return None
+    return Place(float(attr.lat), float(attr.lng), int(attr.at_ms))
+
+
+def place_attribute(place: Place) -> PlaceAttribute:
+    return PlaceAttribute(lat=place.lat, lng=place.lng, at_ms=place.at_ms)
+
+
+def player_from_record(record: PlayerRecord) -> PlayerState:
+    return PlayerState(
+        player_id=record.player_id,
+        name=record.name,
+        created_ms=int(record.created_ms),
+        team=record.team,
+        xp=int(record.xp),
+        stardust=int(record.stardust),
+        items=_numbers(record.items),
+        candy=_numbers(record.candy),
+        stop_cooldowns=_numbers(record.stop_cooldowns),
+        resolved_spawns=_numbers(record.resolved_spawns),
+        last_action=_place(record.last_action),
+        catch_day=int(record.catch_day),
+        catches_today=int(record.catches_today),
+        catch_week=int(record.catch_week),
+        catches_this_week=int(record.catches_this_week),
+        rates={action: (int(window), int(count))
+               for action, (window, count) in _raw(record.rates).items()},
+        strikes=int(record.strikes),
+        suspended_until_ms=int(record.suspended_until_ms),
+        revision=int(record.revision),
+    )
+
+
+def new_player_record(state: PlayerState) -> PlayerRecord:
+    """A new player's item: who they are and what they start with, at revision 0."""
+    return PlayerRecord(
+        state.player_id, name=state.name, created_ms=state.created_ms, xp=state.xp,
+        stardust=state.stardust, items=dict(state.items), candy=dict(state.candy),
+        stop_cooldowns={}, resolved_spawns={}, revision=0,
+    )
+
+
+def player_update_actions(state: PlayerState) -> list:
+    """SET every game field from the new state; the map's position is left alone."""
+    actions = [
+        PlayerRecord.team.set(state.team) if state.team else PlayerRecord.team.remove(),
+        PlayerRecord.xp.set(state.xp),
+        PlayerRecord.stardust.set(state.stardust),
+        PlayerRecord.items.set(dict(state.items)),
+        PlayerRecord.candy.set(dict(state.candy)),
+        PlayerRecord.stop_cooldowns.set(dict(state.stop_cooldowns)),
+        PlayerRecord.resolved_spawns.set(dict(state.resolved_spawns)),
+        PlayerRecord.catch_day.set(state.catch_day),
+        PlayerRecord.catches_today.set(state.catches_today),
+        PlayerRecord.catch_week.set(state.catch_week),
+        PlayerRecord.catches_this_week.set(state.catches_this_week),
+        PlayerRecord.rates.set({action: list(window) for action, window in state.rates.items()}),
+        PlayerRecord.strikes.set(state.strikes),
+        PlayerRecord.suspended_until_ms.set(state.suspended_until_ms),
+        PlayerRecord.revision.set(state.revision + 1),
+    ]
+    if state.last_action is not None:
+        actions.append(PlayerRecord.last_action.set(place_attribute(state.last_action)))
+    return actions
+
+
+def encounter_from_record(r: EncounterRecord) -> Encounter:
+    return Encounter(
+        player_id=r.player_id, encounter_id=r.encounter_id, spawn_id=r.spawn_id,
+        species_id=int(r.species_id), level=float(r.level), cp=int(r.cp),
+        ivs=IVs(int(r.iv_attack), int(r.iv_defense), int(r.iv_stamina)),
+        lat=float(r.lat), lng=float(r.lng), started_ms=int(r.started_ms),
+        expires_ms=int(r.expires_ms), despawn_ms=int(r.despawn_ms), status=r.status,
+        throws=int(r.throws),
+    )
+
+
+def encounter_record(e: Encounter) -> EncounterRecord:
+    return EncounterRecord(
+        e.player_id, e.encounter_id, spawn_id=e.spawn_id, species_id=e.species_id,
+        level=e.level, cp=e.cp, iv_attack=e.ivs.attack, iv_defense=e.ivs.defense,
+        iv_stamina=e.ivs.stamina, lat=e.lat, lng=e.lng, started_ms=e.started_ms,
+        expires_ms=e.expires_ms, despawn_ms=e.despawn_ms, status=e.status, throws=e.throws,
+        expires_at=max(e.expires_ms, e.despawn_ms) // 1000 + ENCOUNTER_TTL_GRACE_S,
+    )
+
+
+def creature_from_record(r: CreatureRecord) -> Creature:
+    return Creature(
+        player_id=r.player_id, creature_id=r.creature_id, species_id=int(r.species_id),
+        level=float(r.level), cp=int(r.cp),
+        ivs=IVs(int(r.iv_attack), int(r.iv_defense), int(r.iv_stamina)),
+        caught_ms=int(r.caught_ms), encounter_id=r.encounter_id,
+    )
+
+
+def creature_record(c: Creature) -> CreatureRecord:
+    return CreatureRecord(
+        c.player_id, c.creature_id, species_id=c.species_id, level=c.level, cp=c.cp,
+        iv_attack=c.ivs.attack, iv_defense=c.ivs.defense, iv_stamina=c.ivs.stamina,
+        caught_ms=c.caught_ms, encounter_id=c.encounter_id,
+    )
+
+
+def action_record(a: StoredAction) -> ActionRecord:
+    return ActionRecord(
+        a.player_id, a.idempotency_key, action=a.action, fingerprint=a.fingerprint,
+        response=json.dumps(a.response, separators=(",", ":")),
+        created_ms=a.created_ms, expires_at=a.created_ms // 1000 + ACTION_TTL_S,
+    )
+
+
+def action_from_record(r: ActionRecord) -> StoredAction:
+    return StoredAction(
+        player_id=r.player_id, idempotency_key=r.idempotency_key, action=r.action,
+        fingerprint=r.fingerprint,
+        response=json.loads(r.response), created_ms=int(r.created_ms),
+    )

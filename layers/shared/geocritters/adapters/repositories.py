@@ -1,0 +1,169 @@
+"""One repository per aggregate over its PynamoDB model: strongly consistent reads, and
+the writes that concern one item alone (creating a player or an encounter, the map's
+position update). Writes that make up a gameplay action go through ``unit_of_work``."""
+from collections.abc import Iterable, Mapping, Sequence
+
+from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, UpdateError
+
+from ..game.entities import Creature, Encounter
+from ..game.errors import NotFound
+from ..game.player import PlayerState, rate_limited, rate_window
+from ..game.world import Fort
+from ..usecases.ports import StaleState, StoredAction
+from . import cell_pack
+from .budget import before_sdk_call
+from .failures import raise_if_unavailable, raise_unless_condition_failed
+from .mapping import (
+    action_from_record,
+    creature_from_record,
+    encounter_from_record,
+    encounter_record,
+    new_player_record,
+    player_from_record,
+)
+from .models import (
+    ActionRecord,
+    CellRecord,
+    CreatureRecord,
+    EncounterRecord,
+    PlaceAttribute,
+    PlayerRecord,
+    VisitRecord,
+)
+
+
+def get_or_none(model, *keys):
+    """A strongly consistent read of one item, or None when it doesn't exist."""
+    before_sdk_call()
+    try:
+        return model.get(*keys, consistent_read=True)
+    except DoesNotExist:
+        return None
+    except GetError as error:
+        raise_if_unavailable(error)
+        raise
+
+
+class DynamoPlayers:
+    def get_player(self, player_id: str) -> PlayerState | None:
+        record = get_or_none(PlayerRecord, player_id)
+        return player_from_record(record) if record else None
+
+    def create_player(self, state: PlayerState) -> PlayerState:
+        """Create the player, or return the one that already exists (unchanged)."""
+        before_sdk_call()
+        try:
+            new_player_record(state).save(condition=PlayerRecord.player_id.does_not_exist())
+            return state
+        except PutError as error:
+            raise_unless_condition_failed(error)
+        existing = self.get_player(state.player_id)
+        if existing is None:  # deleted between the two calls: vanishingly rare
+            raise StaleState(state.player_id)
+        return existing
+
+    def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
+                        max_per_minute: int) -> PlayerState:
+        """Store the reported position and return the player, at most ``max_per_minute``
+        times per rate window (game/player.py's rule, applied here as write conditions so
+        the map never reads first): one conditional update in the common case, a second
+        when a new window starts."""
+        before_sdk_call()
+        minute = rate_window(now_ms)
+        position = PlayerRecord.position.set(PlaceAttribute(lat=lat, lng=lng, at_ms=now_ms))
+        same_minute = (
+            [position, PlayerRecord.map_count.set(PlayerRecord.map_count + 1)],
+            (PlayerRecord.map_minute == minute) & (PlayerRecord.map_count < max_per_minute),
+        )
+        new_minute = (
+            [position, PlayerRecord.map_minute.set(minute), PlayerRecord.map_count.set(1)],
+            PlayerRecord.player_id.exists()
+            & (PlayerRecord.map_minute.does_not_exist() | (PlayerRecord.map_minute != minute)),
+        )
+        for actions, condition in (same_minute, new_minute):
+            record = PlayerRecord(player_id)
+            try:
+                record.update(actions=actions, condition=condition)
+                return player_from_record(record)
+            except UpdateError as error:
+                raise_unless_condition_failed(error)
+        if self.get_player(player_id) is None:
+            raise NotFound("no such player", code="player_not_found")
+        raise rate_limited("map", max_per_minute, now_ms)
+
+
+class DynamoEncounters:
+    def get_encounter(self, player_id: str, encounter_id: str) -> Encounter | None:
+        record = get_or_none(EncounterRecord, player_id, encounter_id)
+        return encounter_from_record(record) if record else None
+
+    def create_encounter(self, encounter: Encounter) -> Encounter:
+        """Start the encounter, or return the one already started for the same spawn."""
+        before_sdk_call()
+        try:
+            encounter_record(encounter).save(condition=EncounterRecord.encounter_id.does_not_exist())
+            return encounter
+        except PutError as error:
+            raise_unless_condition_failed(error)
+        existing = self.get_encounter(encounter.player_id, encounter.encounter_id)
+        if existing is None:
+            raise StaleState(encounter.encounter_id)
+        return existing
+
+
+class DynamoCreatures:
+    def get_creature(self, player_id: str, creature_id: str) -> Creature | None:
+        record = get_or_none(CreatureRecord, player_id, creature_id)
+        return creature_from_record(record) if record else None
+
+    def list_creatures(self, player_id: str, limit: int, after: str | None):
+        """Newest first; ``after`` is the last creature id of the previous page."""
+        before_sdk_call()
+        condition = CreatureRecord.creature_id < after if after else None
+        try:
+            records = list(CreatureRecord.query(
+                player_id, range_key_condition=condition, scan_index_forward=False,
+                limit=limit + 1, page_size=limit + 1,
+            ))
+        except QueryError as error:
+            raise_if_unavailable(error)
+            raise
+        page = [creature_from_record(r) for r in records[:limit]]
+        next_after = page[-1].creature_id if len(records) > limit else None
+        return page, next_after
+
+
+class DynamoActions:
+    """Idempotency records (written only by the unit of work, with the action)."""
+
+    def get_action(self, player_id: str, key: str) -> StoredAction | None:
+        record = get_or_none(ActionRecord, player_id, key)
+        return action_from_record(record) if record else None
+
+
+class DynamoVisits:
+    def has_visited(self, player_id: str, stop_id: str) -> bool:
+        return get_or_none(VisitRecord, player_id, stop_id) is not None
+
+
+class DynamoCuratedCells:
+    def curated_forts(self, cells: Sequence[str]) -> dict[str, list[Fort]]:
+        found = {cell: [] for cell in cells}
+        if not cells:
+            return found
+        before_sdk_call()
+        try:
+            for record in CellRecord.batch_get(list(dict.fromkeys(cells))):
+                found[record.cell] = cell_pack.unpack(record.cell, record.forts)
+        except GetError as error:
+            raise_if_unavailable(error)
+            raise
+        return found
+
+    def save_curated_cells(self, cells: Mapping[str, Iterable[Fort]]) -> None:
+        """Replace each cell's forts. Every cell is packed (and a too dense one refused)
+        before the first write, so a refused import changes nothing."""
+        packed = {cell: cell_pack.pack(cell, forts) for cell, forts in cells.items()}
+        for cell, forts in packed.items():
+            before_sdk_call()
+            CellRecord(cell, forts=forts).save()

@@ -1,0 +1,1 @@
+"""Hand-written fakes of the ports (tests/contract keeps them honest)."""

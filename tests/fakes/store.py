@@ -1,0 +1,268 @@
+"""An in-memory store with the DynamoDB store's semantics, for fast use-case tests.
+
+Every port keeps what DynamoDB would keep and checks the same write conditions:
+players by revision, encounters by throw count and status, creatures by species and
+level, visits and idempotency records by existence; a commit applies whole or not at
+all. tests/contract runs the same behaviours against this fake and DynamoDB (moto and,
+in the LocalStack tier, DynamoDB Local), so the two can't drift apart.
+"""
+import copy
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from geocritters.adapters import cell_pack
+from geocritters.game.entities import Creature, Encounter
+from geocritters.game.errors import NotFound
+from geocritters.game.player import PlayerState, rate_limited, rate_window
+from geocritters.game.world import Fort
+from geocritters.usecases.ports import (
+    ActionAlreadyRecorded,
+    ActionReads,
+    ActionState,
+    AddCreature,
+    Change,
+    RecordVisit,
+    RemoveCreature,
+    ReplaceCreature,
+    SaveEncounter,
+    SavePlayer,
+    StaleState,
+    Store,
+    StoredAction,
+)
+
+
+@dataclass
+class _Visit:
+    first_ms: int
+    spins: int
+
+
+class Tables:
+    """The items, keyed as DynamoDB keys them."""
+
+    def __init__(self):
+        self.players: dict[str, PlayerState] = {}
+        self.map_windows: dict[str, tuple[int, int]] = {}  # player -> (minute, count)
+        self.encounters: dict[tuple[str, str], Encounter] = {}
+        self.creatures: dict[tuple[str, str], Creature] = {}
+        self.actions: dict[tuple[str, str], StoredAction] = {}
+        self.visits: dict[tuple[str, str], _Visit] = {}
+        self.cells: dict[str, list[Fort]] = {}
+        self.commits = 0  # successful commits (tests count writes with it)
+
+    def snapshot(self) -> dict:
+        return copy.deepcopy({k: v for k, v in vars(self).items() if k != "commits"})
+
+
+class MemoryPlayers:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def get_player(self, player_id: str) -> PlayerState | None:
+        return copy.deepcopy(self._t.players.get(player_id))
+
+    def create_player(self, state: PlayerState) -> PlayerState:
+        if state.player_id in self._t.players:
+            return self.get_player(state.player_id)
+        # What DynamoDB's create writes: identity and starting stock, revision 0.
+        self._t.players[state.player_id] = PlayerState(
+            player_id=state.player_id, name=state.name, created_ms=state.created_ms,
+            xp=state.xp, stardust=state.stardust, items=dict(state.items),
+            candy=dict(state.candy))
+        return state
+
+    def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
+                        max_per_minute: int) -> PlayerState:
+        if player_id not in self._t.players:
+            raise NotFound("no such player", code="player_not_found")
+        minute = rate_window(now_ms)
+        window, count = self._t.map_windows.get(player_id, (None, 0))
+        if window == minute:
+            if count >= max_per_minute:
+                raise rate_limited("map", max_per_minute, now_ms)
+            self._t.map_windows[player_id] = (minute, count + 1)
+        else:
+            self._t.map_windows[player_id] = (minute, 1)
+        return self.get_player(player_id)
+
+
+class MemoryEncounters:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def get_encounter(self, player_id: str, encounter_id: str) -> Encounter | None:
+        return self._t.encounters.get((player_id, encounter_id))
+
+    def create_encounter(self, encounter: Encounter) -> Encounter:
+        return self._t.encounters.setdefault((encounter.player_id, encounter.encounter_id),
+                                             encounter)
+
+
+class MemoryCreatures:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def get_creature(self, player_id: str, creature_id: str) -> Creature | None:
+        return self._t.creatures.get((player_id, creature_id))
+
+    def list_creatures(self, player_id: str, limit: int, after: str | None):
+        ids = sorted((cid for pid, cid in self._t.creatures if pid == player_id), reverse=True)
+        if after:
+            ids = [cid for cid in ids if cid < after]
+        page = [self._t.creatures[(player_id, cid)] for cid in ids[:limit]]
+        return page, (page[-1].creature_id if len(ids) > limit else None)
+
+
+class MemoryActions:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def get_action(self, player_id: str, key: str) -> StoredAction | None:
+        return copy.deepcopy(self._t.actions.get((player_id, key)))
+
+
+class MemoryVisits:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def has_visited(self, player_id: str, stop_id: str) -> bool:
+        return (player_id, stop_id) in self._t.visits
+
+
+class MemoryCuratedCells:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def curated_forts(self, cells: Sequence[str]) -> dict[str, list[Fort]]:
+        return {cell: list(self._t.cells.get(cell, [])) for cell in cells}
+
+    def save_curated_cells(self, cells: Mapping[str, Sequence[Fort]]) -> None:
+        # The stored format's precision and size limit, checked before anything is kept.
+        packed = {cell: cell_pack.pack(cell, forts) for cell, forts in cells.items()}
+        for cell, data in packed.items():
+            self._t.cells[cell] = cell_pack.unpack(cell, data)
+
+
+class MemoryActionSnapshots:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def read_for_action(self, reads: ActionReads) -> ActionState:
+        player_id = reads.player_id
+
+        def item(table, key):
+            return copy.deepcopy(table.get((player_id, key))) if key is not None else None
+        return ActionState(
+            player=copy.deepcopy(self._t.players.get(player_id)),
+            action=item(self._t.actions, reads.idempotency_key),
+            encounter=item(self._t.encounters, reads.encounter_id),
+            creature=item(self._t.creatures, reads.creature_id),
+            visited=reads.stop_id is not None and (player_id, reads.stop_id) in self._t.visits,
+        )
+
+
+# --- the unit of work: one check and one apply per change type -------------------------
+
+def _player_ok(t: Tables, c: SavePlayer) -> bool:
+    stored = t.players.get(c.state.player_id)
+    return stored is not None and stored.revision == c.state.revision
+
+
+def _save_player(t: Tables, c: SavePlayer) -> None:
+    stored = t.players[c.state.player_id]
+    # Like the update: identity stays, an absent last action doesn't erase the stored one.
+    t.players[stored.player_id] = replace(
+        copy.deepcopy(c.state), name=stored.name, created_ms=stored.created_ms,
+        last_action=c.state.last_action or stored.last_action,
+        rates={action: tuple(window) for action, window in c.state.rates.items()},
+        revision=c.state.revision + 1)
+
+
+def _encounter_ok(t: Tables, c: SaveEncounter) -> bool:
+    e = c.encounter
+    stored = t.encounters.get((e.player_id, e.encounter_id))
+    return stored is not None and stored.throws == c.expected_throws and stored.status == "active"
+
+
+def _save_encounter(t: Tables, c: SaveEncounter) -> None:
+    key = (c.encounter.player_id, c.encounter.encounter_id)
+    t.encounters[key] = replace(t.encounters[key], status=c.encounter.status,
+                                throws=c.encounter.throws)
+
+
+def _creature_key(creature: Creature) -> tuple[str, str]:
+    return creature.player_id, creature.creature_id
+
+
+def _replace_ok(t: Tables, c: ReplaceCreature) -> bool:
+    stored = t.creatures.get(_creature_key(c.creature))
+    return stored is not None and (stored.species_id, stored.level) == (
+        c.expected.species_id, c.expected.level)
+
+
+def _replace_creature(t: Tables, c: ReplaceCreature) -> None:
+    key = _creature_key(c.creature)
+    t.creatures[key] = replace(t.creatures[key], species_id=c.creature.species_id,
+                               level=c.creature.level, cp=c.creature.cp)
+
+
+def _record_visit(t: Tables, c: RecordVisit) -> None:
+    key = (c.player_id, c.stop_id)
+    if c.first:
+        t.visits[key] = _Visit(first_ms=c.now_ms, spins=1)
+    else:
+        t.visits[key].spins += 1
+
+
+def _visit_ok(t: Tables, c: RecordVisit) -> bool:
+    return ((c.player_id, c.stop_id) in t.visits) != c.first
+
+
+# change type -> (its write condition holds?, apply it)
+WRITES = {
+    SavePlayer: (_player_ok, _save_player),
+    SaveEncounter: (_encounter_ok, _save_encounter),
+    AddCreature: (lambda t, c: _creature_key(c.creature) not in t.creatures,
+                  lambda t, c: t.creatures.__setitem__(_creature_key(c.creature), c.creature)),
+    ReplaceCreature: (_replace_ok, _replace_creature),
+    RemoveCreature: (lambda t, c: _creature_key(c.creature) in t.creatures,
+                     lambda t, c: t.creatures.pop(_creature_key(c.creature))),
+    RecordVisit: (_visit_ok, _record_visit),
+}
+
+
+class MemoryUnitOfWork:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def commit(self, changes: Sequence[Change], action: StoredAction | None = None) -> None:
+        writes = []
+        for change in changes:
+            if type(change) not in WRITES:
+                raise TypeError(f"unknown change {change!r}")
+            writes.append((WRITES[type(change)], change))
+        # Every condition is checked before anything is applied: all or nothing.
+        if action is not None and (action.player_id, action.idempotency_key) in self._t.actions:
+            raise ActionAlreadyRecorded(action.idempotency_key)
+        if not all(holds(self._t, change) for (holds, _), change in writes):
+            raise StaleState("a condition failed")
+        for (_, apply), change in writes:
+            apply(self._t, change)
+        if action is not None:
+            # Stored as JSON, as DynamoDB stores it: a replay gets what was serialized.
+            self._t.actions[(action.player_id, action.idempotency_key)] = replace(
+                action, response=json.loads(json.dumps(action.response)))
+        self._t.commits += 1
+
+
+class InMemoryGameStore(Store):
+    def __init__(self):
+        self.tables = Tables()
+        super().__init__(
+            players=MemoryPlayers(self.tables), encounters=MemoryEncounters(self.tables),
+            creatures=MemoryCreatures(self.tables), actions=MemoryActions(self.tables),
+            visits=MemoryVisits(self.tables), cells=MemoryCuratedCells(self.tables),
+            snapshots=MemoryActionSnapshots(self.tables),
+            unit_of_work=MemoryUnitOfWork(self.tables))
