@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, UpdateError
 
+from ..game.actions import Action
 from ..game.entities import Creature, Encounter
 from ..game.errors import NotFound
 from ..game.player import PlayerState, rate_limited, rate_window
@@ -89,7 +90,7 @@ class DynamoPlayers:
                 raise_unless_condition_failed(error)
         if self.get_player(player_id) is None:
             raise NotFound("no such player", code="player_not_found")
-        raise rate_limited("map", max_per_minute, now_ms)
+        raise rate_limited(Action.MAP, max_per_minute, now_ms)
 
 
 class DynamoEncounters:

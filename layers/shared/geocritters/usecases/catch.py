@@ -5,6 +5,7 @@ import hmac
 from dataclasses import replace
 
 from ..game import player as rules
+from ..game.actions import Action
 from ..game.catching import Throw, resolve_throw
 from ..game.entities import Creature, Encounter
 from ..game.errors import Conflict, NotFound
@@ -41,7 +42,7 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
     def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()
         encounter = _open_encounter(ctx, read.encounter, now_ms)
-        before = acting_player(ctx, read.player, "throw", now_ms, at=(encounter.lat, encounter.lng))
+        before = acting_player(ctx, read.player, Action.THROW, now_ms, at=(encounter.lat, encounter.lng))
         rules.check_catch_cap(before, now_ms, ctx.config)
         state = rules.spend_item(before, aim.ball)
         if aim.berry:
@@ -85,4 +86,4 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
         return changes, response
 
     reads = ActionReads(player_id, key, encounter_id=encounter_id)
-    return run_once(ctx, reads, "throw", request_fingerprint, compute)
+    return run_once(ctx, reads, Action.THROW, request_fingerprint, compute)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ..game import collection as rules
 from ..game import player as player_rules
+from ..game.actions import Action
 from ..game.entities import Creature
 from ..game.errors import InvalidInput, NotFound
 from ..game.species import species
@@ -80,20 +81,20 @@ def transfer(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
         creature = _found_creature(read.creature)
         family = species(creature.species_id).family
         candy = rules.transfer_candy(ctx.config)
-        state = acting_player(ctx, read.player, "transfer", ctx.clock.now_ms())
+        state = acting_player(ctx, read.player, Action.TRANSFER, ctx.clock.now_ms())
         state = player_rules.grant(state, candy={family: candy})
         response = {"transferred": creature_id, "candy": candy, "family": family,
                     "candy_total": state.candy[family]}
         return [RemoveCreature(creature), SavePlayer(state)], response
 
-    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), "transfer",
+    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), Action.TRANSFER,
                     request_fingerprint, compute)
 
 
 def evolve(ctx, player_id: str, creature_id: str, key: str, request_fingerprint: str):
     def compute(read: ActionState):
         creature = _found_creature(read.creature)
-        state = acting_player(ctx, read.player, "evolve", ctx.clock.now_ms())
+        state = acting_player(ctx, read.player, Action.EVOLVE, ctx.clock.now_ms())
         kind = species(creature.species_id)
         target = rules.check_evolve(kind, state.candy.get(kind.family, 0))
         state = player_rules.spend(state, candy={kind.family: kind.evolve_candy})
@@ -102,14 +103,14 @@ def evolve(ctx, player_id: str, creature_id: str, key: str, request_fingerprint:
         response = {"creature": creature_json(evolved), "candy_spent": kind.evolve_candy}
         return [ReplaceCreature(evolved, expected=creature), SavePlayer(state)], response
 
-    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), "evolve",
+    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), Action.EVOLVE,
                     request_fingerprint, compute)
 
 
 def power_up(ctx, player_id: str, creature_id: str, key: str, request_fingerprint: str):
     def compute(read: ActionState):
         creature = _found_creature(read.creature)
-        state = acting_player(ctx, read.player, "power_up", ctx.clock.now_ms())
+        state = acting_player(ctx, read.player, Action.POWER_UP, ctx.clock.now_ms())
         kind = species(creature.species_id)
         stardust, candy = rules.check_power_up(creature.level, state.level, state.stardust,
                                                state.candy.get(kind.family, 0))
@@ -120,5 +121,5 @@ def power_up(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
                     "candy_spent": candy}
         return [ReplaceCreature(powered, expected=creature), SavePlayer(state)], response
 
-    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), "power_up",
+    return run_once(ctx, ActionReads(player_id, key, creature_id=creature_id), Action.POWER_UP,
                     request_fingerprint, compute)

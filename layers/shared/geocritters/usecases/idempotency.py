@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
+from ..game.actions import Action
 from ..game.errors import GameError
 from .ports import (
     ActionAlreadyRecorded,
@@ -30,7 +31,7 @@ CONFLICT_BACKOFF_S = 0.01  # up to 10, 20, 40 ms between attempts
 Computation = Callable[[ActionState], tuple[Sequence[Change], dict]]
 
 
-def fingerprint(action: str, *parts) -> str:
+def fingerprint(action: Action, *parts) -> str:
     """A digest of what was asked: same key + different fingerprint is a reused key."""
     canonical = json.dumps([action, *parts], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -47,7 +48,7 @@ def _pause(attempt: int) -> None:
     time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** attempt))
 
 
-def run_once(ctx, reads: ActionReads, action: str, request_fingerprint: str,
+def run_once(ctx, reads: ActionReads, action: Action, request_fingerprint: str,
              compute: Computation) -> dict:
     """Run ``compute`` on what ``reads`` names and commit its changes exactly once for
     (player, key); the response, the same for every retry (the HTTP layer chooses its

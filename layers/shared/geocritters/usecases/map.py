@@ -1,5 +1,7 @@
 """The map around the player: spawns, the radar, stops and gyms."""
 from ..game import geo
+from ..game.actions import Action
+from ..game.player import rate_limit
 
 
 def _fort_json(fort, cooldowns: dict) -> dict:
@@ -17,7 +19,7 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     # Cold container: the curated cells' read overlaps the position update (one round trip).
     curated = ctx.curated.start_near(lat, lng, config.fort_list_radius_m)
     player = ctx.players.record_position(player_id, lat, lng, now_ms,
-                                       config.rate_limits_per_minute["map"])
+                                       rate_limit(Action.MAP, config))
     resolved = player.resolved_spawns
     cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}
 

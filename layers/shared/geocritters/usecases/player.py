@@ -2,6 +2,7 @@
 import contextlib
 
 from ..game import player as rules
+from ..game.actions import Action
 from ..game.errors import NotFound, RuleRefused
 from .ports import SavePlayer, StaleState
 
@@ -16,7 +17,7 @@ def load_player(ctx, player_id: str):
     return found_player(ctx.players.get_player(player_id))
 
 
-def acting_player(ctx, state, action: str, now_ms: int, at: tuple | None = None):
+def acting_player(ctx, state, action: Action, now_ms: int, at: tuple | None = None):
     """The player (as read, or None), checked for a gameplay action: in good standing,
     within the action's rate limit and, for a cooldown-triggering action at ``at`` =
     (lat, lng), within the travel cooldown. A move fast enough to be spoofing also

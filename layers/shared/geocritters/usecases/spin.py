@@ -3,6 +3,7 @@ from dataclasses import replace
 
 from ..game import geo
 from ..game import player as rules
+from ..game.actions import Action
 from ..game.errors import Conflict, NotFound, RuleRefused
 from ..game.randomness import OutcomeRng
 from ..game.rewards import fit_in_bag, spin_reward
@@ -37,7 +38,7 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
             raise RuleRefused(
                 f"the stop is {distance:.0f} m away; come within "
                 f"{ctx.config.fort_interact_radius_m:.0f} m", code="out_of_range")
-        state = acting_player(ctx, read.player, "spin", now_ms, at=(lat, lng))
+        state = acting_player(ctx, read.player, Action.SPIN, now_ms, at=(lat, lng))
         until = state.stop_cooldowns.get(stop_id, 0)
         if until > now_ms:
             raise Conflict("this stop is cooling down", code="stop_cooling_down",
@@ -63,4 +64,4 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
         return changes, response
 
     reads = ActionReads(player_id, key, stop_id=stop_id)
-    return run_once(ctx, reads, "spin", request_fingerprint, compute)
+    return run_once(ctx, reads, Action.SPIN, request_fingerprint, compute)
