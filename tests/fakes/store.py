@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from geocritters.adapters import cell_pack
+from geocritters.game.actions import Action
 from geocritters.game.entities import Creature, Encounter
 from geocritters.game.errors import NotFound
 from geocritters.game.player import PlayerState, rate_limited, rate_window
@@ -81,7 +82,7 @@ class MemoryPlayers:
         window, count = self._t.map_windows.get(player_id, (None, 0))
         if window == minute:
             if count >= max_per_minute:
-                raise rate_limited("map", max_per_minute, now_ms)
+                raise rate_limited(Action.MAP, max_per_minute, now_ms)
             self._t.map_windows[player_id] = (minute, count + 1)
         else:
             self._t.map_windows[player_id] = (minute, 1)
