@@ -82,3 +82,29 @@ def test_the_map_is_rate_limited_per_minute(ctx, player_id, clock):
 def test_the_map_of_an_unknown_player_is_not_found(ctx):
     with pytest.raises(NotFound):
         view_map(ctx, "pl-nobody", *HOME)
+
+
+def test_a_refused_map_request_ends_its_own_cells_read(ctx, store, clock):
+    """A cold container reads the curated cells on a background thread while it records
+    the position; when that write refuses the request, the read must be over before the
+    refusal is raised, or it would run on into the container's next request."""
+    import threading
+
+    from geocritters.usecases.curated import CuratedForts
+
+    release, finished = threading.Event(), threading.Event()
+    cells = store.cells
+
+    class SlowCells:
+        def curated_forts(self, wanted):
+            release.wait(5)
+            try:
+                return cells.curated_forts(wanted)
+            finally:
+                finished.set()
+
+    ctx.curated = CuratedForts(SlowCells(), clock)
+    threading.Timer(0.2, release.set).start()
+    with pytest.raises(NotFound):
+        view_map(ctx, "pl-nobody", *HOME)
+    assert finished.is_set()

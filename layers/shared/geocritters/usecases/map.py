@@ -1,4 +1,6 @@
 """The map around the player: spawns, the radar, stops and gyms."""
+import contextlib
+
 from ..game import geo
 from ..game.actions import Action
 from ..game.player import rate_limit
@@ -18,8 +20,15 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     now_ms = ctx.clock.now_ms()
     # Cold container: the curated cells' read overlaps the position update (one round trip).
     curated = ctx.curated.start_near(lat, lng, config.fort_list_radius_m)
-    player = ctx.players.record_position(player_id, lat, lng, now_ms,
-                                       rate_limit(Action.MAP, config))
+    try:
+        player = ctx.players.record_position(player_id, lat, lng, now_ms,
+                                             rate_limit(Action.MAP, config))
+    except Exception:
+        # A refused request (rate limited, unknown player) still ends its own read: one
+        # left in flight would run on into the container's next request.
+        with contextlib.suppress(Exception):
+            curated()
+        raise
     resolved = player.resolved_spawns
     cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}
 
