@@ -176,3 +176,30 @@ def test_undeclared_methods_are_the_gateways_json_404_and_change_nothing(api, py
                     failures.append(f"{method} {url} (token: {bool(auth)}) -> {status} {body}")
     assert not failures, "\n".join(failures)
     assert changed_items(before, db_snapshot()) == []
+
+
+def _secured_routes():
+    from infra.functions import declared_features
+
+    return sorted((r.method, r.path) for f in declared_features() for r in f.routes if not r.public)
+
+
+@pytest.mark.parametrize("method, route", _secured_routes(), ids=lambda v: str(v))
+def test_a_request_that_reached_a_function_without_an_authorizer_is_a_401(method, route):
+    """A gateway that ran no authorizer (LocalStack Community runs none) hands the function
+    a proxy event without an authorizer context: the answer is the gateway's own 401
+    body, never a 500 from the missing principal."""
+    import re
+
+    from chalice.local import LambdaContext
+
+    import app
+    from bench.game import Request
+    from infra.functions import gateway_response_body
+
+    params = {name: f"{name}-0001" for name in re.findall(r"{(\w+)}", route)}
+    request = Request(method, route, path_params=params, body={} if method == "POST" else None,
+                      headers={"Idempotency-Key": "no-authorizer-0001"}, principal=None)
+    response = app.app(request.event(), LambdaContext("geocritters-test", 512, max_runtime_ms=20_000))
+    assert response["statusCode"] == 401, response
+    assert json.loads(response["body"]) == json.loads(gateway_response_body("UNAUTHORIZED"))

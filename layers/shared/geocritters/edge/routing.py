@@ -9,7 +9,7 @@ from ..game.actions import Action
 from ..game.errors import GameError
 from ..observability import log_request, logger
 from .auth import jwt_authorizer
-from .errors import error_response, internal_error_response, json_response
+from .errors import Unauthorized, error_response, internal_error_response, json_response
 from .requests import idempotency_key
 
 # Chalice refuses content types outside a route's list itself, in its own error
@@ -21,6 +21,15 @@ def _remaining_ms(blueprint) -> int | None:
     """The Lambda's remaining time (chalice local fakes one from the config's timeout)."""
     context = getattr(blueprint, "lambda_context", None)
     return context.get_remaining_time_in_millis() if context is not None else None
+
+
+def _principal(request) -> str:
+    """The player the authorizer verified. A gateway that ran no authorizer (LocalStack
+    Community runs none) leaves no principal: that is a 401, never a KeyError's 500."""
+    principal = ((request.context or {}).get("authorizer") or {}).get("principalId")
+    if not isinstance(principal, str) or not principal:
+        raise Unauthorized("A valid bearer token is required.")
+    return principal
 
 
 def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bool = False,
@@ -42,7 +51,7 @@ def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bo
             start_request(_remaining_ms(blueprint))
             try:
                 if not public:
-                    player_id = request.context["authorizer"]["principalId"]
+                    player_id = _principal(request)
                 if keyed:
                     params["key"] = idempotency_key(request)
                 result = view(request, player_id, **params)
