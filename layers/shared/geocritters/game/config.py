@@ -84,5 +84,15 @@ class GameConfig:
     starting_items: Mapping = field(default_factory=lambda: _frozen({"ball": 50, "razz_berry": 5}))
     starting_stardust: int = 0
 
+    # Battles (gyms and raids).
+    # Damage per hit = floor(0.5 × power × attack/defense × effectiveness × roll) + 1,
+    # the roll uniform in [min, max): some spread, never a swing that flips a clear mismatch.
+    battle_move_power: float = 30.0
+    battle_damage_roll_min: float = 0.85
+    battle_damage_roll_max: float = 1.0
+    battle_min_hp: int = 10  # so a low-level or scaled-down fighter still lasts a few hits
+    battle_max_team_size: int = 6  # attackers per gym battle, fighters per raid member
+    battle_turn_s: int = 1  # a raid turn uses this much of the raid's time limit
+
 
 DEFAULT_CONFIG = GameConfig()
