@@ -94,5 +94,25 @@ class GameConfig:
     battle_max_team_size: int = 6  # attackers per gym battle, fighters per raid member
     battle_turn_s: int = 1  # a raid turn uses this much of the raid's time limit
 
+    # Raids.
+    # Eggs are drawn per gym per window (indexed from the epoch), like spawns: no writes.
+    # offset + egg + boss must fit in a window, so a raid never spills into the next one.
+    raid_window_ms: int = 2 * HOUR_MS
+    raid_egg_probability: float = 0.25  # per gym per window
+    raid_egg_offset_max_ms: int = 15 * MINUTE_MS  # the egg appears in [start, start + this)
+    raid_egg_duration_ms: int = HOUR_MS  # egg to hatch
+    raid_boss_duration_ms: int = 45 * MINUTE_MS  # hatch to end
+    # Eggs appear only from the first to the last local hour, both included (05:00-20:59).
+    raid_first_local_hour: int = 5
+    raid_last_local_hour: int = 20
+    raid_tier_weights: Mapping[int, float] = field(default_factory=lambda: _frozen({1: 0.5, 3: 0.35, 5: 0.15}))
+    raid_boss_hp: Mapping[int, int] = field(default_factory=lambda: _frozen({1: 600, 3: 3600, 5: 15000}))
+    # Premier Balls after a win: base, +1 per full damage step of the member's share (at
+    # most the cap), + the team bonus when the gym's team is the member's.
+    raid_premier_balls_base: int = 5
+    raid_premier_balls_damage_step: float = 0.10
+    raid_premier_balls_damage_bonus_max: int = 5
+    raid_premier_balls_team_bonus: int = 2
+
 
 DEFAULT_CONFIG = GameConfig()
