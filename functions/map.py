@@ -12,7 +12,9 @@ from geocritters.usecases.map import view_map
 feature = Feature("map", Deployment(
     memory_mb=1024, reserved_concurrency=200,
     # GetItem only tells a rate-limited player from a missing one.
-    tables={"players": ("UpdateItem", "GetItem"), "cells": ("BatchGetItem",)}))
+    # The gyms' states overlap the position update (usecases/gym_board.py).
+    tables={"players": ("UpdateItem", "GetItem"), "cells": ("BatchGetItem",),
+            "gyms": ("BatchGetItem",)}))
 
 
 @feature.route("/v1/map", "GET", Action.MAP)

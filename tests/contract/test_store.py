@@ -351,7 +351,8 @@ def test_an_action_reads_its_player_record_and_target_at_once(store):
     assert read == ActionState(player=player, action=action, encounter=encounter)
     read = store.read_for_action(ActionReads(player.player_id, _id("key"),
                                              creature_id=creature.creature_id, stop_id=stop))
-    assert read == ActionState(player=player, action=None, creature=creature, visited=True)
+    assert read == ActionState(player=player, action=None, creature=creature, visited=True,
+                               creatures={creature.creature_id: creature})
 
 
 def test_what_an_action_reads_may_be_missing(store):

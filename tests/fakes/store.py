@@ -15,6 +15,7 @@ from geocritters.adapters import cell_pack
 from geocritters.game.actions import Action
 from geocritters.game.entities import Creature, Encounter
 from geocritters.game.errors import NotFound
+from geocritters.game.gyms import DefenderReturn, GymState
 from geocritters.game.player import PlayerState, rate_limited, rate_window
 from geocritters.game.world import Fort
 from geocritters.usecases.ports import (
@@ -23,14 +24,20 @@ from geocritters.usecases.ports import (
     ActionState,
     AddCreature,
     Change,
+    CheckCreatureFree,
+    LockCreature,
     RecordVisit,
+    ReleaseCreature,
     RemoveCreature,
     ReplaceCreature,
     SaveEncounter,
+    SaveGym,
     SavePlayer,
+    SendReturn,
     StaleState,
     Store,
     StoredAction,
+    TakeReturn,
 )
 
 
@@ -51,6 +58,8 @@ class Tables:
         self.actions: dict[tuple[str, str], StoredAction] = {}
         self.visits: dict[tuple[str, str], _Visit] = {}
         self.cells: dict[str, list[Fort]] = {}
+        self.gyms: dict[str, GymState] = {}
+        self.inbox: dict[tuple[str, str], DefenderReturn] = {}
         self.commits = 0  # successful commits (tests count writes with it)
 
     def snapshot(self) -> dict:
@@ -132,6 +141,26 @@ class MemoryVisits:
         return (player_id, stop_id) in self._t.visits
 
 
+class MemoryGyms:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def get_gym(self, gym_id: str) -> GymState:
+        return copy.deepcopy(self._t.gyms.get(gym_id)) or GymState(gym_id)
+
+    def gym_states(self, gym_ids: Sequence[str]) -> dict[str, GymState]:
+        return {gym_id: self.get_gym(gym_id) for gym_id in gym_ids}
+
+
+class MemoryInbox:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def pending_returns(self, player_id: str) -> list[DefenderReturn]:
+        return [r for (owner, item), r in sorted(self._t.inbox.items())
+                if owner == player_id and item.startswith("ret-")]
+
+
 class MemoryCuratedCells:
     def __init__(self, tables: Tables):
         self._t = tables
@@ -161,6 +190,11 @@ class MemoryActionSnapshots:
             encounter=item(self._t.encounters, reads.encounter_id),
             creature=item(self._t.creatures, reads.creature_id),
             visited=reads.stop_id is not None and (player_id, reads.stop_id) in self._t.visits,
+            creatures={c: item(self._t.creatures, c)
+                       for c in (reads.creature_id, *reads.creature_ids)
+                       if c is not None and (player_id, c) in self._t.creatures},
+            gym=(copy.deepcopy(self._t.gyms.get(reads.gym_id)) or GymState(reads.gym_id)
+                 if reads.gym_id is not None else None),
         )
 
 
@@ -197,9 +231,15 @@ def _creature_key(creature: Creature) -> tuple[str, str]:
     return creature.player_id, creature.creature_id
 
 
+def _free(t: Tables, creature: Creature) -> bool:
+    """The creature exists and defends no gym."""
+    stored = t.creatures.get(_creature_key(creature))
+    return stored is not None and stored.defending_gym is None
+
+
 def _replace_ok(t: Tables, c: ReplaceCreature) -> bool:
     stored = t.creatures.get(_creature_key(c.creature))
-    return stored is not None and (stored.species_id, stored.level) == (
+    return _free(t, c.creature) and (stored.species_id, stored.level) == (
         c.expected.species_id, c.expected.level)
 
 
@@ -221,6 +261,30 @@ def _visit_ok(t: Tables, c: RecordVisit) -> bool:
     return ((c.player_id, c.stop_id) in t.visits) != c.first
 
 
+def _gym_ok(t: Tables, c: SaveGym) -> bool:
+    stored = t.gyms.get(c.gym.gym_id)
+    return stored is None if c.gym.revision == 0 else (
+        stored is not None and stored.revision == c.gym.revision)
+
+
+def _save_gym(t: Tables, c: SaveGym) -> None:
+    t.gyms[c.gym.gym_id] = replace(copy.deepcopy(c.gym), revision=c.gym.revision + 1)
+
+
+def _set_gym(t: Tables, player_id: str, creature_id: str, gym_id: str | None) -> None:
+    key = (player_id, creature_id)
+    t.creatures[key] = replace(t.creatures[key], defending_gym=gym_id)
+
+
+def _release_ok(t: Tables, c: ReleaseCreature) -> bool:
+    stored = t.creatures.get((c.player_id, c.creature_id))
+    return stored is not None and stored.defending_gym == c.gym_id
+
+
+def _return_key(r: DefenderReturn) -> tuple[str, str]:
+    return r.owner_id, r.return_id
+
+
 # change type -> (its write condition holds?, apply it)
 WRITES = {
     SavePlayer: (_player_ok, _save_player),
@@ -228,9 +292,19 @@ WRITES = {
     AddCreature: (lambda t, c: _creature_key(c.creature) not in t.creatures,
                   lambda t, c: t.creatures.__setitem__(_creature_key(c.creature), c.creature)),
     ReplaceCreature: (_replace_ok, _replace_creature),
-    RemoveCreature: (lambda t, c: _creature_key(c.creature) in t.creatures,
+    RemoveCreature: (lambda t, c: _free(t, c.creature),
                      lambda t, c: t.creatures.pop(_creature_key(c.creature))),
     RecordVisit: (_visit_ok, _record_visit),
+    SaveGym: (_gym_ok, _save_gym),
+    LockCreature: (lambda t, c: _free(t, c.creature),
+                   lambda t, c: _set_gym(t, c.creature.player_id, c.creature.creature_id, c.gym_id)),
+    CheckCreatureFree: (lambda t, c: _free(t, c.creature), lambda t, c: None),
+    ReleaseCreature: (_release_ok,
+                      lambda t, c: _set_gym(t, c.player_id, c.creature_id, None)),
+    SendReturn: (lambda t, c: _return_key(c.defender_return) not in t.inbox,
+                 lambda t, c: t.inbox.__setitem__(_return_key(c.defender_return), c.defender_return)),
+    TakeReturn: (lambda t, c: _return_key(c.defender_return) in t.inbox,
+                 lambda t, c: t.inbox.pop(_return_key(c.defender_return))),
 }
 
 
@@ -265,5 +339,6 @@ class InMemoryGameStore(Store):
             players=MemoryPlayers(self.tables), encounters=MemoryEncounters(self.tables),
             creatures=MemoryCreatures(self.tables), actions=MemoryActions(self.tables),
             visits=MemoryVisits(self.tables), cells=MemoryCuratedCells(self.tables),
+            gyms=MemoryGyms(self.tables), inbox=MemoryInbox(self.tables),
             snapshots=MemoryActionSnapshots(self.tables),
             unit_of_work=MemoryUnitOfWork(self.tables))

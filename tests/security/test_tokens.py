@@ -31,12 +31,19 @@ def _secured_requests():
     import app
 
     fill = {"encounter_id": "en-000000000000000000000000", "stop_id": "st-dr5ru7c-0",
-            "creature_id": "cr-0000000000000-0000000000"}
+            "creature_id": "cr-0000000000000-0000000000", "gym_id": "gy-dr5ru7c-0"}
     bodies = {"/v1/me/team": {"team": "blue"},
               "/v1/encounters": {"spawn_id": "sp-dr5ru7c-0-1", "lat": 40.758, "lng": -73.9855},
               "/v1/encounters/{encounter_id}/throws": {"ball": "ball"},
-              "/v1/stops/{stop_id}/spin": {"lat": 40.758, "lng": -73.9855}}
-    queries = {"/v1/map": "?lat=40.758&lng=-73.9855"}
+              "/v1/stops/{stop_id}/spin": {"lat": 40.758, "lng": -73.9855},
+              "/v1/gyms/{gym_id}/spin": {"lat": 40.758, "lng": -73.9855},
+              "/v1/gyms/{gym_id}/defenders": {"creature_id": "cr-0000000000000-0000000000",
+                                              "lat": 40.758, "lng": -73.9855},
+              "/v1/gyms/{gym_id}/berries": {"creature_id": "cr-0000000000000-0000000000",
+                                            "lat": 40.758, "lng": -73.9855},
+              "/v1/gyms/{gym_id}/battles": {"creature_ids": ["cr-0000000000000-0000000000"],
+                                            "lat": 40.758, "lng": -73.9855}}
+    queries = {"/v1/map": "?lat=40.758&lng=-73.9855", "/v1/gyms/{gym_id}": "?lat=40.758&lng=-73.9855"}
     requests = []
     for path, methods in sorted(app.app.routes.items()):
         for method, entry in sorted(methods.items()):

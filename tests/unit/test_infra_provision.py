@@ -13,7 +13,7 @@ from infra import provision as prov
 REGION = "us-east-1"
 EXPECTED_ENV = {
     "PLAYERS_TABLE", "CREATURES_TABLE", "ENCOUNTERS_TABLE", "ACTIONS_TABLE",
-    "VISITS_TABLE", "CELLS_TABLE", "GAME_SECRET_ID",
+    "VISITS_TABLE", "CELLS_TABLE", "GYMS_TABLE", "INBOX_TABLE", "GAME_SECRET_ID",
 }
 
 
@@ -39,7 +39,8 @@ def _template_tables():
 
 def test_template_declares_the_expected_tables():
     info = tables()
-    assert list(info) == ["players", "creatures", "encounters", "actions", "visits", "cells"]
+    assert list(info) == ["players", "creatures", "encounters", "actions", "visits", "cells",
+                          "gyms", "inbox"]
     keys = {short: [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]]
             for short, props in ((s[len("geocritters-${Stage}-"):], p)
                                  for s, p in _template_tables().items())}
@@ -50,6 +51,8 @@ def test_template_declares_the_expected_tables():
         "actions": [("player_id", "HASH"), ("idempotency_key", "RANGE")],
         "visits": [("player_id", "HASH"), ("stop_id", "RANGE")],
         "cells": [("cell", "HASH")],
+        "gyms": [("gym_id", "HASH")],
+        "inbox": [("player_id", "HASH"), ("item_id", "RANGE")],
     }
     for props in _template_tables().values():
         assert props["BillingMode"] == "PAY_PER_REQUEST"

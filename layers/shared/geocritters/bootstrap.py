@@ -15,6 +15,7 @@ from .observability import enable_tracing
 from .settings import load_settings
 from .usecases.context import GameContext
 from .usecases.curated import CuratedForts
+from .usecases.gym_board import GymBoard
 from .usecases.ports import SessionToken, TokenIssuer
 
 _keys: GameKeys | None = None
@@ -53,7 +54,8 @@ def game_context() -> GameContext:
         world = World(settings.world_seed.encode(), keys.spawns, spawnable(), DEFAULT_CONFIG)
         _context = GameContext.wire(
             store, issue_token=_token_issuer(keys), world=world, keys=keys,
-            config=DEFAULT_CONFIG, clock=_clock, curated=CuratedForts(store.cells, _clock))
+            config=DEFAULT_CONFIG, clock=_clock, curated=CuratedForts(store.cells, _clock),
+            gym_board=GymBoard(store.gyms, _clock))
     return _context
 
 

@@ -8,6 +8,7 @@ from geocritters.game.world import World
 from geocritters.usecases.auth import guest_login
 from geocritters.usecases.context import GameContext
 from geocritters.usecases.curated import CuratedForts
+from geocritters.usecases.gym_board import GymBoard
 from geocritters.usecases.ports import SessionToken
 from tests.fakes.store import InMemoryGameStore
 
@@ -41,7 +42,8 @@ def ctx(store, clock, tokens):
     world = World(b"use-case-test-world", keys.spawns, spawnable(), DEFAULT_CONFIG)
     return GameContext.wire(store, issue_token=tokens, world=world, keys=keys,
                             config=DEFAULT_CONFIG, clock=clock,
-                            curated=CuratedForts(store.cells, clock))
+                            curated=CuratedForts(store.cells, clock),
+                            gym_board=GymBoard(store.gyms, clock))
 
 
 @pytest.fixture

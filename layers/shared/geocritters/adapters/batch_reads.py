@@ -1,19 +1,33 @@
 """Everything one mutating action reads, in one ``BatchGetItem`` (strongly consistent):
-its player, its idempotency record, and the encounter, creature or stop visit it acts
-on. With the commit's one ``TransactWriteItems`` an action makes two calls in all."""
+its player, its idempotency record, and the encounter, creatures, stop visit or gym it
+acts on. With the commit's one ``TransactWriteItems`` an action makes two calls in all."""
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from pynamodb.connection import Connection
 from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
 from pynamodb.exceptions import GetError
 from pynamodb.models import Model
 
+from ..game.gyms import GymState
 from ..usecases.ports import ActionReads, ActionState, BackendBusy
 from .budget import before_sdk_call
 from .failures import raise_if_unavailable
-from .mapping import action_from_record, creature_from_record, encounter_from_record, player_from_record
-from .models import ActionRecord, CreatureRecord, EncounterRecord, PlayerRecord, VisitRecord
+from .mapping import (
+    action_from_record,
+    creature_from_record,
+    encounter_from_record,
+    gym_from_record,
+    player_from_record,
+)
+from .models import (
+    ActionRecord,
+    CreatureRecord,
+    EncounterRecord,
+    GymRecord,
+    PlayerRecord,
+    VisitRecord,
+)
 
 UNPROCESSED_BACKOFF_S = 0.01  # 10, 20, 40 ms... while DynamoDB leaves keys unprocessed
 UNPROCESSED_ATTEMPTS = 8  # ~1.3 s of backing off, then the client retries later
@@ -27,13 +41,24 @@ def _key(model: type[Model], key: Sequence[str]) -> dict:
     return {name: {"S": value} for name, value in zip(names, key, strict=True)}
 
 
-def batch_get(connection: Connection, keys: Mapping[type[Model], Sequence[str]]) -> dict:
-    """model -> its item (a record) or None, for one key per model, in one call (more
-    only when DynamoDB leaves keys unprocessed, which it may under throttling)."""
-    by_table = {model.Meta.table_name: model for model in keys}
-    request = {model.Meta.table_name: {"Keys": [_key(model, key)], "ConsistentRead": True}
-               for model, key in keys.items()}
-    found = dict.fromkeys(keys)
+def _key_of(model: type[Model], raw: dict) -> tuple[str, ...]:
+    names = [model._hash_key_attribute().attr_name]
+    if model._range_key_attribute() is not None:
+        names.append(model._range_key_attribute().attr_name)
+    return tuple(raw[name]["S"] for name in names)
+
+
+def batch_get(connection: Connection, keys: Sequence[tuple[type[Model], Sequence[str]]],
+              consistent: bool = True) -> dict:
+    """(model, key) -> its item (a record) or None, for up to 100 keys, in one call
+    (more only when DynamoDB leaves keys unprocessed, which it may under throttling)."""
+    by_table = {model.Meta.table_name: model for model, _ in keys}
+    request: dict = {}
+    for model, key in dict.fromkeys((m, tuple(k)) for m, k in keys):
+        table = request.setdefault(model.Meta.table_name,
+                                   {"Keys": [], "ConsistentRead": consistent})
+        table["Keys"].append(_key(model, key))
+    found = {(model, tuple(key)): None for model, key in keys}
     for attempt in range(UNPROCESSED_ATTEMPTS):
         before_sdk_call()
         try:
@@ -43,8 +68,9 @@ def batch_get(connection: Connection, keys: Mapping[type[Model], Sequence[str]])
             raise_if_unavailable(error)
             raise error from cause
         for table, items in answer.get("Responses", {}).items():
+            model = by_table[table]
             for item in items:
-                found[by_table[table]] = by_table[table].from_raw_data(item)
+                found[(model, _key_of(model, item))] = model.from_raw_data(item)
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return found
@@ -58,21 +84,35 @@ class DynamoActionSnapshots:
 
     def read_for_action(self, reads: ActionReads) -> ActionState:
         player_id = reads.player_id
-        keys = {PlayerRecord: (player_id,), ActionRecord: (player_id, reads.idempotency_key)}
+        player_key, action_key = (PlayerRecord, (player_id,)), (ActionRecord, (player_id, reads.idempotency_key))
+        keys = [player_key, action_key]
+        encounter_key = (EncounterRecord, (player_id, reads.encounter_id))
         if reads.encounter_id is not None:
-            keys[EncounterRecord] = (player_id, reads.encounter_id)
-        if reads.creature_id is not None:
-            keys[CreatureRecord] = (player_id, reads.creature_id)
+            keys.append(encounter_key)
+        creature_ids = list(dict.fromkeys(
+            ([reads.creature_id] if reads.creature_id is not None else []) + list(reads.creature_ids)))
+        keys += [(CreatureRecord, (player_id, c)) for c in creature_ids]
+        visit_key = (VisitRecord, (player_id, reads.stop_id))
         if reads.stop_id is not None:
-            keys[VisitRecord] = (player_id, reads.stop_id)
+            keys.append(visit_key)
+        gym_key = (GymRecord, (reads.gym_id,))
+        if reads.gym_id is not None:
+            keys.append(gym_key)
         found = batch_get(self._connection(), keys)
 
-        def mapped(model, mapping):
-            return mapping(found[model]) if found.get(model) is not None else None
+        def mapped(key, mapping):
+            return mapping(found[key]) if found.get(key) is not None else None
+        creatures = {c: mapped((CreatureRecord, (player_id, c)), creature_from_record)
+                     for c in creature_ids}
+        gym = None
+        if reads.gym_id is not None:
+            gym = mapped(gym_key, gym_from_record) or GymState(reads.gym_id)
         return ActionState(
-            player=mapped(PlayerRecord, player_from_record),
-            action=mapped(ActionRecord, action_from_record),
-            encounter=mapped(EncounterRecord, encounter_from_record),
-            creature=mapped(CreatureRecord, creature_from_record),
-            visited=found.get(VisitRecord) is not None,
+            player=mapped(player_key, player_from_record),
+            action=mapped(action_key, action_from_record),
+            encounter=mapped(encounter_key, encounter_from_record),
+            creature=creatures.get(reads.creature_id) if reads.creature_id else None,
+            visited=found.get(visit_key) is not None,
+            creatures={c: v for c, v in creatures.items() if v is not None},
+            gym=gym,
         )

@@ -15,6 +15,8 @@ from .repositories import (
     DynamoCreatures,
     DynamoCuratedCells,
     DynamoEncounters,
+    DynamoGyms,
+    DynamoInbox,
     DynamoPlayers,
     DynamoVisits,
 )
@@ -30,6 +32,7 @@ class DynamoGameStore(Store):
         super().__init__(
             players=DynamoPlayers(), encounters=DynamoEncounters(), creatures=DynamoCreatures(),
             actions=DynamoActions(), visits=DynamoVisits(), cells=DynamoCuratedCells(),
+            gyms=DynamoGyms(self._connection), inbox=DynamoInbox(),
             snapshots=DynamoActionSnapshots(self._connection),
             unit_of_work=DynamoUnitOfWork(self._connection),
         )

@@ -5,10 +5,20 @@ No calls here: the repositories read with these, the unit of work writes with th
 import json
 
 from ..game.entities import Creature, Encounter
+from ..game.gyms import Defender, DefenderReturn, GymState
 from ..game.player import Place, PlayerState
 from ..game.stats import IVs
 from ..usecases.ports import StoredAction
-from .models import ActionRecord, CreatureRecord, EncounterRecord, PlaceAttribute, PlayerRecord
+from .models import (
+    ActionRecord,
+    CreatureRecord,
+    DefenderAttribute,
+    EncounterRecord,
+    GymRecord,
+    InboxRecord,
+    PlaceAttribute,
+    PlayerRecord,
+)
 
 ACTION_TTL_S = 24 * 3600  # idempotency records outlive any client retry by far
 ENCOUNTER_TTL_GRACE_S = 3600
@@ -53,6 +63,13 @@ def player_from_record(record: PlayerRecord) -> PlayerState:
                for action, (window, count) in _raw(record.rates).items()},
         strikes=int(record.strikes),
         suspended_until_ms=int(record.suspended_until_ms),
+        defending={str(k): str(v) for k, v in _raw(record.defending).items()},
+        coins=int(record.coins),
+        coin_day=int(record.coin_day),
+        coins_today=int(record.coins_today),
+        berry_feeds={gym: (int(start), int(count))
+                     for gym, (start, count) in _raw(record.berry_feeds).items()},
+        raid_pass_day=int(record.raid_pass_day),
         revision=int(record.revision),
     )
 
@@ -83,6 +100,12 @@ def player_update_actions(state: PlayerState) -> list:
         PlayerRecord.rates.set({action: list(window) for action, window in state.rates.items()}),
         PlayerRecord.strikes.set(state.strikes),
         PlayerRecord.suspended_until_ms.set(state.suspended_until_ms),
+        PlayerRecord.defending.set(dict(state.defending)),
+        PlayerRecord.coins.set(state.coins),
+        PlayerRecord.coin_day.set(state.coin_day),
+        PlayerRecord.coins_today.set(state.coins_today),
+        PlayerRecord.berry_feeds.set({gym: list(w) for gym, w in state.berry_feeds.items()}),
+        PlayerRecord.raid_pass_day.set(state.raid_pass_day),
         PlayerRecord.revision.set(state.revision + 1),
     ]
     if state.last_action is not None:
@@ -117,6 +140,7 @@ def creature_from_record(r: CreatureRecord) -> Creature:
         level=float(r.level), cp=int(r.cp),
         ivs=IVs(int(r.iv_attack), int(r.iv_defense), int(r.iv_stamina)),
         caught_ms=int(r.caught_ms), encounter_id=r.encounter_id,
+        defending_gym=r.defending_gym,
     )
 
 
@@ -124,7 +148,7 @@ def creature_record(c: Creature) -> CreatureRecord:
     return CreatureRecord(
         c.player_id, c.creature_id, species_id=c.species_id, level=c.level, cp=c.cp,
         iv_attack=c.ivs.attack, iv_defense=c.ivs.defense, iv_stamina=c.ivs.stamina,
-        caught_ms=c.caught_ms, encounter_id=c.encounter_id,
+        caught_ms=c.caught_ms, encounter_id=c.encounter_id, defending_gym=c.defending_gym,
     )
 
 
@@ -142,3 +166,50 @@ def action_from_record(r: ActionRecord) -> StoredAction:
         fingerprint=r.fingerprint,
         response=json.loads(r.response), created_ms=int(r.created_ms),
     )
+
+
+def _defender(a: DefenderAttribute) -> Defender:
+    return Defender(
+        owner_id=a.owner_id, owner_name=a.owner_name, creature_id=a.creature_id,
+        species_id=int(a.species_id), level=float(a.level),
+        ivs=IVs(int(a.iv_attack), int(a.iv_defense), int(a.iv_stamina)), cp=int(a.cp),
+        placed_ms=int(a.placed_ms), motivation=float(a.motivation),
+        motivation_ms=int(a.motivation_ms), berry_window_ms=int(a.berry_window_ms),
+        berries_in_window=int(a.berries_in_window))
+
+
+def _defender_attribute(d: Defender) -> DefenderAttribute:
+    return DefenderAttribute(
+        owner_id=d.owner_id, owner_name=d.owner_name, creature_id=d.creature_id,
+        species_id=d.species_id, level=d.level, iv_attack=d.ivs.attack,
+        iv_defense=d.ivs.defense, iv_stamina=d.ivs.stamina, cp=d.cp, placed_ms=d.placed_ms,
+        # Motivation is a float; a fixed number of decimals keeps the item's size stable.
+        motivation=round(d.motivation, 6), motivation_ms=d.motivation_ms,
+        berry_window_ms=d.berry_window_ms, berries_in_window=d.berries_in_window)
+
+
+def gym_from_record(r: GymRecord) -> GymState:
+    return GymState(
+        gym_id=r.gym_id, team=r.team, defenders=tuple(_defender(d) for d in r.defenders or ()),
+        blocked_team=r.blocked_team, blocked_until_ms=int(r.blocked_until_ms),
+        revision=int(r.revision))
+
+
+def gym_record(gym: GymState) -> GymRecord:
+    """The gym's item at its next revision (the write's condition names the current)."""
+    return GymRecord(
+        gym.gym_id, team=gym.team, defenders=[_defender_attribute(d) for d in gym.defenders],
+        blocked_team=gym.blocked_team, blocked_until_ms=gym.blocked_until_ms,
+        revision=gym.revision + 1)
+
+
+def return_record(r: DefenderReturn) -> InboxRecord:
+    return InboxRecord(
+        r.owner_id, r.return_id, kind="defender_return", creature_id=r.creature_id,
+        gym_id=r.gym_id, placed_ms=r.placed_ms, left_ms=r.left_ms, coins=r.coins)
+
+
+def return_from_record(r: InboxRecord) -> DefenderReturn:
+    return DefenderReturn(
+        owner_id=r.player_id, creature_id=r.creature_id, gym_id=r.gym_id,
+        placed_ms=int(r.placed_ms), left_ms=int(r.left_ms), coins=int(r.coins))

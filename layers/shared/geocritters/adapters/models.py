@@ -3,6 +3,7 @@ use (``bind_tables``), never at import. Key schemas come from infra/template.jso
 unit test checks these declarations agree with it."""
 from pynamodb.attributes import (
     BinaryAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -51,6 +52,12 @@ class PlayerRecord(Model):
     map_count = NumberAttribute(null=True)
     strikes = NumberAttribute(default=0)
     suspended_until_ms = NumberAttribute(default=0)
+    defending = MapAttribute(default=dict)  # creature id -> gym id
+    coins = NumberAttribute(default=0)
+    coin_day = NumberAttribute(default=0)
+    coins_today = NumberAttribute(default=0)
+    berry_feeds = MapAttribute(default=dict)  # gym id -> [window start ms, count]
+    raid_pass_day = NumberAttribute(default=-1)
     revision = NumberAttribute(default=0)
 
 
@@ -68,6 +75,7 @@ class CreatureRecord(Model):
     iv_stamina = NumberAttribute()
     caught_ms = NumberAttribute()
     encounter_id = UnicodeAttribute()
+    defending_gym = UnicodeAttribute(null=True)  # set while it defends a gym
 
 
 class EncounterRecord(Model):
@@ -133,10 +141,61 @@ class CellRecord(Model):
     forts = BinaryAttribute(legacy_encoding=False)  # adapters.cell_pack's format
 
 
+class DefenderAttribute(MapAttribute):
+    owner_id = UnicodeAttribute()
+    owner_name = UnicodeAttribute()
+    creature_id = UnicodeAttribute()
+    species_id = NumberAttribute()
+    level = NumberAttribute()
+    iv_attack = NumberAttribute()
+    iv_defense = NumberAttribute()
+    iv_stamina = NumberAttribute()
+    cp = NumberAttribute()
+    placed_ms = NumberAttribute()
+    motivation = NumberAttribute()
+    motivation_ms = NumberAttribute()
+    berry_window_ms = NumberAttribute(default=0)
+    berries_in_window = NumberAttribute(default=0)
+
+
+class GymRecord(Model):
+    """One gym's whole state: an item per gym (never per cell), written whole under a
+    condition on its revision. No item: a gym nobody has deployed to yet."""
+
+    class Meta(_Meta):
+        table_name = "gyms"
+
+    gym_id = UnicodeAttribute(hash_key=True)
+    team = UnicodeAttribute(null=True)
+    defenders = ListAttribute(of=DefenderAttribute, default=list)
+    blocked_team = UnicodeAttribute(null=True)
+    blocked_until_ms = NumberAttribute(default=0)
+    revision = NumberAttribute()
+
+
+class InboxRecord(Model):
+    """What other players' actions send a player, waiting to be claimed: a defender
+    back from its gym with its coins. Written by the other player's action as a new item
+    in this player's partition, so it never contends with this player's own writes."""
+
+    class Meta(_Meta):
+        table_name = "inbox"
+
+    player_id = UnicodeAttribute(hash_key=True)
+    item_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # "defender_return"
+    creature_id = UnicodeAttribute()
+    gym_id = UnicodeAttribute()
+    placed_ms = NumberAttribute()
+    left_ms = NumberAttribute()
+    coins = NumberAttribute()
+
+
 # Every table the game reads or writes, by its short name in infra/template.json (a unit
 # test checks each model's keys against the template's, and that no table lacks a model).
 ALL_MODELS = {model.Meta.table_name: model for model in (
-    PlayerRecord, CreatureRecord, EncounterRecord, ActionRecord, VisitRecord, CellRecord)}
+    PlayerRecord, CreatureRecord, EncounterRecord, ActionRecord, VisitRecord, CellRecord,
+    GymRecord, InboxRecord)}
 
 
 def bind_tables(settings) -> None:

@@ -8,10 +8,12 @@ from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, Up
 from ..game.actions import Action
 from ..game.entities import Creature, Encounter
 from ..game.errors import NotFound
+from ..game.gyms import DefenderReturn, GymState
 from ..game.player import PlayerState, rate_limited, rate_window
 from ..game.world import Fort
 from ..usecases.ports import StaleState, StoredAction
 from . import cell_pack
+from .batch_reads import batch_get
 from .budget import before_sdk_call
 from .failures import raise_if_unavailable, raise_unless_condition_failed
 from .mapping import (
@@ -19,14 +21,18 @@ from .mapping import (
     creature_from_record,
     encounter_from_record,
     encounter_record,
+    gym_from_record,
     new_player_record,
     player_from_record,
+    return_from_record,
 )
 from .models import (
     ActionRecord,
     CellRecord,
     CreatureRecord,
     EncounterRecord,
+    GymRecord,
+    InboxRecord,
     PlaceAttribute,
     PlayerRecord,
     VisitRecord,
@@ -145,6 +151,38 @@ class DynamoActions:
 class DynamoVisits:
     def has_visited(self, player_id: str, stop_id: str) -> bool:
         return get_or_none(VisitRecord, player_id, stop_id) is not None
+
+
+class DynamoGyms:
+    def __init__(self, connection):
+        self._connection = connection
+
+    def get_gym(self, gym_id: str) -> GymState:
+        record = get_or_none(GymRecord, gym_id)
+        return gym_from_record(record) if record else GymState(gym_id)
+
+    def gym_states(self, gym_ids: Sequence[str]) -> dict[str, GymState]:
+        """One eventually consistent BatchGetItem (the map shows gyms a few seconds
+        stale at most anyway: see usecases/gym_board.py)."""
+        ids = list(dict.fromkeys(gym_ids))
+        states = {gym_id: GymState(gym_id) for gym_id in ids}
+        for start in range(0, len(ids), 100):  # BatchGetItem's limit
+            keys = [(GymRecord, (gym_id,)) for gym_id in ids[start:start + 100]]
+            for (_, (gym_id,)), record in batch_get(self._connection(), keys, consistent=False).items():
+                if record is not None:
+                    states[gym_id] = gym_from_record(record)
+        return states
+
+
+class DynamoInbox:
+    def pending_returns(self, player_id: str) -> list[DefenderReturn]:
+        before_sdk_call()
+        try:
+            return [return_from_record(r) for r in InboxRecord.query(
+                player_id, InboxRecord.item_id.startswith("ret-"), consistent_read=True)]
+        except QueryError as error:
+            raise_if_unavailable(error)
+            raise
 
 
 class DynamoCuratedCells:

@@ -19,23 +19,38 @@ from ..usecases.ports import (
     ActionAlreadyRecorded,
     AddCreature,
     Change,
+    CheckCreatureFree,
+    LockCreature,
     RecordVisit,
+    ReleaseCreature,
     RemoveCreature,
     ReplaceCreature,
     SaveEncounter,
+    SaveGym,
     SavePlayer,
+    SendReturn,
     StaleState,
     StoredAction,
+    TakeReturn,
 )
 from .budget import before_sdk_call
 from .failures import CONDITION_FAILED, raise_if_unavailable
-from .mapping import action_record, creature_record, player_update_actions
-from .models import ActionRecord, CreatureRecord, EncounterRecord, PlayerRecord, VisitRecord
+from .mapping import action_record, creature_record, gym_record, player_update_actions, return_record
+from .models import (
+    ActionRecord,
+    CreatureRecord,
+    EncounterRecord,
+    GymRecord,
+    InboxRecord,
+    PlayerRecord,
+    VisitRecord,
+)
 
 
 @dataclass(frozen=True)
 class Write:
-    """One conditional write: ``operation`` is "save" (put), "update" or "delete"."""
+    """One conditional write: ``operation`` is "save" (put), "update", "delete" or
+    "check" (a condition on an item the action doesn't write)."""
 
     operation: str
     record: Model
@@ -47,6 +62,13 @@ class Write:
             transaction.update(self.record, actions=self.actions, condition=self.condition)
         elif self.operation == "save":
             transaction.save(self.record, condition=self.condition)
+        elif self.operation == "check":
+            model = type(self.record)
+            range_attribute = model._range_key_attribute()
+            transaction.condition_check(
+                model, getattr(self.record, model._hash_key_attribute().attr_name),
+                getattr(self.record, range_attribute.attr_name) if range_attribute else None,
+                condition=self.condition)
         else:
             transaction.delete(self.record, condition=self.condition)
 
@@ -55,6 +77,8 @@ class Write:
             self.record.update(actions=self.actions, condition=self.condition)
         elif self.operation == "save":
             self.record.save(condition=self.condition)
+        elif self.operation == "check":
+            raise TypeError("a condition check only makes sense inside a transaction")
         else:
             self.record.delete(condition=self.condition)
 
@@ -81,7 +105,8 @@ def _add_creature(change: AddCreature) -> Write:
 def _replace_creature(change: ReplaceCreature) -> Write:
     c, old = change.creature, change.expected
     return Write("update", CreatureRecord(c.player_id, c.creature_id),
-                 (CreatureRecord.species_id == old.species_id) & (CreatureRecord.level == old.level),
+                 (CreatureRecord.species_id == old.species_id) & (CreatureRecord.level == old.level)
+                & CreatureRecord.defending_gym.does_not_exist(),
                  [CreatureRecord.species_id.set(c.species_id), CreatureRecord.level.set(c.level),
                   CreatureRecord.cp.set(c.cp)])
 
@@ -89,7 +114,7 @@ def _replace_creature(change: ReplaceCreature) -> Write:
 def _remove_creature(change: RemoveCreature) -> Write:
     c = change.creature
     return Write("delete", CreatureRecord(c.player_id, c.creature_id),
-                 CreatureRecord.creature_id.exists())
+                 CreatureRecord.creature_id.exists() & CreatureRecord.defending_gym.does_not_exist())
 
 
 def _record_visit(change: RecordVisit) -> Write:
@@ -101,6 +126,44 @@ def _record_visit(change: RecordVisit) -> Write:
                  VisitRecord.stop_id.exists(), [VisitRecord.spins.add(1)])
 
 
+def _save_gym(change: SaveGym) -> Write:
+    gym = change.gym
+    unchanged = (GymRecord.gym_id.does_not_exist() if gym.revision == 0
+                 else GymRecord.revision == gym.revision)
+    return Write("save", gym_record(gym), unchanged)
+
+
+def _free_creature(player_id: str, creature_id: str):
+    return CreatureRecord(player_id, creature_id), (
+        CreatureRecord.creature_id.exists() & CreatureRecord.defending_gym.does_not_exist())
+
+
+def _lock_creature(change: LockCreature) -> Write:
+    record, free = _free_creature(change.creature.player_id, change.creature.creature_id)
+    return Write("update", record, free, [CreatureRecord.defending_gym.set(change.gym_id)])
+
+
+def _check_creature_free(change: CheckCreatureFree) -> Write:
+    record, free = _free_creature(change.creature.player_id, change.creature.creature_id)
+    return Write("check", record, free)
+
+
+def _release_creature(change: ReleaseCreature) -> Write:
+    return Write("update", CreatureRecord(change.player_id, change.creature_id),
+                 CreatureRecord.defending_gym == change.gym_id,
+                 [CreatureRecord.defending_gym.remove()])
+
+
+def _send_return(change: SendReturn) -> Write:
+    return Write("save", return_record(change.defender_return),
+                 InboxRecord.item_id.does_not_exist())
+
+
+def _take_return(change: TakeReturn) -> Write:
+    r = change.defender_return
+    return Write("delete", InboxRecord(r.owner_id, r.return_id), InboxRecord.item_id.exists())
+
+
 WRITES: dict[type, Callable[[Change], Write]] = {
     SavePlayer: _save_player,
     SaveEncounter: _save_encounter,
@@ -108,6 +171,12 @@ WRITES: dict[type, Callable[[Change], Write]] = {
     ReplaceCreature: _replace_creature,
     RemoveCreature: _remove_creature,
     RecordVisit: _record_visit,
+    SaveGym: _save_gym,
+    LockCreature: _lock_creature,
+    CheckCreatureFree: _check_creature_free,
+    ReleaseCreature: _release_creature,
+    SendReturn: _send_return,
+    TakeReturn: _take_return,
 }
 
 
@@ -128,7 +197,7 @@ def action_position(changes: Sequence[Change]) -> int:
     cancellation reasons: PynamoDB orders items condition checks, deletes, puts, then
     updates (not in the order they were added); the record is the last put."""
     operations = [write_for(change).operation for change in changes]
-    return operations.count("delete") + operations.count("save")
+    return operations.count("check") + operations.count("delete") + operations.count("save")
 
 
 class DynamoUnitOfWork:

@@ -199,3 +199,28 @@ def cursor_param(params: Mapping[str, str] | None) -> str | None:
     if cursor is not None and not _CURSOR.fullmatch(cursor):
         raise InvalidInput("invalid cursor", code="invalid_cursor")
     return cursor
+
+
+def id_field(body: Mapping[str, Any], name: str, code: str) -> str:
+    """A required id in a JSON body, held to the same shape as a path id."""
+    value = body.get(name)
+    if value is None:
+        raise InvalidInput(f"{name} is required", code="missing_field")
+    return path_id(value, name, code)
+
+
+def id_list_field(body: Mapping[str, Any], name: str, code: str, *, most: int,
+                  size_code: str) -> list[str]:
+    """A required list of 1..``most`` ids: a wrong size is ``size_code``, a bad id ``code``."""
+    value = body.get(name)
+    if value is None:
+        raise InvalidInput(f"{name} is required", code="missing_field")
+    if not isinstance(value, list) or not 1 <= len(value) <= most:
+        raise InvalidInput(f"{name} must be a list of 1-{most} ids", code=size_code)
+    return [path_id(item, name, code) for item in value]
+
+
+def body_position(body: Mapping[str, Any]) -> tuple[float, float]:
+    """The player's reported position, ``lat`` and ``lng``, validated."""
+    from ..game.geo import validate_coordinates
+    return validate_coordinates(number(body.get("lat"), "lat"), number(body.get("lng"), "lng"))

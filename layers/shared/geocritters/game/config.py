@@ -64,6 +64,26 @@ class GameConfig:
     weekly_catch_cap: int = 14000  # (c)
     max_throws_per_encounter: int = 30
 
+    # Gyms (c unless noted).
+    gym_slots: int = 6
+    max_gyms_held: int = 20
+    gym_entry_motivation: float = 0.9
+    gym_decay_per_hour: float = 0.01  # below gym_fast_decay_cp
+    gym_decay_per_hour_strong: float = 0.10
+    gym_fast_decay_cp: int = 3000
+    gym_battle_motivation_loss: float = 1 / 3  # of full, per lost battle
+    gym_deploy_block_ms: int = 10 * MINUTE_MS  # after a defender of the team falls
+    gym_minutes_per_coin: int = 10
+    daily_coin_cap: int = 50  # official: "Earning the Defender Bonus"
+    gym_berry_gains: tuple = (0.12, 0.048, 0.024, 0.012)
+    gym_berry_window_ms: int = 30 * MINUTE_MS
+    gym_berries_per_window: int = 10  # per player per gym
+    gym_berry_stardust: int = 20
+    gym_battle_xp_per_defender: int = 100
+    gym_spin_xp: int = 50
+    daily_free_raid_passes: int = 1  # from spinning a gym; hold at most max_raid_passes
+    max_raid_passes: int = 1
+
     # Anti-cheat: moving faster than this between two cooldown-triggering actions is
     # spoofing, not travel (an airliner cruises at ~900 km/h), and earns a strike.
     spoofing_speed_kmh: float = 1000.0
@@ -74,7 +94,8 @@ class GameConfig:
     # (game/player.py rate_limit), never a silent "no limit".
     rate_limits_per_minute: Mapping[Action, int] = field(default_factory=lambda: _frozen({
         Action.MAP: 30, Action.THROW: 60, Action.SPIN: 20, Action.TRANSFER: 60,
-        Action.EVOLVE: 30, Action.POWER_UP: 60,
+        Action.EVOLVE: 30, Action.POWER_UP: 60, Action.DEPLOY: 20, Action.BATTLE: 20,
+        Action.FEED: 60, Action.GYM_SPIN: 20, Action.CLAIM_DEFENDERS: 20,
     }))
 
     # Team choice is open from this trainer level on.

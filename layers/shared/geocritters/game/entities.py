@@ -39,3 +39,6 @@ class Creature:
     ivs: IVs
     caught_ms: int
     encounter_id: str
+    # The gym it defends (or defended, until its owner claims it back): while set, the
+    # creature can't be transferred, evolved, powered up, traded or sent to battle.
+    defending_gym: str | None = None

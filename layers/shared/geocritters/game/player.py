@@ -51,6 +51,15 @@ class PlayerState:
     rates: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     strikes: int = 0
     suspended_until_ms: int = 0
+    # Gyms: creature id -> gym id for each creature this player has deployed and not yet
+    # taken back (one that left its gym stays here until its return is claimed).
+    defending: Mapping[str, str] = field(default_factory=dict)
+    coins: int = 0
+    coin_day: int = 0  # UTC day index of coins_today (the defender bonus's daily cap)
+    coins_today: int = 0
+    # gym id -> (window start ms, berries fed there in that window).
+    berry_feeds: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    raid_pass_day: int = -1  # UTC day index of the last free raid pass
     revision: int = 0
 
     @property
@@ -160,6 +169,28 @@ def prune_expired(state: PlayerState, now_ms: int) -> PlayerState:
 
 
 WEEK_MS = 7 * DAY_MS
+
+
+def credit_coins(state: PlayerState, coins: int, now_ms: int,
+                 config: GameConfig) -> tuple[PlayerState, int]:
+    """Defender coins, at most ``daily_coin_cap`` per UTC day: (state, coins credited);
+    coins past the cap are forfeited, as in the official game."""
+    today = now_ms // DAY_MS
+    so_far = state.coins_today if state.coin_day == today else 0
+    credited = max(0, min(coins, config.daily_coin_cap - so_far))
+    return replace(state, coins=state.coins + credited, coin_day=today,
+                   coins_today=so_far + credited), credited
+
+
+def grant_free_raid_pass(state: PlayerState, now_ms: int, config: GameConfig) -> tuple[PlayerState, int]:
+    """A gym spin gives the day's free raid pass if none was given today and the player
+    holds fewer than ``max_raid_passes``: (state, passes granted)."""
+    today = now_ms // DAY_MS
+    held = state.items.get("raid_pass", 0)
+    if state.raid_pass_day == today or held >= config.max_raid_passes:
+        return state, 0
+    granted = min(config.daily_free_raid_passes, config.max_raid_passes - held)
+    return replace(grant(state, items={"raid_pass": granted}), raid_pass_day=today), granted
 
 
 def check_catch_cap(state: PlayerState, now_ms: int, config: GameConfig) -> None:

@@ -10,6 +10,7 @@ from ..game import player as player_rules
 from ..game.actions import Action
 from ..game.entities import Creature
 from ..game.errors import InvalidInput, NotFound
+from ..game.gyms import check_creature_free
 from ..game.species import species
 from ..game.stats import combat_power
 from .idempotency import run_once
@@ -29,6 +30,7 @@ def creature_json(c: Creature) -> dict:
         "level": c.level,
         "ivs": {"attack": c.ivs.attack, "defense": c.ivs.defense, "stamina": c.ivs.stamina},
         "caught_ms": c.caught_ms,
+        "defending_gym": c.defending_gym,
     }
 
 
@@ -71,8 +73,10 @@ def list_creatures(ctx, player_id: str, limit: int, cursor: str | None) -> dict:
 
 
 def _found_creature(creature: Creature | None) -> Creature:
+    """The creature the action changes: it exists, and defends no gym."""
     if creature is None:
         raise NotFound("no such creature", code="creature_not_found")
+    check_creature_free(creature)
     return creature
 
 

@@ -8,6 +8,8 @@ from .ports import (
     ActionSnapshots,
     Creatures,
     Encounters,
+    Gyms,
+    Inbox,
     Players,
     Store,
     TokenIssuer,
@@ -23,6 +25,8 @@ class GameContext:
     creatures: Creatures
     actions: ActionRecords
     visits: Visits
+    gyms: Gyms
+    inbox: Inbox
     snapshots: ActionSnapshots
     unit_of_work: UnitOfWork
     issue_token: TokenIssuer
@@ -31,6 +35,7 @@ class GameContext:
     config: GameConfig
     clock: object  # has now_ms()
     curated: object  # CuratedForts cache, over the store's curated cells
+    gym_board: object  # GymBoard cache, over the store's gyms (the map's read)
     # The same ports in one object, for tools and tests that seed or inspect state;
     # use cases take the ports above (tests/unit/test_dependencies.py checks it).
     store: Store
@@ -39,5 +44,5 @@ class GameContext:
     def wire(cls, store: Store, **rest) -> "GameContext":
         return cls(players=store.players, encounters=store.encounters,
                    creatures=store.creatures, actions=store.actions, visits=store.visits,
-                   snapshots=store.snapshots,
+                   gyms=store.gyms, inbox=store.inbox, snapshots=store.snapshots,
                    unit_of_work=store.unit_of_work, store=store, **rest)

@@ -1,18 +1,30 @@
-"""The map around the player: spawns, the radar, stops and gyms."""
+"""The map around the player: spawns, the radar, stops and gyms.
+
+One DynamoDB round trip: the player's position update, with the reads it needs (curated
+cells, gym states) overlapping it on background threads, and answered from per-container
+caches when warm (usecases/curated.py, usecases/gym_board.py). Curated gyms are known
+only once their cell is read: a container's first map request in an area with curated
+gyms reads their states after the cell (two round trips, once per cell per minute).
+"""
 import contextlib
 
 from ..game import geo
 from ..game.actions import Action
 from ..game.player import rate_limit
+from .gyms import gym_summary
 
 
-def _fort_json(fort, cooldowns: dict) -> dict:
-    body = {"id": fort.id, "name": fort.name, "lat": fort.lat, "lng": fort.lng}
-    if fort.kind == "stop":
-        body["cooldown_until_ms"] = cooldowns.get(fort.id, 0)
-    else:
-        body["team"] = None  # gyms are claimed in a later feature
-    return body
+def _stop_json(fort, cooldowns: dict) -> dict:
+    return {"id": fort.id, "name": fort.name, "lat": fort.lat, "lng": fort.lng,
+            "cooldown_until_ms": cooldowns.get(fort.id, 0)}
+
+
+def _finish(*pending) -> None:
+    """A refused request (rate limited, unknown player) still ends its own reads: one
+    left in flight would run on into the container's next request."""
+    for result in pending:
+        with contextlib.suppress(Exception):
+            result()
 
 
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
@@ -20,14 +32,13 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     now_ms = ctx.clock.now_ms()
     # Cold container: the curated cells' read overlaps the position update (one round trip).
     curated = ctx.curated.start_near(lat, lng, config.fort_list_radius_m)
+    generated = ctx.world.forts_near(lat, lng, config.fort_list_radius_m)
+    gym_states = ctx.gym_board.start([f.id for f in generated if f.kind == "gym"])
     try:
         player = ctx.players.record_position(player_id, lat, lng, now_ms,
                                              rate_limit(Action.MAP, config))
     except Exception:
-        # A refused request (rate limited, unknown player) still ends its own read: one
-        # left in flight would run on into the container's next request.
-        with contextlib.suppress(Exception):
-            curated()
+        _finish(curated, gym_states)
         raise
     resolved = player.resolved_spawns
     cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}
@@ -36,13 +47,20 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
               if s.id not in resolved]
     distance_to = geo.distance_from(lat, lng)
     visible = [s for s in around if distance_to(s.lat, s.lng) <= config.visible_radius_m]
-    forts = ctx.world.forts_near(lat, lng, config.fort_list_radius_m, curated=curated())
+    extra = curated()
+    forts = ctx.world.forts_near(lat, lng, config.fort_list_radius_m, curated=extra) \
+        if extra else generated
+    gyms = [f for f in forts if f.kind == "gym"]
+    states = gym_states()
+    late = [f.id for f in gyms if f.id not in states]  # curated gyms of a cold cell
+    if late:
+        states = {**states, **ctx.gym_board.states(late)}
     return {
         "geohash": geo.encode(lat, lng, 7),
         "spawns": [{"id": s.id, "species": s.species_id, "lat": s.lat, "lng": s.lng,
                     "despawn_ms": s.despawn_ms} for s in visible],
         "nearby": [{"id": s.id, "species": s.species_id} for s in around],
-        "stops": [_fort_json(f, cooldowns) for f in forts if f.kind == "stop"],
-        "gyms": [_fort_json(f, cooldowns) for f in forts if f.kind == "gym"],
+        "stops": [_stop_json(f, cooldowns) for f in forts if f.kind == "stop"],
+        "gyms": [gym_summary(ctx, f, states[f.id], now_ms) for f in gyms],
         "server_ms": now_ms,
     }

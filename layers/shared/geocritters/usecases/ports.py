@@ -5,11 +5,12 @@ A use case never talks DynamoDB: it returns ``Change`` objects and the unit of w
 turns each into a conditional write, all in one transaction with the idempotency record.
 """
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..game.entities import Creature, Encounter
 from ..game.errors import GameError
+from ..game.gyms import DefenderReturn, GymState
 from ..game.player import PlayerState
 from ..game.world import Fort
 
@@ -89,7 +90,56 @@ class RecordVisit:
     now_ms: int
 
 
-Change = SavePlayer | SaveEncounter | AddCreature | ReplaceCreature | RemoveCreature | RecordVisit
+@dataclass(frozen=True)
+class SaveGym:
+    """Write the gym's whole state if its revision is still ``gym.revision`` (0: if no
+    item exists yet)."""
+
+    gym: GymState
+
+
+@dataclass(frozen=True)
+class LockCreature:
+    """Mark the creature as defending ``gym_id`` if it exists and defends nothing."""
+
+    creature: Creature
+    gym_id: str
+
+
+@dataclass(frozen=True)
+class ReleaseCreature:
+    """Clear the creature's gym if it is still ``gym_id`` (its return was claimed)."""
+
+    player_id: str
+    creature_id: str
+    gym_id: str
+
+
+@dataclass(frozen=True)
+class CheckCreatureFree:
+    """Write nothing; fail the commit unless the creature exists and defends nothing
+    (a gym battle's attackers: transferred or deployed meanwhile means no battle)."""
+
+    creature: Creature
+
+
+@dataclass(frozen=True)
+class SendReturn:
+    """Put a defender's return in its owner's inbox, once."""
+
+    defender_return: DefenderReturn
+
+
+@dataclass(frozen=True)
+class TakeReturn:
+    """Remove a claimed return from its owner's inbox if it is still there."""
+
+    defender_return: DefenderReturn
+
+
+Change = (SavePlayer | SaveEncounter | AddCreature | ReplaceCreature | RemoveCreature
+          | RecordVisit | SaveGym | LockCreature | ReleaseCreature | CheckCreatureFree
+          | SendReturn | TakeReturn)
 
 
 # --- ports: one per aggregate, and the unit of work -----------------------------------
@@ -133,6 +183,19 @@ class Visits(Protocol):
     def has_visited(self, player_id: str, stop_id: str) -> bool: ...
 
 
+class Gyms(Protocol):
+    def get_gym(self, gym_id: str) -> GymState:
+        """The gym's state; a gym nobody has deployed to is an empty state, revision 0."""
+
+    def gym_states(self, gym_ids: Sequence[str]) -> dict[str, GymState]:
+        """Every asked gym (eventually consistent: the map's read)."""
+
+
+class Inbox(Protocol):
+    def pending_returns(self, player_id: str) -> list[DefenderReturn]:
+        """Defenders back from their gyms, waiting for their owner to claim them."""
+
+
 class CuratedCells(Protocol):
     def curated_forts(self, cells: Sequence[str]) -> dict[str, list[Fort]]:
         """Every asked cell, with its curated forts (an empty list when it has none)."""
@@ -144,13 +207,15 @@ class CuratedCells(Protocol):
 @dataclass(frozen=True)
 class ActionReads:
     """What one mutating action reads: its player and idempotency record, and the
-    encounter, creature or stop visit it acts on."""
+    encounter, creature(s), stop visit or gym it acts on."""
 
     player_id: str
     idempotency_key: str
     encounter_id: str | None = None
     creature_id: str | None = None
     stop_id: str | None = None
+    gym_id: str | None = None
+    creature_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +227,8 @@ class ActionState:
     encounter: Encounter | None = None
     creature: Creature | None = None
     visited: bool = False
+    creatures: Mapping[str, Creature] = field(default_factory=dict)  # those that exist
+    gym: GymState | None = None  # with gym_id: an empty state when it has no item
 
 
 class ActionSnapshots(Protocol):
@@ -192,14 +259,16 @@ class Store:
     tools and tests use the whole store to seed and inspect state."""
 
     def __init__(self, *, players: Players, encounters: Encounters, creatures: Creatures,
-                 actions: ActionRecords, visits: Visits, cells: CuratedCells,
-                 snapshots: ActionSnapshots, unit_of_work: UnitOfWork):
+                 actions: ActionRecords, visits: Visits, cells: CuratedCells, gyms: Gyms,
+                 inbox: Inbox, snapshots: ActionSnapshots, unit_of_work: UnitOfWork):
         self.players = players
         self.encounters = encounters
         self.creatures = creatures
         self.actions = actions
         self.visits = visits
         self.cells = cells
+        self.gyms = gyms
+        self.inbox = inbox
         self.snapshots = snapshots
         self.unit_of_work = unit_of_work
 
@@ -235,6 +304,15 @@ class Store:
 
     def save_curated_cells(self, cells):
         return self.cells.save_curated_cells(cells)
+
+    def get_gym(self, gym_id):
+        return self.gyms.get_gym(gym_id)
+
+    def gym_states(self, gym_ids):
+        return self.gyms.gym_states(gym_ids)
+
+    def pending_returns(self, player_id):
+        return self.inbox.pending_returns(player_id)
 
     def read_for_action(self, reads):
         return self.snapshots.read_for_action(reads)
