@@ -16,6 +16,7 @@ from geocritters.game.actions import Action
 from geocritters.game.entities import Creature, Encounter
 from geocritters.game.errors import NotFound
 from geocritters.game.gyms import DefenderReturn, GymState
+from geocritters.game.lobbies import Lobby, Member
 from geocritters.game.player import PlayerState, rate_limited, rate_window
 from geocritters.game.world import Fort
 from geocritters.usecases.ports import (
@@ -23,8 +24,11 @@ from geocritters.usecases.ports import (
     ActionReads,
     ActionState,
     AddCreature,
+    AddEncounter,
+    AddLobbyMember,
     Change,
     CheckCreatureFree,
+    JoinLobby,
     LockCreature,
     RecordVisit,
     ReleaseCreature,
@@ -32,6 +36,7 @@ from geocritters.usecases.ports import (
     ReplaceCreature,
     SaveEncounter,
     SaveGym,
+    SaveLobbyResult,
     SavePlayer,
     SendReturn,
     StaleState,
@@ -60,6 +65,8 @@ class Tables:
         self.cells: dict[str, list[Fort]] = {}
         self.gyms: dict[str, GymState] = {}
         self.inbox: dict[tuple[str, str], DefenderReturn] = {}
+        self.lobbies: dict[tuple[str, int], Lobby] = {}  # members kept apart, as stored
+        self.lobby_members: dict[tuple[str, int, str], Member] = {}
         self.commits = 0  # successful commits (tests count writes with it)
 
     def snapshot(self) -> dict:
@@ -159,6 +166,23 @@ class MemoryInbox:
     def pending_returns(self, player_id: str) -> list[DefenderReturn]:
         return [r for (owner, item), r in sorted(self._t.inbox.items())
                 if owner == player_id and item.startswith("ret-")]
+
+
+class MemoryLobbies:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def lobbies(self, raid_id: str) -> list[Lobby]:
+        return [copy.deepcopy(lobby) for (raid, _), lobby in sorted(self._t.lobbies.items())
+                if raid == raid_id]
+
+    def lobby(self, raid_id: str, number: int) -> Lobby | None:
+        header = self._t.lobbies.get((raid_id, number))
+        if header is None:
+            return None
+        members = {p: copy.deepcopy(m) for (r, n, p), m in self._t.lobby_members.items()
+                   if (r, n) == (raid_id, number)}
+        return replace(copy.deepcopy(header), members=members)
 
 
 class MemoryCuratedCells:
@@ -285,6 +309,35 @@ def _return_key(r: DefenderReturn) -> tuple[str, str]:
     return r.owner_id, r.return_id
 
 
+def _join_ok(t: Tables, c: JoinLobby) -> bool:
+    stored = t.lobbies.get((c.lobby.raid_id, c.lobby.number))
+    if c.new:
+        return stored is None
+    return (stored is not None and stored.size < c.max_size
+            and stored.created_ms > c.opened_after_ms
+            and (not c.remote or stored.remote_count < c.max_remote))
+
+
+def _join(t: Tables, c: JoinLobby) -> None:
+    key = (c.lobby.raid_id, c.lobby.number)
+    if c.new:
+        t.lobbies[key] = replace(c.lobby, size=1, remote_count=int(c.remote), members={})
+    else:
+        stored = t.lobbies[key]
+        t.lobbies[key] = replace(stored, size=stored.size + 1,
+                                 remote_count=stored.remote_count + int(c.remote))
+
+
+def _result_ok(t: Tables, c: SaveLobbyResult) -> bool:
+    stored = t.lobbies.get((c.raid_id, c.number))
+    return stored is not None and stored.result is None
+
+
+def _save_result(t: Tables, c: SaveLobbyResult) -> None:
+    key = (c.raid_id, c.number)
+    t.lobbies[key] = replace(t.lobbies[key], result=c.result)
+
+
 # change type -> (its write condition holds?, apply it)
 WRITES = {
     SavePlayer: (_player_ok, _save_player),
@@ -305,6 +358,16 @@ WRITES = {
                  lambda t, c: t.inbox.__setitem__(_return_key(c.defender_return), c.defender_return)),
     TakeReturn: (lambda t, c: _return_key(c.defender_return) in t.inbox,
                  lambda t, c: t.inbox.pop(_return_key(c.defender_return))),
+    JoinLobby: (_join_ok, _join),
+    AddLobbyMember: (
+        lambda t, c: (c.raid_id, c.number, c.member.player_id) not in t.lobby_members,
+        lambda t, c: t.lobby_members.__setitem__((c.raid_id, c.number, c.member.player_id),
+                                                 c.member)),
+    SaveLobbyResult: (_result_ok, _save_result),
+    AddEncounter: (
+        lambda t, c: (c.encounter.player_id, c.encounter.encounter_id) not in t.encounters,
+        lambda t, c: t.encounters.__setitem__((c.encounter.player_id, c.encounter.encounter_id),
+                                              c.encounter)),
 }
 
 
@@ -340,5 +403,6 @@ class InMemoryGameStore(Store):
             creatures=MemoryCreatures(self.tables), actions=MemoryActions(self.tables),
             visits=MemoryVisits(self.tables), cells=MemoryCuratedCells(self.tables),
             gyms=MemoryGyms(self.tables), inbox=MemoryInbox(self.tables),
+            lobbies=MemoryLobbies(self.tables),
             snapshots=MemoryActionSnapshots(self.tables),
             unit_of_work=MemoryUnitOfWork(self.tables))

@@ -13,7 +13,8 @@ from infra import provision as prov
 REGION = "us-east-1"
 EXPECTED_ENV = {
     "PLAYERS_TABLE", "CREATURES_TABLE", "ENCOUNTERS_TABLE", "ACTIONS_TABLE",
-    "VISITS_TABLE", "CELLS_TABLE", "GYMS_TABLE", "INBOX_TABLE", "GAME_SECRET_ID",
+    "VISITS_TABLE", "CELLS_TABLE", "GYMS_TABLE", "INBOX_TABLE",
+    "LOBBIES_TABLE", "GAME_SECRET_ID",
 }
 
 
@@ -40,7 +41,7 @@ def _template_tables():
 def test_template_declares_the_expected_tables():
     info = tables()
     assert list(info) == ["players", "creatures", "encounters", "actions", "visits", "cells",
-                          "gyms", "inbox"]
+                          "gyms", "inbox", "lobbies"]
     keys = {short: [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]]
             for short, props in ((s[len("geocritters-${Stage}-"):], p)
                                  for s, p in _template_tables().items())}
@@ -53,6 +54,7 @@ def test_template_declares_the_expected_tables():
         "cells": [("cell", "HASH")],
         "gyms": [("gym_id", "HASH")],
         "inbox": [("player_id", "HASH"), ("item_id", "RANGE")],
+        "lobbies": [("raid_id", "HASH"), ("item_id", "RANGE")],
     }
     for props in _template_tables().values():
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -99,10 +101,11 @@ def test_provision_creates_exactly_the_template_tables(aws):
     assert len(secret) == 64 and secret.isalnum()
 
 
-def test_ttl_tables_are_encounters_and_actions():
+def test_ttl_tables_are_encounters_actions_and_lobbies():
     assert prov.ttl_attributes("dev") == {
         "geocritters-dev-encounters": "expires_at",
         "geocritters-dev-actions": "expires_at",
+        "geocritters-dev-lobbies": "expires_at",
     }
 
 

@@ -17,6 +17,7 @@ from .repositories import (
     DynamoEncounters,
     DynamoGyms,
     DynamoInbox,
+    DynamoLobbies,
     DynamoPlayers,
     DynamoVisits,
 )
@@ -32,7 +33,7 @@ class DynamoGameStore(Store):
         super().__init__(
             players=DynamoPlayers(), encounters=DynamoEncounters(), creatures=DynamoCreatures(),
             actions=DynamoActions(), visits=DynamoVisits(), cells=DynamoCuratedCells(),
-            gyms=DynamoGyms(self._connection), inbox=DynamoInbox(),
+            gyms=DynamoGyms(self._connection), inbox=DynamoInbox(), lobbies=DynamoLobbies(),
             snapshots=DynamoActionSnapshots(self._connection),
             unit_of_work=DynamoUnitOfWork(self._connection),
         )

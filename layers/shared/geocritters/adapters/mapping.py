@@ -6,6 +6,7 @@ import json
 
 from ..game.entities import Creature, Encounter
 from ..game.gyms import Defender, DefenderReturn, GymState
+from ..game.lobbies import Attacker, Lobby, LobbyResult, Member
 from ..game.player import Place, PlayerState
 from ..game.stats import IVs
 from ..usecases.ports import StoredAction
@@ -16,6 +17,7 @@ from .models import (
     EncounterRecord,
     GymRecord,
     InboxRecord,
+    LobbyRecord,
     PlaceAttribute,
     PlayerRecord,
 )
@@ -70,6 +72,10 @@ def player_from_record(record: PlayerRecord) -> PlayerState:
         berry_feeds={gym: (int(start), int(count))
                      for gym, (start, count) in _raw(record.berry_feeds).items()},
         raid_pass_day=int(record.raid_pass_day),
+        raids={raid: (int(lobby), bool(claimed))
+               for raid, (lobby, claimed) in _raw(record.raids).items()},
+        remote_raid_day=int(record.remote_raid_day),
+        remote_raids_today=int(record.remote_raids_today),
         revision=int(record.revision),
     )
 
@@ -106,6 +112,10 @@ def player_update_actions(state: PlayerState) -> list:
         PlayerRecord.coins_today.set(state.coins_today),
         PlayerRecord.berry_feeds.set({gym: list(w) for gym, w in state.berry_feeds.items()}),
         PlayerRecord.raid_pass_day.set(state.raid_pass_day),
+        PlayerRecord.raids.set({raid: [lobby, int(claimed)]
+                                for raid, (lobby, claimed) in state.raids.items()}),
+        PlayerRecord.remote_raid_day.set(state.remote_raid_day),
+        PlayerRecord.remote_raids_today.set(state.remote_raids_today),
         PlayerRecord.revision.set(state.revision + 1),
     ]
     if state.last_action is not None:
@@ -120,7 +130,7 @@ def encounter_from_record(r: EncounterRecord) -> Encounter:
         ivs=IVs(int(r.iv_attack), int(r.iv_defense), int(r.iv_stamina)),
         lat=float(r.lat), lng=float(r.lng), started_ms=int(r.started_ms),
         expires_ms=int(r.expires_ms), despawn_ms=int(r.despawn_ms), status=r.status,
-        throws=int(r.throws),
+        throws=int(r.throws), premier_balls=int(r.premier_balls),
     )
 
 
@@ -130,6 +140,7 @@ def encounter_record(e: Encounter) -> EncounterRecord:
         level=e.level, cp=e.cp, iv_attack=e.ivs.attack, iv_defense=e.ivs.defense,
         iv_stamina=e.ivs.stamina, lat=e.lat, lng=e.lng, started_ms=e.started_ms,
         expires_ms=e.expires_ms, despawn_ms=e.despawn_ms, status=e.status, throws=e.throws,
+        premier_balls=e.premier_balls,
         expires_at=max(e.expires_ms, e.despawn_ms) // 1000 + ENCOUNTER_TTL_GRACE_S,
     )
 
@@ -213,3 +224,60 @@ def return_from_record(r: InboxRecord) -> DefenderReturn:
     return DefenderReturn(
         owner_id=r.player_id, creature_id=r.creature_id, gym_id=r.gym_id,
         placed_ms=int(r.placed_ms), left_ms=int(r.left_ms), coins=int(r.coins))
+
+
+LOBBY_TTL_S = 24 * 3600  # a lobby outlives its raid by a day (claims come after the fight)
+
+
+def lobby_item_id(number: int) -> str:
+    return f"L{number:04d}"
+
+
+def member_item_id(number: int, player_id: str) -> str:
+    return f"M{number:04d}#{player_id}"
+
+
+def _result_json(result: LobbyResult) -> str:
+    return json.dumps({"won": result.won, "damage": dict(result.damage),
+                       "boss_hp": result.boss_hp}, separators=(",", ":"), sort_keys=True)
+
+
+def result_from_json(text: str | None) -> LobbyResult | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    return LobbyResult(won=bool(data["won"]), damage={k: int(v) for k, v in data["damage"].items()},
+                       boss_hp=int(data["boss_hp"]))
+
+
+def lobby_from_record(r: LobbyRecord, members=()) -> Lobby:
+    return Lobby(raid_id=r.raid_id, number=int(r.item_id[1:]), created_ms=int(r.created_ms),
+                 size=int(r.size), remote_count=int(r.remote_count),
+                 result=result_from_json(r.result),
+                 members={m.player_id: m for m in members})
+
+
+def lobby_record(lobby: Lobby, expires_at: int) -> LobbyRecord:
+    """A new lobby's header (its first member is counted by the join itself)."""
+    return LobbyRecord(lobby.raid_id, lobby_item_id(lobby.number), created_ms=lobby.created_ms,
+                       size=1, remote_count=0, expires_at=expires_at)
+
+
+def member_record(raid_id: str, number: int, m: Member, expires_at: int) -> LobbyRecord:
+    attackers = [[a.creature_id, a.species_id, a.level, a.ivs.attack, a.ivs.defense,
+                  a.ivs.stamina] for a in m.attackers]
+    return LobbyRecord(raid_id, member_item_id(number, m.player_id), player_id=m.player_id,
+                       team=m.team, remote=int(m.remote), joined_ms=m.joined_ms,
+                       attackers=json.dumps(attackers, separators=(",", ":")),
+                       expires_at=expires_at)
+
+
+def member_from_record(r: LobbyRecord) -> Member:
+    attackers = tuple(Attacker(c, int(s), float(lv), IVs(int(a), int(d), int(st)))
+                      for c, s, lv, a, d, st in json.loads(r.attackers))
+    return Member(player_id=r.player_id, team=r.team, remote=bool(r.remote),
+                  joined_ms=int(r.joined_ms), attackers=attackers)
+
+
+def lobby_result_json(result: LobbyResult) -> str:
+    return _result_json(result)

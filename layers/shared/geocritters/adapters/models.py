@@ -58,6 +58,9 @@ class PlayerRecord(Model):
     coins_today = NumberAttribute(default=0)
     berry_feeds = MapAttribute(default=dict)  # gym id -> [window start ms, count]
     raid_pass_day = NumberAttribute(default=-1)
+    raids = MapAttribute(default=dict)  # raid id -> [lobby number, claimed 0/1]
+    remote_raid_day = NumberAttribute(default=0)
+    remote_raids_today = NumberAttribute(default=0)
     revision = NumberAttribute(default=0)
 
 
@@ -98,6 +101,7 @@ class EncounterRecord(Model):
     despawn_ms = NumberAttribute()
     status = UnicodeAttribute()  # active | caught | fled
     throws = NumberAttribute(default=0)
+    premier_balls = NumberAttribute(default=0)  # a raid boss's encounter
     expires_at = NumberAttribute()  # TTL, epoch seconds
 
 
@@ -191,11 +195,35 @@ class InboxRecord(Model):
     coins = NumberAttribute()
 
 
+class LobbyRecord(Model):
+    """A raid's lobbies, one partition per raid: a header item per lobby ("L0001": its
+    opening time, member counts, and its battle's result once resolved) and an item per
+    member ("M0001#<player>": team and attackers). Joining adds to one header under a
+    condition on its count, so a lobby never holds a 21st member, and no item is shared
+    by more than one lobby's 20 players."""
+
+    class Meta(_Meta):
+        table_name = "lobbies"
+
+    raid_id = UnicodeAttribute(hash_key=True)
+    item_id = UnicodeAttribute(range_key=True)
+    created_ms = NumberAttribute(null=True)  # header
+    size = NumberAttribute(null=True)
+    remote_count = NumberAttribute(null=True)
+    result = UnicodeAttribute(null=True)  # JSON, set once
+    player_id = UnicodeAttribute(null=True)  # member
+    team = UnicodeAttribute(null=True)
+    remote = NumberAttribute(null=True)  # 0 / 1
+    joined_ms = NumberAttribute(null=True)
+    attackers = UnicodeAttribute(null=True)  # JSON list
+    expires_at = NumberAttribute()  # TTL, epoch seconds: a day after the raid's window
+
+
 # Every table the game reads or writes, by its short name in infra/template.json (a unit
 # test checks each model's keys against the template's, and that no table lacks a model).
 ALL_MODELS = {model.Meta.table_name: model for model in (
     PlayerRecord, CreatureRecord, EncounterRecord, ActionRecord, VisitRecord, CellRecord,
-    GymRecord, InboxRecord)}
+    GymRecord, InboxRecord, LobbyRecord)}
 
 
 def bind_tables(settings) -> None:

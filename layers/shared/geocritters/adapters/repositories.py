@@ -9,6 +9,7 @@ from ..game.actions import Action
 from ..game.entities import Creature, Encounter
 from ..game.errors import NotFound
 from ..game.gyms import DefenderReturn, GymState
+from ..game.lobbies import Lobby
 from ..game.player import PlayerState, rate_limited, rate_window
 from ..game.world import Fort
 from ..usecases.ports import StaleState, StoredAction
@@ -22,6 +23,9 @@ from .mapping import (
     encounter_from_record,
     encounter_record,
     gym_from_record,
+    lobby_from_record,
+    lobby_item_id,
+    member_from_record,
     new_player_record,
     player_from_record,
     return_from_record,
@@ -33,6 +37,7 @@ from .models import (
     EncounterRecord,
     GymRecord,
     InboxRecord,
+    LobbyRecord,
     PlaceAttribute,
     PlayerRecord,
     VisitRecord,
@@ -176,13 +181,30 @@ class DynamoGyms:
 
 class DynamoInbox:
     def pending_returns(self, player_id: str) -> list[DefenderReturn]:
-        before_sdk_call()
-        try:
-            return [return_from_record(r) for r in InboxRecord.query(
-                player_id, InboxRecord.item_id.startswith("ret-"), consistent_read=True)]
-        except QueryError as error:
-            raise_if_unavailable(error)
-            raise
+        return [return_from_record(r) for r in _query(
+            InboxRecord, player_id, InboxRecord.item_id.startswith("ret-"))]
+
+
+def _query(model, *args, **kwargs) -> list:
+    before_sdk_call()
+    try:
+        return list(model.query(*args, consistent_read=True, **kwargs))
+    except QueryError as error:
+        raise_if_unavailable(error)
+        raise
+
+
+class DynamoLobbies:
+    def lobbies(self, raid_id: str) -> list[Lobby]:
+        return [lobby_from_record(r)
+                for r in _query(LobbyRecord, raid_id, LobbyRecord.item_id.startswith("L"))]
+
+    def lobby(self, raid_id: str, number: int) -> Lobby | None:
+        header = get_or_none(LobbyRecord, raid_id, lobby_item_id(number))
+        if header is None:
+            return None
+        members = _query(LobbyRecord, raid_id, LobbyRecord.item_id.startswith(f"M{number:04d}#"))
+        return lobby_from_record(header, [member_from_record(m) for m in members])
 
 
 class DynamoCuratedCells:

@@ -18,8 +18,11 @@ from pynamodb.transactions import TransactWrite
 from ..usecases.ports import (
     ActionAlreadyRecorded,
     AddCreature,
+    AddEncounter,
+    AddLobbyMember,
     Change,
     CheckCreatureFree,
+    JoinLobby,
     LockCreature,
     RecordVisit,
     ReleaseCreature,
@@ -27,6 +30,7 @@ from ..usecases.ports import (
     ReplaceCreature,
     SaveEncounter,
     SaveGym,
+    SaveLobbyResult,
     SavePlayer,
     SendReturn,
     StaleState,
@@ -35,13 +39,25 @@ from ..usecases.ports import (
 )
 from .budget import before_sdk_call
 from .failures import CONDITION_FAILED, raise_if_unavailable
-from .mapping import action_record, creature_record, gym_record, player_update_actions, return_record
+from .mapping import (
+    action_record,
+    creature_record,
+    encounter_record,
+    gym_record,
+    lobby_item_id,
+    lobby_record,
+    lobby_result_json,
+    member_record,
+    player_update_actions,
+    return_record,
+)
 from .models import (
     ActionRecord,
     CreatureRecord,
     EncounterRecord,
     GymRecord,
     InboxRecord,
+    LobbyRecord,
     PlayerRecord,
     VisitRecord,
 )
@@ -164,6 +180,38 @@ def _take_return(change: TakeReturn) -> Write:
     return Write("delete", InboxRecord(r.owner_id, r.return_id), InboxRecord.item_id.exists())
 
 
+def _join_lobby(change: JoinLobby) -> Write:
+    lobby = change.lobby
+    if change.new:
+        header = lobby_record(lobby, change.expires_at)
+        header.remote_count = int(change.remote)
+        return Write("save", header, LobbyRecord.item_id.does_not_exist())
+    room = ((LobbyRecord.size < change.max_size)
+            & (LobbyRecord.created_ms > change.opened_after_ms))
+    actions = [LobbyRecord.size.add(1)]
+    if change.remote:
+        room = room & (LobbyRecord.remote_count < change.max_remote)
+        actions.append(LobbyRecord.remote_count.add(1))
+    return Write("update", LobbyRecord(lobby.raid_id, lobby_item_id(lobby.number)), room, actions)
+
+
+def _add_lobby_member(change: AddLobbyMember) -> Write:
+    return Write("save", member_record(change.raid_id, change.number, change.member,
+                                       change.expires_at),
+                 LobbyRecord.item_id.does_not_exist())
+
+
+def _save_lobby_result(change: SaveLobbyResult) -> Write:
+    return Write("update", LobbyRecord(change.raid_id, lobby_item_id(change.number)),
+                 LobbyRecord.item_id.exists() & LobbyRecord.result.does_not_exist(),
+                 [LobbyRecord.result.set(lobby_result_json(change.result))])
+
+
+def _add_encounter(change: AddEncounter) -> Write:
+    return Write("save", encounter_record(change.encounter),
+                 EncounterRecord.encounter_id.does_not_exist())
+
+
 WRITES: dict[type, Callable[[Change], Write]] = {
     SavePlayer: _save_player,
     SaveEncounter: _save_encounter,
@@ -177,6 +225,10 @@ WRITES: dict[type, Callable[[Change], Write]] = {
     ReleaseCreature: _release_creature,
     SendReturn: _send_return,
     TakeReturn: _take_return,
+    JoinLobby: _join_lobby,
+    AddLobbyMember: _add_lobby_member,
+    SaveLobbyResult: _save_lobby_result,
+    AddEncounter: _add_encounter,
 }
 
 

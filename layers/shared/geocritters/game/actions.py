@@ -31,3 +31,6 @@ class Action(StrEnum):
     GYM_SPIN = "gym_spin"
     DEFENDERS = "defenders"
     CLAIM_DEFENDERS = "claim_defenders"
+    RAID = "raid"
+    JOIN_RAID = "join_raid"
+    CLAIM_RAID = "claim_raid"

@@ -135,6 +135,14 @@ def _check_team(fighters: Sequence[Fighter], config: GameConfig, what: str) -> N
         )
 
 
+def distinct_team(creature_ids) -> tuple[str, ...]:
+    """A creature fights at most once per battle: a repeated id is the client's mistake."""
+    ids = tuple(creature_ids)
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("a creature can fight only once per battle", code="duplicate_creature")
+    return ids
+
+
 def gym_battle(
     rng: OutcomeRng, attackers: Sequence[Fighter], defenders: Sequence[Fighter], config: GameConfig
 ) -> GymBattleResult:

@@ -11,7 +11,8 @@ from .randomness import OutcomeRng
 from .species import Species
 
 # Read-only views, so no request can change a table shared by the warm container.
-BALLS = MappingProxyType({"ball": 1.0, "great_ball": 1.5, "ultra_ball": 2.0})
+# premier_ball: a raid boss's own balls, thrown only at that boss (usecases/catch.py).
+BALLS = MappingProxyType({"ball": 1.0, "great_ball": 1.5, "ultra_ball": 2.0, "premier_ball": 1.0})
 BERRIES = MappingProxyType({"razz_berry": 1.5})
 # A throw's quality multiplier is drawn uniformly within (low, high).
 THROW_QUALITIES = MappingProxyType(

@@ -96,6 +96,7 @@ class GameConfig:
         Action.MAP: 30, Action.THROW: 60, Action.SPIN: 20, Action.TRANSFER: 60,
         Action.EVOLVE: 30, Action.POWER_UP: 60, Action.DEPLOY: 20, Action.BATTLE: 20,
         Action.FEED: 60, Action.GYM_SPIN: 20, Action.CLAIM_DEFENDERS: 20,
+        Action.JOIN_RAID: 20, Action.CLAIM_RAID: 20,
     }))
 
     # Team choice is open from this trainer level on.
@@ -130,6 +131,14 @@ class GameConfig:
     raid_boss_hp: Mapping[int, int] = field(default_factory=lambda: _frozen({1: 600, 3: 3600, 5: 15000}))
     # Premier Balls after a win: base, +1 per full damage step of the member's share (at
     # most the cap), + the team bonus when the gym's team is the member's.
+    # Lobbies (c): at most 20 players, 5 of them remote; a countdown from the first join,
+    # then the fight. Remote raids: 5 a day per player (official help centre, 2023).
+    raid_lobby_size: int = 20
+    raid_lobby_remote_max: int = 5
+    raid_lobby_countdown_ms: int = 120_000
+    raid_fight_s: int = 180
+    raid_fight_s_tier5: int = 300
+    remote_raids_per_day: int = 5
     raid_premier_balls_base: int = 5
     raid_premier_balls_damage_step: float = 0.10
     raid_premier_balls_damage_bonus_max: int = 5

@@ -22,6 +22,9 @@ class Encounter:
     despawn_ms: int
     status: str = "active"  # active | caught | fled
     throws: int = 0
+    # A raid boss's encounter: thrown at with these Premier Balls only, which belong to
+    # it (not to the bag); 0 for a wild encounter, caught with the player's own balls.
+    premier_balls: int = 0
 
     def is_over(self, now_ms: int) -> bool:
         return self.status != "active" or now_ms >= self.expires_ms

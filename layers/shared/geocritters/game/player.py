@@ -60,6 +60,10 @@ class PlayerState:
     # gym id -> (window start ms, berries fed there in that window).
     berry_feeds: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     raid_pass_day: int = -1  # UTC day index of the last free raid pass
+    # raid id -> (lobby number, reward claimed): one lobby per raid, one claim.
+    raids: Mapping[str, tuple[int, bool]] = field(default_factory=dict)
+    remote_raid_day: int = 0  # UTC day index of remote_raids_today
+    remote_raids_today: int = 0
     revision: int = 0
 
     @property

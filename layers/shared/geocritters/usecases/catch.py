@@ -31,9 +31,29 @@ def _open_encounter(ctx, encounter: Encounter | None, now_ms: int) -> Encounter:
         raise Conflict("already caught", code="already_caught")
     if encounter.is_over(now_ms):
         raise Conflict("this encounter is over", code="encounter_over")
-    if encounter.throws >= ctx.config.max_throws_per_encounter:
+    limit = encounter.premier_balls or ctx.config.max_throws_per_encounter
+    if encounter.throws >= limit:
         raise Conflict("no throws left in this encounter", code="encounter_over")
     return encounter
+
+
+def _spend_ball(state, encounter: Encounter, ball: str):
+    """A raid boss is thrown at with its own Premier Balls only (they are the
+    encounter's, not the bag's); any other encounter with the player's own balls."""
+    if encounter.premier_balls:
+        if ball != "premier_ball":
+            raise Conflict("a raid boss is caught with its Premier Balls", code="premier_ball_only")
+        return state
+    if ball == "premier_ball":
+        raise Conflict("Premier Balls are for raid bosses", code="premier_ball_raid_only")
+    return rules.spend_item(state, ball)
+
+
+def _raid_boss_outcome(encounter: Encounter, outcome: str) -> str:
+    """A raid boss doesn't flee a throw: it leaves when its Premier Balls run out."""
+    if outcome == "caught":
+        return outcome
+    return "fled" if encounter.throws + 1 >= encounter.premier_balls else "escaped"
 
 
 def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_fingerprint: str):
@@ -44,7 +64,7 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
         encounter = _open_encounter(ctx, read.encounter, now_ms)
         before = acting_player(ctx, read.player, Action.THROW, now_ms, at=(encounter.lat, encounter.lng))
         rules.check_catch_cap(before, now_ms, ctx.config)
-        state = rules.spend_item(before, aim.ball)
+        state = _spend_ball(before, encounter, aim.ball)
         if aim.berry:
             state = rules.spend_item(state, aim.berry)
         state = rules.record_action_place(state, encounter.lat, encounter.lng, now_ms)
@@ -52,6 +72,8 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
         kind = species(encounter.species_id)
         rng = OutcomeRng(ctx.keys.outcomes, "throw", player_id, encounter_id, encounter.throws)
         outcome = resolve_throw(kind, encounter.level, aim, rng)
+        if encounter.premier_balls:
+            outcome = _raid_boss_outcome(encounter, outcome)
         changes, gained, creature = [], {"xp": 0, "stardust": 0, "candy": 0}, None
         if outcome == "caught":
             reward = catch_reward(ctx.config)
@@ -79,7 +101,8 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
             "outcome": outcome,
             "throw_index": encounter.throws,
             **gained,
-            "balls_left": state.items.get(aim.ball, 0),
+            "balls_left": (encounter.premier_balls - encounter.throws - 1
+                           if encounter.premier_balls else state.items.get(aim.ball, 0)),
         }
         if creature is not None:
             response["creature"] = creature_json(creature)

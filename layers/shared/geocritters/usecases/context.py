@@ -10,6 +10,7 @@ from .ports import (
     Encounters,
     Gyms,
     Inbox,
+    Lobbies,
     Players,
     Store,
     TokenIssuer,
@@ -27,6 +28,7 @@ class GameContext:
     visits: Visits
     gyms: Gyms
     inbox: Inbox
+    lobbies: Lobbies
     snapshots: ActionSnapshots
     unit_of_work: UnitOfWork
     issue_token: TokenIssuer
@@ -44,5 +46,6 @@ class GameContext:
     def wire(cls, store: Store, **rest) -> "GameContext":
         return cls(players=store.players, encounters=store.encounters,
                    creatures=store.creatures, actions=store.actions, visits=store.visits,
-                   gyms=store.gyms, inbox=store.inbox, snapshots=store.snapshots,
+                   gyms=store.gyms, inbox=store.inbox, lobbies=store.lobbies,
+                   snapshots=store.snapshots,
                    unit_of_work=store.unit_of_work, store=store, **rest)

@@ -10,8 +10,8 @@ from dataclasses import replace
 from ..game import gyms as rules
 from ..game import player as player_rules
 from ..game.actions import Action
-from ..game.battle import Fighter, gym_battle
-from ..game.errors import InvalidInput, NotFound
+from ..game.battle import Fighter, distinct_team, gym_battle
+from ..game.errors import NotFound
 from ..game.randomness import OutcomeRng
 from .gyms import check_in_range, find_gym, gym_json, raid_under_way
 from .idempotency import run_once
@@ -19,17 +19,10 @@ from .player import acting_player
 from .ports import ActionReads, ActionState, CheckCreatureFree, SaveGym, SavePlayer, SendReturn
 
 
-def check_team_ids(creature_ids) -> tuple[str, ...]:
-    ids = tuple(creature_ids)
-    if len(set(ids)) != len(ids):
-        raise InvalidInput("a creature can fight only once per battle", code="duplicate_creature")
-    return ids
-
-
 def battle(ctx, player_id: str, gym_id: str, creature_ids, lat: float, lng: float,
            key: str, request_fingerprint: str) -> dict:
     fort = find_gym(ctx, gym_id)
-    creature_ids = check_team_ids(creature_ids)
+    creature_ids = distinct_team(creature_ids)
 
     def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()

@@ -11,6 +11,7 @@ from typing import Protocol
 from ..game.entities import Creature, Encounter
 from ..game.errors import GameError
 from ..game.gyms import DefenderReturn, GymState
+from ..game.lobbies import Lobby, LobbyResult, Member
 from ..game.player import PlayerState
 from ..game.world import Fort
 
@@ -137,9 +138,52 @@ class TakeReturn:
     defender_return: DefenderReturn
 
 
+@dataclass(frozen=True)
+class JoinLobby:
+    """Count one more member in a lobby: a new lobby's header is created (if absent);
+    an existing one's count grows only while it has room (``max_size``, and
+    ``max_remote`` for a remote member) and is still counting down (opened after
+    ``opened_after_ms``)."""
+
+    lobby: Lobby  # as read (a new lobby: size 0)
+    new: bool
+    remote: bool
+    max_size: int
+    max_remote: int
+    opened_after_ms: int
+    expires_at: int  # TTL, epoch seconds
+
+
+@dataclass(frozen=True)
+class AddLobbyMember:
+    """The member's own item in the lobby (once per player per lobby)."""
+
+    raid_id: str
+    number: int
+    member: Member
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class SaveLobbyResult:
+    """Store the lobby's battle result unless one is stored already."""
+
+    raid_id: str
+    number: int
+    result: LobbyResult
+
+
+@dataclass(frozen=True)
+class AddEncounter:
+    """Start an encounter inside a transaction, once (a raid boss's encounter)."""
+
+    encounter: Encounter
+
+
 Change = (SavePlayer | SaveEncounter | AddCreature | ReplaceCreature | RemoveCreature
           | RecordVisit | SaveGym | LockCreature | ReleaseCreature | CheckCreatureFree
-          | SendReturn | TakeReturn)
+          | SendReturn | TakeReturn | JoinLobby | AddLobbyMember | SaveLobbyResult
+          | AddEncounter)
 
 
 # --- ports: one per aggregate, and the unit of work -----------------------------------
@@ -194,6 +238,14 @@ class Gyms(Protocol):
 class Inbox(Protocol):
     def pending_returns(self, player_id: str) -> list[DefenderReturn]:
         """Defenders back from their gyms, waiting for their owner to claim them."""
+
+
+class Lobbies(Protocol):
+    def lobbies(self, raid_id: str) -> list[Lobby]:
+        """Every lobby of the raid, their counts (strongly consistent; no members)."""
+
+    def lobby(self, raid_id: str, number: int) -> Lobby | None:
+        """One lobby with its members (strongly consistent)."""
 
 
 class CuratedCells(Protocol):
@@ -260,7 +312,8 @@ class Store:
 
     def __init__(self, *, players: Players, encounters: Encounters, creatures: Creatures,
                  actions: ActionRecords, visits: Visits, cells: CuratedCells, gyms: Gyms,
-                 inbox: Inbox, snapshots: ActionSnapshots, unit_of_work: UnitOfWork):
+                 inbox: Inbox, lobbies: Lobbies, snapshots: ActionSnapshots,
+                 unit_of_work: UnitOfWork):
         self.players = players
         self.encounters = encounters
         self.creatures = creatures
@@ -269,6 +322,7 @@ class Store:
         self.cells = cells
         self.gyms = gyms
         self.inbox = inbox
+        self.lobbies = lobbies
         self.snapshots = snapshots
         self.unit_of_work = unit_of_work
 
@@ -313,6 +367,12 @@ class Store:
 
     def pending_returns(self, player_id):
         return self.inbox.pending_returns(player_id)
+
+    def raid_lobbies(self, raid_id):
+        return self.lobbies.lobbies(raid_id)
+
+    def raid_lobby(self, raid_id, number):
+        return self.lobbies.lobby(raid_id, number)
 
     def read_for_action(self, reads):
         return self.snapshots.read_for_action(reads)
