@@ -56,3 +56,29 @@ def spawn_on_map(map_spawns: Callable[[float, float], list], lat: float, lng: fl
             if spawn["id"] not in skip:
                 return spawn
     raise AssertionError("no spawn near the test location")
+
+
+def a_gym(lat=HOME[0], lng=HOME[1]):
+    """A generated gym within 1 km of (lat, lng) with no raid under way now (a raid
+    forbids battles and berries there)."""
+    from geocritters.usecases.gyms import raid_under_way
+    ctx = bootstrap.game_context()
+    now_ms = ctx.clock.now_ms()
+    return next(f for f in ctx.world.forts_near(lat, lng, 1000) if f.kind == "gym"
+                and not raid_under_way(ctx, f, now_ms))
+
+
+def a_raid(clock, tier=1, lat=HOME[0], lng=HOME[1]):
+    """(raid, gym): a raid of ``tier`` at a gym within 1 km, the clock moved one minute
+    into its battle phase (searching up to four days ahead)."""
+    from geocritters.game.raids import raid_at
+    ctx = bootstrap.game_context()
+    gyms = [f for f in ctx.world.forts_near(lat, lng, 1000) if f.kind == "gym"]
+    start = clock.now_ms()
+    for hours in range(96):
+        for gym in gyms:
+            raid = raid_at(ctx.keys.spawns, gym, start + hours * 3_600_000, ctx.config)
+            if raid is not None and raid.tier == tier:
+                clock.advance(raid.hatch_ms + 60_000 - clock.now_ms())
+                return raid, gym
+    raise AssertionError(f"no tier-{tier} raid within 1 km in four days")
