@@ -6,6 +6,7 @@ tables and the game secret from infra/template.json, and serves every feature wi
 """
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -37,6 +38,18 @@ def start_embedded_aws(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def config_overrides(pairs) -> dict:
+    """NAME=VALUE pairs as numbers (checked again, by name and type, when the game starts)."""
+    overrides = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            overrides[name.strip()] = json.loads(value)
+        except ValueError:
+            raise SystemExit(f"--config {pair}: the value must be a number") from None
+    return overrides
+
+
 def configure_environment(aws_url: str) -> None:
     # Fake credentials: the embedded AWS accepts anything, and nothing reaches a real account.
     os.environ.update({
@@ -55,7 +68,12 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", "4510")))
     parser.add_argument("--aws-url", help="use this AWS endpoint instead of starting moto")
+    parser.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
+                        help="change a game number for this server (game/config.py), e.g. "
+                             "raid_lobby_countdown_ms=5000; repeatable")
     args = parser.parse_args(argv)
+    if args.config:
+        os.environ["GAME_CONFIG_OVERRIDES"] = json.dumps(config_overrides(args.config))
 
     aws_url = args.aws_url or start_embedded_aws(args.host, args.aws_port)
     configure_environment(aws_url)

@@ -35,3 +35,32 @@ def test_scripted_session_against_the_dev_server(tmp_path):
         log.close()
     banner = (tmp_path / "server.log").read_text()
     assert f"Geocritters is running at {url}" in banner
+
+
+@pytest.mark.slow
+def test_players_together_against_the_dev_server(tmp_path):
+    """The gym and raid session (devtools/play_together.py), on a dev server with short
+    timings: a 3 s raid countdown and a coin per second defended."""
+    from devtools.play_together import gyms, midday_longitude, raid
+
+    port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtools.run_local", "--port", str(port), "--aws-port", str(aws_port),
+         "--config", "raid_lobby_countdown_ms=3000", "--config", "gym_coin_interval_ms=1000"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url, aws_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
+    try:
+        wait_until_serving(url, process)
+        lines = []
+        lng = midday_longitude()
+        assert gyms(url, aws_url, 40.758, lng, out=lines.append), "\n".join(lines)
+        assert raid(url, aws_url, 40.758, lng, out=lines.append), "\n".join(lines)
+        transcript = "\n".join(lines)
+        assert "red deploys: 200 team=red" in transcript
+        assert transcript.count(" joins: 200 lobby=1 ") == 3, transcript
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

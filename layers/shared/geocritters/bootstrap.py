@@ -8,7 +8,7 @@ from .adapters.dynamodb import DynamoGameStore
 from .adapters.models import bind_tables
 from .adapters.secrets import GameKeys, fetch_game_keys
 from .adapters.tokens import TOKEN_LIFETIME_S, issue_token
-from .game.config import DEFAULT_CONFIG
+from .game.config import DEFAULT_CONFIG, with_overrides
 from .game.species import spawnable
 from .game.world import World
 from .observability import enable_tracing
@@ -51,10 +51,11 @@ def game_context() -> GameContext:
         keys = game_keys()
         store = DynamoGameStore(settings.region)
         store.connect()
-        world = World(settings.world_seed.encode(), keys.spawns, spawnable(), DEFAULT_CONFIG)
+        config = with_overrides(DEFAULT_CONFIG, settings.config_overrides)
+        world = World(settings.world_seed.encode(), keys.spawns, spawnable(), config)
         _context = GameContext.wire(
             store, issue_token=_token_issuer(keys), world=world, keys=keys,
-            config=DEFAULT_CONFIG, clock=_clock, curated=CuratedForts(store.cells, _clock),
+            config=config, clock=_clock, curated=CuratedForts(store.cells, _clock),
             gym_board=GymBoard(store.gyms, _clock))
     return _context
 

@@ -2,6 +2,7 @@
 Chalice imports app.py while packaging, and its test client sets stage variables only
 during a request)."""
 import functools
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,9 @@ class Settings:
     log_level: str
     # every <SHORT>_TABLE variable of the environment, by short name
     tables: Mapping[str, str] = field(default_factory=dict)
+    # GAME_CONFIG_OVERRIDES: a JSON object of game numbers this stage changes
+    # (game/config.py with_overrides), e.g. a short raid countdown on a dev server.
+    config_overrides: Mapping[str, object] = field(default_factory=dict)
 
     def table_name(self, short_name: str) -> str:
         """The deployed name of a table: a missing one is a deployment mistake."""
@@ -54,6 +58,19 @@ def _tables_from_environment() -> Mapping[str, str]:
         if name.endswith(TABLE_ENV_SUFFIX) and value})
 
 
+def _config_overrides() -> Mapping[str, object]:
+    text = os.environ.get("GAME_CONFIG_OVERRIDES")
+    if not text:
+        return MappingProxyType({})
+    try:
+        overrides = json.loads(text)
+    except ValueError:
+        overrides = None
+    if not isinstance(overrides, dict):
+        raise SettingsError("GAME_CONFIG_OVERRIDES must be a JSON object")
+    return MappingProxyType(overrides)
+
+
 @functools.lru_cache(maxsize=1)
 def load_settings() -> Settings:
     """The settings of this process; cached, reset with ``load_settings.cache_clear()``."""
@@ -67,4 +84,5 @@ def load_settings() -> Settings:
         world_seed=os.environ.get("WORLD_SEED", f"geocritters-{stage}-world-1"),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         tables=_tables_from_environment(),
+        config_overrides=_config_overrides(),
     )

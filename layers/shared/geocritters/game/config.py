@@ -4,6 +4,7 @@
 ``dataclasses.replace(DEFAULT_CONFIG, ...)``; rules receive the config they apply.
 Community-measured values are marked (c) as in the design notes.
 """
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -73,7 +74,7 @@ class GameConfig:
     gym_fast_decay_cp: int = 3000
     gym_battle_motivation_loss: float = 1 / 3  # of full, per lost battle
     gym_deploy_block_ms: int = 10 * MINUTE_MS  # after a defender of the team falls
-    gym_minutes_per_coin: int = 10
+    gym_coin_interval_ms: int = 10 * MINUTE_MS  # 1 coin per this long defended
     daily_coin_cap: int = 50  # official: "Earning the Defender Bonus"
     gym_berry_gains: tuple = (0.12, 0.048, 0.024, 0.012)
     gym_berry_window_ms: int = 30 * MINUTE_MS
@@ -146,3 +147,22 @@ class GameConfig:
 
 
 DEFAULT_CONFIG = GameConfig()
+
+
+def with_overrides(config: GameConfig, overrides: Mapping[str, object]) -> GameConfig:
+    """The config with some numbers replaced (a stage's or an event's), each checked:
+    an unknown name or a value of another type is refused rather than half-applied."""
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    changes = {}
+    for name, value in overrides.items():
+        if name not in fields:
+            raise ValueError(f"unknown game setting {name!r}")
+        current = getattr(config, name)
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            raise ValueError(f"game setting {name!r} can't be overridden (not a number)")
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or (isinstance(current, int) and not isinstance(value, int)) or value < 0:
+            raise ValueError(f"game setting {name!r} must be a non-negative "
+                             f"{type(current).__name__}, got {value!r}")
+        changes[name] = value
+    return dataclasses.replace(config, **changes)

@@ -168,8 +168,7 @@ def check_can_attack(gym: GymState, team: str | None, raid_active: bool) -> None
 
 def coins_earned(defender: Defender, left_ms: int, config: GameConfig) -> int:
     """1 coin per full 10 minutes defended (the daily cap applies when credited)."""
-    minutes = max(0, left_ms - defender.placed_ms) // MINUTE_MS
-    return minutes // config.gym_minutes_per_coin
+    return max(0, left_ms - defender.placed_ms) // config.gym_coin_interval_ms
 
 
 def after_battle(gym: GymState, defeated: Sequence[str], now_ms: int,

@@ -1,0 +1,185 @@
+"""Scripted players together against ``make run``: a gym taken over, a raid won.
+
+1. Gyms: blue deploys a weak defender at a free gym; red battles it until it leaves
+   and takes the gym; blue sees the defender back and claims it with its coins.
+2. Raids: scouts read the map around until a gym shows a raid boss with time left;
+   three players spin that gym (the day's free raid pass), join one lobby, wait out the
+   countdown, claim, and each throws Premier Balls until the boss is caught or flees.
+
+Players get their team, XP and strong creatures from ``devtools.seed`` (written into
+the dev server's embedded AWS), so the server must be a local one. Start it with short
+timings so the session runs in seconds, not minutes:
+
+    python -m devtools.run_local --config raid_lobby_countdown_ms=3000 \\
+        --config gym_coin_interval_ms=1000
+    python -m devtools.play_together --aws-url http://127.0.0.1:4510
+"""
+import argparse
+import datetime
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+from devtools.play import Client
+
+MIN_RAID_TIME_LEFT_MS = 6 * 60_000  # countdown + a tier-5 fight, with margin
+
+
+class Trainer(Client):
+    def __init__(self, url: str, aws_url: str, name: str, out):
+        super().__init__(url)
+        self.name = name
+        self.out = out
+        status, login = self.call("POST", "/v1/auth/guest", {"device_id": f"{name}-{uuid.uuid4().hex[:8]}"})
+        assert status == 200, login
+        self.token, self.player_id = login["token"], login["player_id"]
+        self.aws_url = aws_url
+        self.creatures: list[str] = []
+
+    def seed(self, *args: str) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "devtools.seed", "--aws-url", self.aws_url,
+             "--player", self.player_id, *args], capture_output=True, text=True, check=True)
+        self.creatures = json.loads(result.stdout.strip().splitlines()[-1])["creatures"]
+
+    def act(self, method: str, path: str, body=None):
+        """A keyed action, retried with the same key until it isn't a 503."""
+        key = uuid.uuid4().hex
+        for _ in range(10):
+            status, answer = self.call(method, path, body, key=key)
+            if status != 503:
+                return status, answer
+            time.sleep(0.5)
+        return status, answer
+
+
+def _map(trainer: Trainer, lat: float, lng: float) -> dict:
+    status, seen = trainer.call("GET", f"/v1/map?lat={lat}&lng={lng}")
+    assert status == 200, seen
+    return seen
+
+
+def gyms(url: str, aws_url: str, lat: float, lng: float, out=print) -> bool:
+    blue, red = Trainer(url, aws_url, "blue", out), Trainer(url, aws_url, "red", out)
+    blue.seed("--team", "blue", "--xp", "10000", "--creatures", "1", "--level", "1")
+    red.seed("--team", "red", "--xp", "10000", "--creatures", "6", "--level", "35")
+    free = []
+    for n in range(20):  # walk about until a free gym is in sight
+        free = [g for g in _map(blue, lat + 0.004 * (n % 5), lng + 0.004 * (n // 5))["gyms"]
+                if g["team"] is None and (g["raid"] is None or g["raid"]["phase"] != "battle")]
+        if free:
+            break
+    if not free:
+        out("no free gym in sight")
+        return False
+    gym = free[0]
+    here = {"lat": gym["lat"], "lng": gym["lng"]}
+    status, deployed = blue.act("POST", f"/v1/gyms/{gym['id']}/defenders",
+                                {**here, "creature_id": blue.creatures[0]})
+    out(f"blue deploys at {gym['name']}: {status} team={deployed.get('gym', {}).get('team')}")
+    if status != 200:
+        return False
+    time.sleep(2)  # let the defender earn something (dev timings: a coin a second)
+    left = []
+    for n in range(10):
+        status, fought = red.act("POST", f"/v1/gyms/{gym['id']}/battles",
+                                 {**here, "creature_ids": red.creatures})
+        out(f"red battles ({n + 1}): {status} won={fought.get('won')} left_gym={fought.get('left_gym')}")
+        if status != 200:
+            return False
+        left += fought["left_gym"]
+        if fought["gym"]["team"] is None:
+            break
+    status, taken = red.act("POST", f"/v1/gyms/{gym['id']}/defenders", {**here, "creature_id": red.creatures[0]})
+    out(f"red deploys: {status} team={taken.get('gym', {}).get('team')}")
+    status, mine = blue.call("GET", "/v1/me/defenders")
+    out(f"blue's defenders: {status} returned={[r['creature_id'] for r in mine['returned']]}")
+    status, claimed = blue.act("POST", "/v1/me/defenders/claim")
+    out(f"blue claims: {status} coins_credited={claimed.get('coins_credited')} coins={claimed.get('coins')}")
+    return (left == [blue.creatures[0]] and taken.get("gym", {}).get("team") == "red"
+            and status == 200 and claimed["coins_credited"] > 0
+            and [r["creature_id"] for r in claimed["returned"]] == [blue.creatures[0]])
+
+
+def find_raid(url: str, aws_url: str, lat: float, lng: float, out=print):
+    """A gym showing a raid boss with time left, preferring low tiers: (gym, raid)."""
+    found = []
+    scout = None
+    for n in range(64):
+        if n % 25 == 0:  # a scout reads the map at most 30 times a minute
+            scout = Trainer(url, aws_url, f"scout{n}", out)
+        spot_lat, spot_lng = lat + 0.006 * (n % 8), lng + 0.006 * (n // 8)
+        seen = _map(scout, spot_lat, spot_lng)
+        for gym in seen["gyms"]:
+            raid = gym["raid"]
+            if raid and raid["phase"] == "battle" and raid["end_ms"] - seen["server_ms"] > MIN_RAID_TIME_LEFT_MS:
+                found.append((raid["tier"], gym, raid))
+        if any(tier < 5 for tier, _, _ in found):
+            break
+    if not found:
+        return None
+    _, gym, raid = min(found, key=lambda entry: entry[0])
+    return gym, raid
+
+
+def raid(url: str, aws_url: str, lat: float, lng: float, out=print) -> bool:
+    spotted = find_raid(url, aws_url, lat, lng, out)
+    if spotted is None:
+        out("no raid boss in sight")
+        return False
+    gym, boss = spotted
+    out(f"raid at {gym['name']}: tier {boss['tier']}, boss {boss.get('boss_species')} CP {boss.get('boss_cp')}")
+    here = {"lat": gym["lat"], "lng": gym["lng"]}
+    raiders = [Trainer(url, aws_url, f"raider{n}", out) for n in range(3)]
+    for trainer in raiders:
+        trainer.seed("--team", "blue", "--xp", "10000", "--creatures", "6", "--level", "40")
+        status, spun = trainer.act("POST", f"/v1/gyms/{gym['id']}/spin", here)
+        out(f"{trainer.name} spins the gym: {status} raid_pass={spun.get('raid_pass')}")
+    for trainer in raiders:  # together, within the lobby's countdown
+        status, joined = trainer.act("POST", f"/v1/raids/{boss['id']}/join",
+                                     {**here, "creature_ids": trainer.creatures})
+        out(f"{trainer.name} joins: {status} lobby={joined.get('lobby')} members={joined.get('members')}")
+        if status != 200:
+            return False
+    wait_ms = joined["countdown_ends_ms"] - int(time.time() * 1000)
+    time.sleep(max(0, wait_ms) / 1000 + 0.5)
+    outcomes = []
+    for trainer in raiders:
+        status, claim = trainer.act("POST", f"/v1/raids/{boss['id']}/claim")
+        out(f"{trainer.name} claims: {status} won={claim.get('won')} premier_balls={claim.get('premier_balls')}")
+        if status != 200 or not claim["won"]:
+            return False
+        outcome = None
+        for _ in range(claim["premier_balls"]):
+            status, thrown = trainer.act("POST", f"/v1/encounters/{claim['encounter']['encounter_id']}/throws",
+                                         {"ball": "premier_ball", "throw": "excellent", "curveball": True})
+            outcome = thrown.get("outcome")
+            if outcome in ("caught", "fled"):
+                break
+        out(f"{trainer.name} vs the boss: {outcome}")
+        outcomes.append(outcome)
+    return all(o in ("caught", "fled") for o in outcomes)
+
+
+def midday_longitude(now: datetime.datetime | None = None) -> float:
+    """A longitude where it is about noon (solar time) now: raids hatch 05:00-20:59."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    return ((12 - now.hour) * 15 + 180) % 360 - 180
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--aws-url", default="http://127.0.0.1:4510")
+    parser.add_argument("--lat", type=float, default=40.758)
+    parser.add_argument("--lng", type=float, help="default: where it is about noon now")
+    args = parser.parse_args(argv)
+    lng = args.lng if args.lng is not None else midday_longitude()
+    ok = gyms(args.url, args.aws_url, args.lat, lng) and raid(args.url, args.aws_url, args.lat, lng)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Give a player of the local dev server (``make run``) a team, XP, items and strong
+creatures, written straight into its embedded AWS: gyms and raids can then be tried by
+hand (or by a scripted session) without levelling up first. Never for a deployed stage.
+
+    python -m devtools.seed --aws-url http://127.0.0.1:4510 --player pl-... \\
+        --team blue --xp 10000 --item raid_pass=1 --creatures 6 --level 35
+"""
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def seed(player_id: str, *, team: str | None, xp: int, items: dict, creatures: int,
+         level: float, first_species: int) -> list[str]:
+    """The player edited in the store the running server uses; the new creatures' ids."""
+    from geocritters import bootstrap
+    from geocritters.game.entities import Creature
+    from geocritters.game.species import species
+    from geocritters.game.stats import IVs, combat_power
+    from geocritters.usecases.ports import AddCreature, SavePlayer
+
+    store = bootstrap.game_context().store
+    state = store.get_player(player_id)
+    if state is None:
+        raise SystemExit(f"no player {player_id}: log in first")
+    store.commit([SavePlayer(replace(state, team=team or state.team, xp=max(state.xp, xp),
+                                     items={**state.items, **items}))])
+    made = []
+    for n in range(creatures):
+        kind = species(first_species + n)
+        ivs = IVs(15, 15, 15)
+        creature = Creature(player_id, f"cr-{1_700_000_000_000 + n:013d}-seed{n:06d}", kind.id,
+                            level, combat_power(kind, level, ivs), ivs, 1_700_000_000_000 + n,
+                            f"en-seed-{n}")
+        store.commit([AddCreature(creature)])
+        made.append(creature.creature_id)
+    return made
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aws-url", default="http://127.0.0.1:4510")
+    parser.add_argument("--player", required=True)
+    parser.add_argument("--team", choices=("blue", "red", "yellow"))
+    parser.add_argument("--xp", type=int, default=0)
+    parser.add_argument("--item", action="append", default=[], metavar="NAME=COUNT")
+    parser.add_argument("--creatures", type=int, default=0)
+    parser.add_argument("--level", type=float, default=35.0)
+    parser.add_argument("--first-species", type=int, default=30)
+    args = parser.parse_args(argv)
+
+    from devtools.run_local import configure_environment
+
+    configure_environment(args.aws_url)
+    sys.path.insert(0, str(ROOT))
+    from infra.provision import provision
+
+    os.environ.update(provision("dev"))  # the dev stage's names (the tables exist already)
+    items = {name: int(count) for name, _, count in (i.partition("=") for i in args.item)}
+    made = seed(args.player, team=args.team, xp=args.xp, items=items, creatures=args.creatures,
+                level=args.level, first_species=args.first_species)
+    print(json.dumps({"player": args.player, "creatures": made}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
