@@ -12,7 +12,6 @@ from geocritters.game.species import species
 from tests.api.test_races import TRIALS, race, until_settled
 from tests.support.game_state import give_creature, player
 from tests.support.gym_setup import battle, claim, deploy, fresh_gyms, team_player, transfer
-from tests.support.race_calls import dynamodb_calls_marking_overlaps
 
 SLOTS = 6
 DAILY_COIN_CAP = 50
@@ -22,13 +21,6 @@ DAILY_COIN_CAP = 50
 def _only_on_a_real_database(pytestconfig):
     if pytestconfig.getoption("--backend") != "localstack":
         pytest.skip("races run on DynamoDB Local (make test-localstack), never on moto")
-
-
-@pytest.fixture(autouse=True)
-def _calls_told_apart_across_routes(monkeypatch):
-    """Racers here serve different routes (battles beside claims, transfers beside
-    deploys): no request may be blamed for another's DynamoDB calls."""
-    monkeypatch.setattr("tests.support.game_api.dynamodb_calls", dynamodb_calls_marking_overlaps)
 
 
 def _settled(send, *args):

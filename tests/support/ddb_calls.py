@@ -50,15 +50,21 @@ class Calls(list):
 
 @contextlib.contextmanager
 def dynamodb_calls():
-    """Yields the DynamoDB calls made inside the block."""
+    """Yields the DynamoDB calls made inside the block. A block that was ever open beside
+    another one is ``overlapped`` (at either end: one that outlives the blocks it ran
+    beside ends alone, yet holds their calls too), so checks that attribute calls to one
+    request can skip it."""
     calls = Calls()
     with _lock:
+        for other in _active:
+            other.overlapped = True
+        calls.overlapped = bool(_active)
         _active.append(calls)
     try:
         yield calls
     finally:
         with _lock:
-            calls.overlapped = len(_active) > 1  # other requests' calls may be in here
+            calls.overlapped = calls.overlapped or len(_active) > 1
             _active[:] = [other for other in _active if other is not calls]
 
 
