@@ -90,16 +90,17 @@ def check_joinable(raid: Raid, now_ms: int, config: GameConfig) -> None:
 
 
 def choose_lobby(lobbies: Sequence[Lobby], raid_id: str, remote: bool, now_ms: int,
-                 config: GameConfig) -> tuple[Lobby, bool]:
-    """The lobby to join, and whether it is a new one: the lowest-numbered lobby still
-    counting down with room (and, for a remote player, room for one more remote),
-    else the next number. Filling the lowest first keeps lobbies few and full."""
-    for lobby in sorted(lobbies, key=lambda lb: lb.number):
-        if not lobby.is_open(now_ms, config) or lobby.size >= config.raid_lobby_size:
-            continue
-        if remote and lobby.remote_count >= config.raid_lobby_remote_max:
-            continue
-        return lobby, False
+                 config: GameConfig, pick=None) -> tuple[Lobby, bool]:
+    """The lobby to join, and whether it is a new one: one of the lobbies still counting
+    down with room (and, for a remote player, room for one more remote), else the next
+    number. A new lobby opens only when none has room, so lobbies stay few and full;
+    ``pick`` chooses among those with room (default: the lowest-numbered) — spreading
+    simultaneous joins over them makes fewer of them collide on one lobby's count."""
+    joinable = [lb for lb in sorted(lobbies, key=lambda lb: lb.number)
+                if lb.is_open(now_ms, config) and lb.size < config.raid_lobby_size
+                and not (remote and lb.remote_count >= config.raid_lobby_remote_max)]
+    if joinable:
+        return (pick(joinable) if pick else joinable[0]), False
     number = max((lb.number for lb in lobbies), default=0) + 1
     return Lobby(raid_id=raid_id, number=number, created_ms=now_ms), True
 

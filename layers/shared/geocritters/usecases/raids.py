@@ -13,6 +13,7 @@ one boss encounter (its id is derived from player and raid, created only if abse
 with their Premier Balls, in the same transaction that marks the raid claimed.
 """
 import hashlib
+import random
 import hmac
 from dataclasses import replace
 
@@ -126,7 +127,7 @@ def join_raid(ctx, player_id: str, raid_id: str, creature_ids, lat: float, lng: 
         remote = geo.haversine_m(lat, lng, fort.lat, fort.lng) > config.fort_interact_radius_m
         state = _spend_pass(state, remote, now_ms, config)
         lobby, new = rules.choose_lobby(ctx.lobbies.lobbies(raid_id), raid_id, remote,
-                                        now_ms, config)
+                                        now_ms, config, pick=random.choice)
         state = replace(state, raids={**_forget_old_raids(state.raids, now_ms, config),
                                       raid_id: (lobby.number, False)})
         state = player_rules.record_action_place(state, lat, lng, now_ms)
