@@ -184,13 +184,15 @@ def test_error_schema_shape(spec):
 
 
 def test_idempotent_actions_require_the_key_header(spec):
-    keyed = {"/v1/encounters/{encounter_id}/throws", "/v1/stops/{stop_id}/spin",
-             "/v1/me/creatures/{creature_id}/transfer", "/v1/me/creatures/{creature_id}/evolve",
-             "/v1/me/creatures/{creature_id}/power-up"}
-    for path, _method, operation in _operations(spec):
+    from infra.functions import keyed_routes
+
+    keyed = {(path, method.lower()) for method, path in keyed_routes()}
+    assert {"/v1/encounters/{encounter_id}/throws", "/v1/stops/{stop_id}/spin",
+            "/v1/gyms/{gym_id}/battles", "/v1/me/defenders/claim"} <= {p for p, _ in keyed}
+    for path, method, operation in _operations(spec):
         params = [_resolve(spec, p) for p in operation.get("parameters", [])]
         keys = [p for p in params if p["in"] == "header" and p["name"] == "Idempotency-Key"]
-        if path in keyed:
+        if (path, method) in keyed:
             assert keys and keys[0]["required"] is True, path
             assert keys[0]["schema"]["pattern"] == r"^[A-Za-z0-9_.:\-]{8,128}$", path
             assert "422" in operation["responses"], path
