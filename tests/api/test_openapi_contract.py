@@ -258,7 +258,7 @@ class Contract:
                 assert value is not None, f"required header {name} missing: {where}"
             if value is not None:
                 assert not schema_errors(self.spec, header["schema"], int(value)), where
-        if status == 400:
+        if status == 400 or "x-error-codes" in response:
             assert data["error"]["code"] in response["x-error-codes"], \
                 f"error code not in the operation's x-error-codes: {where}"
         if 200 <= status < 300:
@@ -530,7 +530,9 @@ def test_scripted_session_conforms_to_the_document(api, game, clock, spec):
            headers=_key("transfer"), expect=404)
 
     # --- every operation was seen succeeding and refusing ----------------------------------
-    for path, method, _ in _operations(spec):
+    for path, method, operation in _operations(spec):
+        if "gyms" in operation.get("tags", []):
+            continue  # tests/api/test_gyms_contract_session.py
         statuses = c.seen[(path, method)]
         assert any(200 <= s < 300 for s in statuses), f"{method} {path}: no success exercised"
         assert any(400 <= s < 500 for s in statuses), f"{method} {path}: no refusal exercised"
