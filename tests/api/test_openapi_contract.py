@@ -543,6 +543,7 @@ def test_scripted_session_conforms_to_the_document(api, game, clock, spec):
 UNKNOWN_ENCOUNTER = "/v1/encounters/en-000000000000000000000000/throws"
 UNKNOWN_STOP = "/v1/stops/st-dr5ru7c-999/spin"
 UNKNOWN_CREATURE = "/v1/me/creatures/cr-0000000000000-0000000000/transfer"
+UNKNOWN_GYM = "/v1/gyms/gy-dr5ru7c-999"
 
 # (path, body, the document accepts it): the app must answer 400 exactly when it doesn't.
 BODY_CASES = [
@@ -582,6 +583,21 @@ BODY_CASES = [
     (UNKNOWN_STOP, {"lat": 91, "lng": 0}, False),
     (UNKNOWN_CREATURE, {}, True),
     (UNKNOWN_CREATURE, {"candy": 100}, False),
+    # The gym routes: an accepted body meets the unknown gym (404), a refused one is a 400.
+    (f"{UNKNOWN_GYM}/spin", {"lat": 0.5, "lng": -0.5}, True),
+    (f"{UNKNOWN_GYM}/spin", {"lat": 0}, False),
+    (f"{UNKNOWN_GYM}/defenders", {"creature_id": "cr-1", "lat": 0, "lng": 0}, True),
+    (f"{UNKNOWN_GYM}/defenders", {"lat": 0, "lng": 0}, False),
+    (f"{UNKNOWN_GYM}/defenders", {"creature_id": "", "lat": 0, "lng": 0}, False),
+    (f"{UNKNOWN_GYM}/defenders", {"creature_id": "cr-1", "lat": 0, "lng": 0, "team": "red"}, False),
+    (f"{UNKNOWN_GYM}/berries", {"creature_id": "cr-1", "lat": 0, "lng": 0}, True),
+    (f"{UNKNOWN_GYM}/berries", {"creature_id": 7, "lat": 0, "lng": 0}, False),
+    (f"{UNKNOWN_GYM}/battles", {"creature_ids": ["cr-1", "cr-2"], "lat": 0, "lng": 0}, True),
+    (f"{UNKNOWN_GYM}/battles", {"creature_ids": [], "lat": 0, "lng": 0}, False),
+    (f"{UNKNOWN_GYM}/battles", {"creature_ids": [f"cr-{n}" for n in range(7)], "lat": 0, "lng": 0}, False),
+    (f"{UNKNOWN_GYM}/battles", {"creature_ids": "cr-1", "lat": 0, "lng": 0}, False),
+    ("/v1/me/defenders/claim", {}, True),
+    ("/v1/me/defenders/claim", {"coins": 50}, False),
 ]
 
 
@@ -611,6 +627,10 @@ BOUND_CASES = [
     ("POST", "/v1/me/creatures/cr-%C3%A9/evolve", None, "invalid_creature_id"),
     ("POST", "/v1/me/creatures/a%20b/power-up", None, "invalid_creature_id"),
     ("POST", "/v1/stops/" + "x" * 2049 + "/spin", {"lat": 0, "lng": 0}, "invalid_fort_id"),
+    ("POST", "/v1/gyms/" + "x" * 129 + "/spin", {"lat": 0, "lng": 0}, "invalid_fort_id"),
+    ("GET", "/v1/gyms/gy-%C3%A9?lat=0&lng=0", None, "invalid_fort_id"),
+    ("POST", f"{UNKNOWN_GYM}/battles", {"creature_ids": ["cr-%"], "lat": 0, "lng": 0},
+     "invalid_creature_id"),
     ("POST", UNKNOWN_STOP, {"lat": 0, "lng": 0}, "invalid_idempotency_key"),
     ("GET", "/v1/me/creatures?cursor=" + "a" * 257, None, "invalid_cursor"),
 ]
