@@ -19,7 +19,7 @@ from geocritters.edge.requests import MAX_BODY_BYTES, MAX_ID_BYTES, MAX_JSON_DEP
 from tests.security.conftest import changed_items, db_snapshot
 from tests.support.api_calls import start_encounter
 from tests.support.game_state import edit_player, give_creature
-from tests.support.nearby import a_spawn, a_stop
+from tests.support.nearby import HOME, a_spawn, a_stop
 
 
 def _post_routes():
@@ -40,6 +40,48 @@ class Valid:
     headers: dict = field(default_factory=dict)
     token: str | None = None
     ok: tuple = (200, 201)
+
+
+def a_gym(lat=HOME[0], lng=HOME[1]):
+    """A generated gym near (lat, lng) with no raid battle under way now."""
+    from geocritters.usecases.gyms import raid_under_way
+
+    ctx = bootstrap.game_context()
+    return next(f for f in ctx.world.forts_near(lat, lng, 1000) if f.kind == "gym"
+                and not raid_under_way(ctx, f, ctx.clock.now_ms()))
+
+
+def _gym_requests(api) -> dict[str, Valid]:
+    """A valid request per gym POST route: a blue player's defender is in the gym (to be
+    fed), another blue player deploys, a red one battles."""
+    gym = a_gym()
+    here = {"lat": gym.lat, "lng": gym.lng}
+    players = {}
+    for name, team in (("blue-1", "blue"), ("blue-2", "blue"), ("red", "red")):
+        player_id, token = api.login(f"device-abuse-gym-{name}")
+        edit_player(player_id, xp=10_000, team=team)
+        players[name] = (player_id, token)
+    (blue_id, blue), (blue2_id, blue2), (red_id, red) = players.values()
+    defender = give_creature(blue_id, 101, species_id=1)
+    status, body, _ = api.call("POST", f"/v1/gyms/{gym.id}/defenders",
+                               {"creature_id": defender.creature_id, **here}, token=blue,
+                               headers={"Idempotency-Key": "abuse-setup-deploy"})
+    assert status == 200, body
+    deployer = give_creature(blue2_id, 102, species_id=4)
+    attacker = give_creature(red_id, 103, species_id=38, level=40.0)
+    url = f"/v1/gyms/{gym.id}"
+    return {
+        "/v1/gyms/{gym_id}/defenders": Valid(f"{url}/defenders", {"creature_id": deployer.creature_id, **here},
+                                             headers={"Idempotency-Key": "abuse-deploy-00001"}, token=blue2),
+        "/v1/gyms/{gym_id}/berries": Valid(f"{url}/berries", {"creature_id": defender.creature_id, **here},
+                                           headers={"Idempotency-Key": "abuse-berries-0001"}, token=blue),
+        "/v1/gyms/{gym_id}/spin": Valid(f"{url}/spin", here,
+                                        headers={"Idempotency-Key": "abuse-gym-spin-001"}, token=red),
+        "/v1/gyms/{gym_id}/battles": Valid(f"{url}/battles", {"creature_ids": [attacker.creature_id], **here},
+                                           headers={"Idempotency-Key": "abuse-battle-00001"}, token=red),
+        "/v1/me/defenders/claim": Valid("/v1/me/defenders/claim", {},
+                                        headers={"Idempotency-Key": "abuse-claim-000001"}, token=blue),
+    }
 
 
 def _valid_requests(api, clock) -> dict[str, Valid]:
@@ -66,6 +108,7 @@ def _valid_requests(api, clock) -> dict[str, Valid]:
         requests[f"/v1/me/creatures/{{creature_id}}/{action}"] = Valid(
             f"/v1/me/creatures/{creature.creature_id}/{action}", {},
             headers={"Idempotency-Key": f"abuse-{action}-00001"}, token=token)
+    requests.update(_gym_requests(api))
     return requests
 
 
@@ -98,7 +141,8 @@ SERVER_OWNED = {
     "__proto__": {"admin": True}, "Ball": "ultra_ball",
 }
 # Fields a route accepts from the client (the field is the request, not mass assignment).
-CLIENT_FIELDS = {"/v1/me/team": {"team"}}
+CLIENT_FIELDS = {"/v1/me/team": {"team"}, "/v1/gyms/{gym_id}/defenders": {"creature_id"},
+                 "/v1/gyms/{gym_id}/berries": {"creature_id"}}
 
 
 def test_server_owned_fields_are_400_and_change_nothing(api, clock):
@@ -385,6 +429,10 @@ PATH_ID_CODES = {
     "/v1/me/creatures/{creature_id}/transfer": "invalid_creature_id",
     "/v1/me/creatures/{creature_id}/evolve": "invalid_creature_id",
     "/v1/me/creatures/{creature_id}/power-up": "invalid_creature_id",
+    "/v1/gyms/{gym_id}/defenders": "invalid_fort_id",
+    "/v1/gyms/{gym_id}/berries": "invalid_fort_id",
+    "/v1/gyms/{gym_id}/spin": "invalid_fort_id",
+    "/v1/gyms/{gym_id}/battles": "invalid_fort_id",
 }
 # As they appear in the URL (percent-encoded where a client would have to).
 BAD_PATH_IDS = {

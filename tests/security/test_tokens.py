@@ -204,6 +204,11 @@ PAST_THE_AUTHORIZER = {
     "/v1/me/creatures/{creature_id}/transfer": (404, "creature_not_found"),
     "/v1/me/creatures/{creature_id}/evolve": (404, "creature_not_found"),
     "/v1/me/creatures/{creature_id}/power-up": (404, "creature_not_found"),
+    # gy-dr5ru7c-0 is well-formed but names no gym (that cell's fort 0 is a stop).
+    "/v1/gyms/{gym_id}": (404, "gym_not_found"), "/v1/gyms/{gym_id}/defenders": (404, "gym_not_found"),
+    "/v1/gyms/{gym_id}/berries": (404, "gym_not_found"), "/v1/gyms/{gym_id}/spin": (404, "gym_not_found"),
+    "/v1/gyms/{gym_id}/battles": (404, "gym_not_found"),
+    "/v1/me/defenders": (200, None), "/v1/me/defenders/claim": (200, None),
 }
 
 
@@ -212,9 +217,11 @@ def test_the_same_requests_pass_the_authorizer_with_a_good_token(api, tokens):
     assert sorted(PAST_THE_AUTHORIZER) == sorted({route for _, route, _, _ in SECURED})
     for header in (f"Bearer {tokens.ours()}", f"bearer {tokens.ours()}", f"BEARER {tokens.ours()}",
                    f"Bearer  {tokens.ours()}  "):
-        for method, route, url, body in SECURED:
+        for n, (method, route, url, body) in enumerate(SECURED):
+            # A key per route: a stored claim must not make another route's request a
+            # reused key (keys are the player's, across actions).
             status, error, _ = api.call(method, url, body, headers={
-                "Authorization": header, "Idempotency-Key": "tokens-key-0002"})
+                "Authorization": header, "Idempotency-Key": f"tokens-key-0002-{n:02d}"})
             assert status != 401 and status < 500, (header[:12], method, url, status, error)
             code = error["error"]["code"] if status >= 400 else None
             assert (status, code) == PAST_THE_AUTHORIZER[route], (header[:12], method, url, status, error)
@@ -247,14 +254,24 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
     Every action that reads the player answers 404 player_not_found; throws and creature
     changes 404 because their object isn't found under that player first; the creature
     listing is an empty 200 (a listing of nothing)."""
+    from tests.security.test_input_abuse import a_gym
     from tests.support.nearby import a_spawn, a_stop
 
     ghost = tokens.ours(sub=GHOST)
     spawn = a_spawn()
     stop = a_stop(spawn.lat, spawn.lng)
+    gym = a_gym()
+    at_gym = {"lat": gym.lat, "lng": gym.lng}
+    creature = {"creature_id": "cr-0000000000000-0000000000"}
     reachable = {  # requests that get as far as loading the player
         "/v1/encounters": ("/v1/encounters", {"spawn_id": spawn.id, "lat": spawn.lat, "lng": spawn.lng}),
         "/v1/stops/{stop_id}/spin": (f"/v1/stops/{stop.id}/spin", {"lat": stop.lat, "lng": stop.lng}),
+        "/v1/gyms/{gym_id}": (f"/v1/gyms/{gym.id}?lat={gym.lat}&lng={gym.lng}", None),
+        "/v1/gyms/{gym_id}/spin": (f"/v1/gyms/{gym.id}/spin", at_gym),
+        "/v1/gyms/{gym_id}/berries": (f"/v1/gyms/{gym.id}/berries", {**creature, **at_gym}),
+        "/v1/gyms/{gym_id}/defenders": (f"/v1/gyms/{gym.id}/defenders", {**creature, **at_gym}),
+        "/v1/gyms/{gym_id}/battles": (f"/v1/gyms/{gym.id}/battles",
+                                      {"creature_ids": [creature["creature_id"]], **at_gym}),
     }
     expected = {
         "/v1/me/creatures": (200, None),
@@ -262,6 +279,9 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
         "/v1/me/creatures/{creature_id}/transfer": (404, "creature_not_found"),
         "/v1/me/creatures/{creature_id}/evolve": (404, "creature_not_found"),
         "/v1/me/creatures/{creature_id}/power-up": (404, "creature_not_found"),
+        # A deploy and a battle look for their creatures under the player first.
+        "/v1/gyms/{gym_id}/defenders": (404, "creature_not_found"),
+        "/v1/gyms/{gym_id}/battles": (404, "creature_not_found"),
     }
     before = db_snapshot()
     failures = []
