@@ -1,9 +1,11 @@
 """A seeded, randomized game session under DynamoDB faults (see test_fault_run.py).
 
-Several players each play on their own patch (everything within 400 m of a home point,
-so no travel cooldown applies): they start encounters, throw balls (catches), spin
-stops, transfer, evolve and power up creatures, while the fake clock moves on 2-15 s per
-action. Each player is one sequential client, so every answer it gets can be checked
+Players play in pairs of rival teams, each pair on its own patch (everything within
+400 m of a home point with a stop and two gyms, so no travel cooldown applies): they
+start encounters, throw balls (catches), spin stops, transfer, evolve and power up
+creatures, and deploy to, battle, feed and spin gyms, take back their defenders, join
+raids and throw Premier Balls at the bosses they won (gym_play.py), while the fake clock
+moves on 2-15 s per action. Each player is one sequential client, so every answer it gets can be checked
 against its ledger at once (``balls_left``, ``candy_total``, ``first_visit``), and at
 the end the ledger must equal what is stored.
 
@@ -24,7 +26,19 @@ from geocritters.game.collection import power_up_cost
 from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
 from tests.reliability.client import RetryingClient, UnhandledErrors, login
-from tests.reliability.ledger import BALLS, BERRY, Ledger, duplicate_units
+from tests.reliability.gym_play import (
+    GYM_REFUSALS,
+    LOCKED_REFUSALS,
+    MISTAKE,
+    WILD_PREMIER_REFUSALS,
+    GymPlay,
+    advance_to_a_raid,
+    equip,
+    patch_gyms,
+    patch_home,
+    team_for,
+)
+from tests.reliability.ledger import BALLS, BERRY, PREMIER, Ledger, duplicate_units
 from tests.support.nearby import HOME
 
 PATCH_RADIUS_M = 400.0  # every action of a player happens within this of its home
@@ -35,12 +49,14 @@ APP_LOGGER = "geocritters.game"
 EXPECTED_REFUSALS = {
     "encounter": {(409, "spawn_resolved"), (409, "encounter_over"), (429, "rate_limited")},
     "throw": {(409, "already_caught"), (409, "encounter_over"), (409, "not_enough_items"),
-              (429, "rate_limited")},
+              (429, "rate_limited")} | WILD_PREMIER_REFUSALS,
     "spin": {(409, "stop_cooling_down"), (429, "rate_limited")},
-    "transfer": {(429, "rate_limited")},
-    "evolve": {(409, "not_enough_candy"), (409, "cannot_evolve"), (429, "rate_limited")},
+    "transfer": {(429, "rate_limited")} | LOCKED_REFUSALS,
+    "evolve": {(409, "not_enough_candy"), (409, "cannot_evolve"), (429, "rate_limited")}
+    | LOCKED_REFUSALS,
     "power_up": {(409, "not_enough_candy"), (409, "not_enough_stardust"), (403, "level_cap"),
-                 (429, "rate_limited")},
+                 (429, "rate_limited")} | LOCKED_REFUSALS,
+    **GYM_REFUSALS,
 }
 
 
@@ -57,6 +73,12 @@ class Sim:
     resolved: set = field(default_factory=set)  # spawn ids caught or fled
     cooldowns: dict = field(default_factory=dict)  # stop id -> until ms (from answers)
     sent: int = 0
+    team: str | None = None
+    gyms: list = field(default_factory=list)  # the gyms of the patch
+    gym_cooldowns: dict = field(default_factory=dict)  # gym id -> until ms (from answers)
+    raid_gyms: dict = field(default_factory=dict)  # raid id joined -> its gym
+    raid_countdowns: dict = field(default_factory=dict)  # raid id joined -> lobby countdown end
+    bosses: dict = field(default_factory=dict)  # boss encounter id -> {"expires_ms", "done"}
 
     def next_key(self, epoch: int) -> str:
         self.sent += 1
@@ -81,22 +103,35 @@ def stored_creatures(store, player_id: str) -> dict:
             return found
 
 
+def homes(count: int) -> list[tuple]:
+    """One home per pair of players (players 2k and 2k+1 share a patch)."""
+    ctx = bootstrap.game_context()
+    return [patch_home(ctx, pair, HOME, HOME_SPACING_DEG, PATCH_RADIUS_M)
+            for pair in range(-(-count // 2))]
+
+
 def new_players(api, count: int, prefix: str) -> list[Sim]:
-    """Log in ``count`` fresh players (call with faults off)."""
+    """Log in ``count`` fresh players, each given a team (level 5), raid passes and a few
+    creatures through the store (call with faults off)."""
     ctx = None
     sims = []
+    places = homes(count)
     for index in range(count):
         player_id, token = login(api, f"{prefix}-{index:03d}")
         ctx = ctx or bootstrap.game_context()
-        home = (HOME[0] + HOME_SPACING_DEG * (index // 4), HOME[1] + HOME_SPACING_DEG * (index % 4))
+        home = places[index // 2]
         stops = [f for f in ctx.world.forts_near(*home, PATCH_RADIUS_M) if f.kind == "stop"]
         assert stops, f"no stop within {PATCH_RADIUS_M} m of {home}"
+        team = team_for(index)
+        equip(ctx, player_id, team)
         ledger = Ledger.from_state(ctx.store.get_player(player_id))
-        sims.append(Sim(index, player_id, token, home, stops, ledger))
+        ledger.creatures = stored_creatures(ctx.store, player_id)
+        sims.append(Sim(index, player_id, token, home, stops, ledger, team=team,
+                        gyms=patch_gyms(ctx, home, PATCH_RADIUS_M)))
     return sims
 
 
-class Session:
+class Session(GymPlay):
     def __init__(self, number: int, api, clock, injector, sims: list[Sim], seed: int):
         self.number = number
         self.api = api
@@ -112,6 +147,7 @@ class Session:
         self.contradictions: list[dict] = []
         self.skipped = Counter()
         self.sent: dict = {}  # (token, key) -> (method, path, body) of every keyed request
+        self.init_gym_play(bootstrap.game_context())
 
     def send(self, method, path, body=None, token=None, key=None):
         if key is not None:
@@ -125,7 +161,7 @@ class Session:
         sim = self.rng.choice(self.sims)
         now = self.clock.now_ms()
         open_encounters = [e for e, info in sim.encounters.items() if info["expires_ms"] > now]
-        owned = bool(sim.ledger.creatures)
+        owned = bool(sim.ledger.free_creatures())
         weights = {
             "throw": 40 if open_encounters else 0,
             "encounter": 15 if open_encounters else 40,
@@ -133,6 +169,7 @@ class Session:
             "transfer": 6 if owned else 0,
             "evolve": 6 if owned else 0,
             "power_up": 8 if owned else 0,
+            **self.gym_weights(sim, now),
         }
         kinds = [k for k, w in weights.items() if w]
         kind = self.rng.choices(kinds, [weights[k] for k in kinds])[0]
@@ -178,6 +215,8 @@ class Session:
             ball = self.rng.choice(held)
         else:  # sometimes a ball the player doesn't have: must be refused, cost nothing
             ball = self.rng.choice([b for b in BALLS if sim.ledger.items[b] <= 0] or list(BALLS))
+        if self.rng.random() < MISTAKE / 4:  # a raid boss's ball at a wild creature: refused
+            ball = PREMIER
         request = {"ball": ball}
         if sim.ledger.items[BERRY] > 0 and self.rng.random() < 0.2:
             request["berry"] = BERRY
@@ -189,7 +228,12 @@ class Session:
         status, body, _ = self.send("POST", f"/v1/encounters/{encounter_id}/throws", request,
                                            token=sim.token, key=key)
         code = self._record("throw", status, body, sim, target=encounter_id, request=request)
+        if code == "premier_ball_raid_only" and ball != PREMIER:
+            self.contradictions.append({"action": "throw", "why": "premier_ball_raid_only for a "
+                                        "bag ball", "request": request})
         if status == 200:
+            if ball == PREMIER:
+                sim.ledger._disagree("a Premier Ball thrown at a wild creature", key=key)
             if sim.ledger.items[ball] < 1 or (request.get("berry") and sim.ledger.items[BERRY] < 1):
                 self.contradictions.append({"action": "throw", "why": "a spend the ledger can't cover",
                                             "request": request})
@@ -215,7 +259,9 @@ class Session:
                                         "last spin of this stop has cooled down", "stop": stop.id})
 
     def _pick_creature(self, sim: Sim, kind: str) -> str:
-        ids = sorted(sim.ledger.creatures)
+        if sim.ledger.defending and self.rng.random() < MISTAKE:  # a defender: must be refused
+            return self.rng.choice(sorted(sim.ledger.defending))
+        ids = sim.ledger.free_creatures()
         if kind == "evolve":
             able = [c for c in ids if species(sim.ledger.creatures[c][0]).evolve_candy is not None
                     and sim.ledger.candy[species(sim.ledger.creatures[c][0]).family]
@@ -236,6 +282,8 @@ class Session:
                                            token=sim.token, key=key)
         self._record(kind, status, body, sim, target=creature_id)
         if status == 200:
+            if creature_id in sim.ledger.defending:
+                sim.ledger._disagree(f"{kind} of a defending creature", creature=creature_id)
             getattr(sim.ledger, kind)(creature_id, body, key)
 
     def _transfer(self, sim, _open):
@@ -282,6 +330,7 @@ class Session:
                     "stored_not_told": sorted(records - sim.ledger.keyed_200s)[:10],
                     "told_not_stored": sorted(sim.ledger.keyed_200s - records)[:10]}
         report["creature_owners"] = {k: v for k, v in report["creature_owners"].items() if v > 1}
+        report["gym_problems"] = self.verify_gyms(store)
         return report
 
     def replay(self, sample: int) -> int:
@@ -351,6 +400,8 @@ def _epoch_in_child(epoch: int) -> dict:
     s = _FORK_STATE
     api, clock, injector = s["api"], s["clock"], s["injector"]
     clock.advance(epoch * 7 * HOUR_MS + epoch * 13 * MINUTE_MS)  # other spawns each epoch
+    advance_to_a_raid(bootstrap.game_context(), clock, homes(s["players"]), PATCH_RADIUS_M,
+                      random.Random(s["seed"] * 1000 + epoch))
     sims = new_players(api, s["players"], f"fault-{s['seed']}-{epoch}")
     return run_session(epoch, api, clock, injector, sims, s["actions"][epoch],
                      s["seed"] * 1000 + epoch, s["replays"][epoch])

@@ -13,6 +13,7 @@ from geocritters.game.species import species
 
 BALLS = ("ball", "great_ball", "ultra_ball")
 BERRY = "razz_berry"
+PREMIER = "premier_ball"  # a raid boss's own balls: never in the bag
 
 
 def family_of(species_id: int) -> str:
@@ -34,6 +35,11 @@ class Ledger:
     creatures: dict = field(default_factory=dict)  # creature id -> (species, level, cp)
     spins: Counter = field(default_factory=Counter)  # stop id -> spins answered 200
     keyed_200s: set = field(default_factory=set)  # Idempotency-Keys answered 200
+    coins: int = 0
+    defending: dict = field(default_factory=dict)  # creature id -> gym id, until claimed back
+    returns_due: set = field(default_factory=set)  # defenders a battle answer said left
+    raids: dict = field(default_factory=dict)  # raid id -> (lobby, claimed)
+    boss: dict = field(default_factory=dict)  # encounter id -> {raid_id, premier_balls, throws}
     # Answers that disagree with the ledger at the moment they were given.
     disagreements: list = field(default_factory=list)
 
@@ -42,16 +48,29 @@ class Ledger:
         """Start from a stored ``PlayerState`` and the creatures (API dicts) it owns."""
         return cls(player_id=state.player_id, items=Counter(state.items), xp=state.xp,
                    stardust=state.stardust, candy=Counter(state.candy),
-                   creatures={c["id"]: creature_view(c) for c in creatures})
+                   creatures={c["id"]: creature_view(c) for c in creatures},
+                   coins=state.coins, defending=dict(state.defending),
+                   raids={r: (int(e[0]), bool(e[1])) for r, e in state.raids.items()})
+
+    def free_creatures(self) -> list:
+        """The creatures that may be sent to battle, transferred, evolved, powered up."""
+        return sorted(c for c in self.creatures if c not in self.defending)
 
     # --- folding answers in -----------------------------------------------------------
 
     def _disagree(self, what: str, **details) -> None:
         self.disagreements.append({"what": what, **details})
 
-    def throw(self, request: dict, response: dict, key: str) -> None:
+    def throw(self, request: dict, response: dict, key: str, encounter_id: str | None = None) -> None:
         self.keyed_200s.add(key)
-        self.items[request["ball"]] -= 1
+        boss = self.boss.get(encounter_id) if request["ball"] == PREMIER else None
+        if request["ball"] == PREMIER:
+            if boss is None:
+                self._disagree("a Premier Ball thrown outside a boss encounter", key=key)
+                boss = {"premier_balls": 0, "throws": 0}
+            boss["throws"] += 1
+        else:
+            self.items[request["ball"]] -= 1
         if request.get("berry"):
             self.items[request["berry"]] -= 1
         creature = response.get("creature")
@@ -64,9 +83,97 @@ class Ledger:
             self.creatures[creature["id"]] = creature_view(creature)
         elif response["candy"] or response["outcome"] == "caught":
             self._disagree("catch without a creature", response=response)
-        if response["balls_left"] != self.items[request["ball"]]:
-            self._disagree("balls_left", told=response["balls_left"],
-                           ledger=self.items[request["ball"]], key=key)
+        left = boss["premier_balls"] - boss["throws"] if boss else self.items[request["ball"]]
+        if response["balls_left"] != left:
+            self._disagree("balls_left", told=response["balls_left"], ledger=left, key=key)
+        if boss and boss["throws"] > boss["premier_balls"]:
+            self._disagree("more Premier Balls thrown than granted", key=key)
+
+    # gyms
+
+    def deploy(self, creature_id: str, gym_id: str, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        if creature_id not in self.creatures or creature_id in self.defending:
+            self._disagree("deployed a creature the ledger doesn't have free", creature=creature_id)
+        self.defending[creature_id] = gym_id
+
+    def battle(self, creature_ids, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        if any(c not in self.creatures or c in self.defending for c in creature_ids):
+            self._disagree("battled with a creature the ledger doesn't have free", team=creature_ids)
+        self.xp += response["xp"]
+
+    def feed(self, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        self.items[BERRY] -= 1
+        self.stardust += response["stardust"]
+
+    def gym_spin(self, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        for item, count in response["items"].items():
+            self.items[item] += count
+        self.xp += response["xp"]
+
+    def defender_left(self, creature_id: str, gym_id: str) -> None:
+        """Another player's battle answer: this player's defender left ``gym_id``."""
+        if self.defending.get(creature_id) != gym_id or creature_id in self.returns_due:
+            self._disagree("a defender left that the ledger doesn't have there",
+                           creature=creature_id, gym=gym_id)
+        self.returns_due.add(creature_id)
+
+    def claim_defenders(self, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        returned = {r["creature_id"] for r in response["returned"]}
+        if returned != self.returns_due:
+            self._disagree("claimed returns != the returns battles told of", key=key,
+                           told=sorted(returned), ledger=sorted(self.returns_due))
+        for r in response["returned"]:
+            if self.defending.pop(r["creature_id"], None) != r["gym_id"]:
+                self._disagree("a return of a creature not defending that gym", key=key,
+                               creature=r["creature_id"])
+        self.returns_due -= returned
+        if response["coins_credited"] > response["coins_earned"] or response["coins_credited"] < 0:
+            self._disagree("coins credited beyond earned", key=key, response=response)
+        self.coins += response["coins_credited"]
+        if response["coins"] != self.coins:
+            self._disagree("coins", told=response["coins"], ledger=self.coins, key=key)
+
+    def defenders_page(self, response: dict) -> None:
+        """GET /v1/me/defenders: must show exactly what the ledger holds."""
+        returned = {r["creature_id"] for r in response["returned"]}
+        defending = {d["creature_id"]: d["gym_id"] for d in response["defending"]}
+        expected = {c: g for c, g in self.defending.items() if c not in self.returns_due}
+        if returned != self.returns_due or defending != expected or response["coins"] != self.coins:
+            self._disagree("my defenders page", told=response, returns_due=sorted(self.returns_due),
+                           defending=expected, coins=self.coins)
+
+    # raids
+
+    def join_raid(self, raid_id: str, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        self.items["remote_raid_pass" if response["remote"] else "raid_pass"] -= 1
+        if raid_id in self.raids:
+            self._disagree("joined a raid twice", raid=raid_id, key=key)
+        self.raids[raid_id] = (response["lobby"], False)
+
+    def claim_raid(self, raid_id: str, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        entry = self.raids.get(raid_id)
+        if entry is None or entry[1]:
+            self._disagree("claimed a raid not joined, or twice", raid=raid_id, key=key)
+            entry = (entry or (0,))[0], False
+        self.raids[raid_id] = (entry[0], True)
+        encounter = response["encounter"]
+        if encounter is not None:
+            if encounter["encounter_id"] in self.boss or any(
+                    b["raid_id"] == raid_id for b in self.boss.values()):
+                self._disagree("a second boss encounter for one raid", raid=raid_id, key=key)
+            if not response["won"] or response["premier_balls"] < 1:
+                self._disagree("a boss encounter without a won battle or balls", key=key)
+            self.boss[encounter["encounter_id"]] = {
+                "raid_id": raid_id, "premier_balls": response["premier_balls"], "throws": 0}
+        elif response["won"] or response["premier_balls"]:
+            self._disagree("a won raid without its encounter", key=key, response=response)
 
     def spin(self, stop_id: str, response: dict, key: str) -> None:
         self.keyed_200s.add(key)
@@ -110,10 +217,13 @@ class Ledger:
 
     def refusal_contradicts(self, action: str, target, request: dict | None, code: str) -> str | None:
         """Why a refusal ``code`` contradicts the ledger (None if it's plausible)."""
-        if code == "not_enough_items" and request is not None:
-            held = {name: self.items[name] for name in (request["ball"], request.get("berry")) if name}
+        if code == "not_enough_items" and request is not None and "ball" in request:
+            held = {name: self.items[name] for name in (request["ball"], request.get("berry"))
+                    if name and name != PREMIER}
             if all(count >= 1 for count in held.values()):
                 return f"refused for items the ledger says are held: {held}"
+        if code == "creature_defending" and target in self.creatures and target not in self.defending:
+            return f"creature {target} is free in the ledger"
         if code == "creature_not_found" and target in self.creatures:
             return f"creature {target} is in the ledger"
         if action == "power_up" and code == "not_enough_stardust" and target in self.creatures:
@@ -139,6 +249,13 @@ class Ledger:
         ledger_candy = {k: v for k, v in self.candy.items() if v}
         if stored_candy != ledger_candy:
             diffs["candy"] = (stored_candy, ledger_candy)
+        if state.coins != self.coins:
+            diffs["coins"] = (state.coins, self.coins)
+        if dict(state.defending) != self.defending:
+            diffs["defending"] = (dict(state.defending), dict(self.defending))
+        stored_raids = {r: (int(e[0]), bool(e[1])) for r, e in state.raids.items()}
+        if stored_raids != self.raids:
+            diffs["raids"] = (stored_raids, dict(self.raids))
         if stored_creatures != self.creatures:
             missing = sorted(set(self.creatures) - set(stored_creatures))
             extra = sorted(set(stored_creatures) - set(self.creatures))
@@ -160,7 +277,7 @@ def duplicate_units(diffs: dict) -> int:
     """How many units of grants or spends the stored state has beyond the ledger (or
     short of it): 0 when nothing was applied twice or lost."""
     units = 0
-    for name in ("xp", "stardust"):
+    for name in ("xp", "stardust", "coins"):
         if name in diffs:
             stored, told = diffs[name]
             units += abs(stored - told)
@@ -168,6 +285,10 @@ def duplicate_units(diffs: dict) -> int:
         if name in diffs:
             stored, told = diffs[name]
             units += sum(abs(stored.get(k, 0) - told.get(k, 0)) for k in set(stored) | set(told))
+    for name in ("defending", "raids"):
+        if name in diffs:
+            stored, told = diffs[name]
+            units += sum(stored.get(k) != told.get(k) for k in set(stored) | set(told))
     if "creatures" in diffs:
         units += sum(len(v) for v in diffs["creatures"].values())
     return units

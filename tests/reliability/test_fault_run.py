@@ -37,6 +37,10 @@ _result: dict = {}  # the run is shared by the tests below (it is the expensive 
 # The one known cause of 500s under these faults (see test_fault_injection.py).
 LOST_ANSWER_ERRORS = {"ReadTimeoutError", "ConnectionClosedError"}
 
+# Every gym and raid action the run must have sent at least once.
+GYM_KINDS = ("deploy", "battle", "feed", "gym_spin", "claim_defenders", "defenders", "join_raid",
+             "claim_raid", "raid_throw")
+
 
 def _the_run(api, clock, faults, report) -> dict:
     if "crashed" in _result:
@@ -53,7 +57,8 @@ def _the_run(api, clock, faults, report) -> dict:
         raise
     wall = time.perf_counter() - started
     total = {"wall_s": wall, "epochs": epochs}
-    for name in ("actions", "client", "injected_by_kind", "attempts", "lost_statuses", "skipped"):
+    for name in ("actions", "outcomes", "client", "injected_by_kind", "attempts", "lost_statuses",
+                 "skipped"):
         merged = {}
         for epoch in epochs:
             for key, n in epoch[name].items():
@@ -89,14 +94,23 @@ def _the_run(api, clock, faults, report) -> dict:
         f"{client.get('bad_503', 0)} malformed 503s, {client.get('never_settled', 0)} never settled; "
         f"{total['replayed']} replays after 11 min; botocore backoff skipped "
         f"{total['backoff_s']:.0f} s")
+    gym_kinds = set(GYM_KINDS)
+    report("  gyms and raids: " + _fmt({k: n for k, n in total["outcomes"].items()
+                                          if k.split()[0] in gym_kinds}))
     report(
         f"  duplicates: {_duplicates(total)} (ledger units off {_units(total)}, replay mismatches "
-        f"{len(total['replay_mismatches'])}, creatures owned twice {len(owners)})")
+        f"{len(total['replay_mismatches'])}, creatures owned twice {len(owners)}, gym/raid "
+        f"conservation problems {_gym_problems(total)})")
     return _result
 
 
 def _fmt(counts: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+
+def _gym_problems(total) -> int:
+    return sum(len(s[phase]["gym_problems"]) for s in total["epochs"]
+               for phase in ("after_run", "after_replays"))
 
 
 def _units(total) -> int:
@@ -111,7 +125,7 @@ def _duplicates(total) -> int:
                   for phase in ("after_run", "after_replays")
                   for v in s[phase]["action_record_diffs"].values())
     return (_units(total) + visit + records + len(total["replay_mismatches"])
-            + len(total["creatures_owned_twice"]))
+            + len(total["creatures_owned_twice"]) + _gym_problems(total))
 
 
 def _short(entries, n=5) -> str:
@@ -121,7 +135,7 @@ def _short(entries, n=5) -> str:
 def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, faults, report):
     run = _the_run(api, clock, faults, report)
     assert sum(run["actions"].values()) >= ACTIONS * 0.9, run["skipped"]
-    for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up"):
+    for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up", *GYM_KINDS):
         assert run["actions"].get(kind, 0) > 0, f"no {kind} in the run"
     assert run["injected_by_kind"].get(LOST, 0) > 0 and run["injected_by_kind"].get(THROTTLE, 0) > 0
     # all went through the injector
@@ -135,6 +149,8 @@ def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, fau
             assert not checked["action_record_diffs"], \
                 f"{phase}: idempotency records: {checked['action_record_diffs']}"
             assert not checked["negative"], f"{phase}: negative balances: {checked['negative']}"
+            assert not checked["gym_problems"], \
+                f"{phase}: gyms, inboxes, lobbies, boss encounters: {_short(checked['gym_problems'])}"
     assert not run["creatures_owned_twice"], run["creatures_owned_twice"]
     assert not run["disagreements"], f"answers contradicting the ledger: {_short(run['disagreements'])}"
     assert not run["contradictions"], f"refusals the ledger contradicts: {_short(run['contradictions'])}"
