@@ -145,11 +145,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/v1/map"): Entry(
         foreign_object=None,
         how="the world is shared; only B's own cooldowns and caught spawns are applied and "
-            "only B's position is recorded (A's running cooldown on the stop is not shown to B)",
+            "only B's position is recorded (A's running cooldown on the stop is not shown to B); "
+            "gyms show their public summary (A's gym: blue, one slot taken), no player id",
         probes=lambda w: [
             Probe("GET", f"/v1/map?lat={w.stop.lat}&lng={w.stop.lng}&player_id={w.a_id}", {200},
                   check=lambda body: {s["id"]: s["cooldown_until_ms"] for s in body["stops"]}
                   .get(w.stop.id) == 0),
+            Probe("GET", f"/v1/map?lat={w.gym.lat}&lng={w.gym.lng}&player_id={w.a_id}", {200},
+                  check=lambda body: {g["id"]: (g["team"], g["free_slots"]) for g in body["gyms"]}
+                  .get(w.gym.id) == ("blue", 5) and w.a_id not in json.dumps(body)),
         ],
         b_may_change=True),
     ("POST", "/v1/encounters"): Entry(
