@@ -7,23 +7,28 @@ object. The test is parametrized over the ROUTE TABLE, not over ``MATRIX``: a ne
 without an entry fails the suite until someone decides how it is protected.
 
 For each route, A owns real objects (an encounter with a throw, creatures, a transfer,
-a spun stop, a listing cursor — all with stored idempotent responses), B is rich enough
-that a missing ownership check would succeed, and B's probes must answer as listed and
-change nothing stored: compared through the game store (players, creatures,
-encounters, action records, visits) and, item by item, through a scan of every table.
+a spun stop, a listing cursor, a defender at a gym and a spun gym — all with stored
+idempotent responses — and a knocked-out defender waiting in A's inbox with its coins),
+B is rich enough that a missing ownership check would succeed, and B's probes must
+answer as listed and change nothing stored: compared through the game store (players,
+creatures, encounters, action records, visits, inbox returns, the gyms A's objects are
+at) and, item by item, through a scan of every table.
 Routes without a foreign object may change B's own items (the map records B's
 position), never A's.
 """
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 
 from geocritters import bootstrap
+from geocritters.game.config import MINUTE_MS
+from geocritters.usecases.gyms import raid_under_way
 from tests.security.conftest import changed_items, db_snapshot, owner_of
 from tests.support.api_calls import start_encounter, throw
-from tests.support.game_state import edit_player, give_creature, player
-from tests.support.nearby import a_spawn, a_stop
+from tests.support.game_state import edit_player, give_creature, player, send_back
+from tests.support.nearby import HOME, a_spawn, a_stop
 
 
 def _route_table():
@@ -56,6 +61,14 @@ class World:
     spawn_lat: float  # where A's encounter's spawn is
     spawn_lng: float
     b_creature_id: str  # B's only creature
+    gym: object  # A (team blue) deployed defender_id here with deploy_key, spun it with gym_spin_key
+    defender_id: str
+    deploy_key: str
+    gym_spin_key: str
+    gym_spin: dict  # A's stored answer to its gym spin: A's cooldown there is running
+    empty_gym: object  # nobody defends it; A's knocked-out defender came back from it
+    a_return: object  # A's unclaimed return (DefenderReturn): creature still locked, coins
+    a_coins: int
 
 
 @dataclass
@@ -83,6 +96,15 @@ class Entry:
 
 def _key(label: str) -> dict:
     return {"Idempotency-Key": f"matrix-b-{label}"}
+
+
+def _code(code: str) -> Callable[[dict], bool]:
+    return lambda body: body["error"]["code"] == code
+
+
+def _at(fort, **fields) -> dict:
+    """A request body standing on the fort."""
+    return {**fields, "lat": fort.lat, "lng": fort.lng}
 
 
 def _creature_change(action: str) -> Entry:
@@ -123,11 +145,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/v1/map"): Entry(
         foreign_object=None,
         how="the world is shared; only B's own cooldowns and caught spawns are applied and "
-            "only B's position is recorded (A's running cooldown on the stop is not shown to B)",
+            "only B's position is recorded (A's running cooldown on the stop is not shown to B); "
+            "gyms show their public summary (A's gym: blue, one slot taken), no player id",
         probes=lambda w: [
             Probe("GET", f"/v1/map?lat={w.stop.lat}&lng={w.stop.lng}&player_id={w.a_id}", {200},
                   check=lambda body: {s["id"]: s["cooldown_until_ms"] for s in body["stops"]}
                   .get(w.stop.id) == 0),
+            Probe("GET", f"/v1/map?lat={w.gym.lat}&lng={w.gym.lng}&player_id={w.a_id}", {200},
+                  check=lambda body: {g["id"]: (g["team"], g["free_slots"]) for g in body["gyms"]}
+                  .get(w.gym.id) == ("blue", 5) and w.a_id not in json.dumps(body)),
         ],
         b_may_change=True),
     ("POST", "/v1/encounters"): Entry(
@@ -183,10 +209,119 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/v1/me/creatures/{creature_id}/transfer"): _creature_change("transfer"),
     ("POST", "/v1/me/creatures/{creature_id}/evolve"): _creature_change("evolve"),
     ("POST", "/v1/me/creatures/{creature_id}/power-up"): _creature_change("power-up"),
+    ("GET", "/v1/gyms/{gym_id}"): Entry(
+        foreign_object=None,
+        how="no foreign object: a gym's page (team, defenders with their owner's name and "
+            "CP) is public to anyone within reach; B reading the gym A defends gets it "
+            "whole, writes nothing, and the page carries no player id of A's",
+        probes=lambda w: [
+            Probe("GET", f"/v1/gyms/{w.gym.id}?lat={w.gym.lat}&lng={w.gym.lng}&player_id={w.a_id}",
+                  {200},
+                  check=lambda body: body["team"] == "blue"
+                  and [d["creature_id"] for d in body["defenders"]] == [w.defender_id]
+                  and w.a_id not in json.dumps(body)),
+        ]),
+    ("POST", "/v1/gyms/{gym_id}/defenders"): Entry(
+        foreign_object="A's creature id, free or defending (and A's idempotency key with a "
+                       "stored deploy)",
+        how="404 creature_not_found: the creature is read under the token's player only, so "
+            "B can't deploy A's creature even at an empty gym B could take; A's exact deploy "
+            "replayed by B with A's key does not return A's stored answer",
+        probes=lambda w: [
+            Probe("POST", f"/v1/gyms/{w.empty_gym.id}/defenders", {404},
+                  body=_at(w.empty_gym, creature_id=w.kept.creature_id), headers=_key("deploy"),
+                  check=_code("creature_not_found")),
+            Probe("POST", f"/v1/gyms/{w.gym.id}/defenders", {404},
+                  body=_at(w.gym, creature_id=w.defender_id), headers={"Idempotency-Key": w.deploy_key},
+                  check=_code("creature_not_found"),
+                  note="A's exact request and key: A would get its stored 200"),
+        ]),
+    ("POST", "/v1/gyms/{gym_id}/berries"): Entry(
+        foreign_object="A's defender (at a gym of A's team)",
+        how="409 rival_gym: berries go only to defenders of the feeder's own team; B (red, "
+            "holding razz berries) feeding A's blue defender spends nothing and changes "
+            "neither the defender's motivation nor the gym",
+        probes=lambda w: [
+            Probe("POST", f"/v1/gyms/{w.gym.id}/berries", {409},
+                  body=_at(w.gym, creature_id=w.defender_id), headers=_key("feed"),
+                  check=_code("rival_gym")),
+        ]),
+    ("POST", "/v1/gyms/{gym_id}/battles"): Entry(
+        foreign_object="A's creature ids as B's attackers",
+        how="404 creature_not_found: attackers are read under the token's player only; B "
+            "attacking A's gym (a rival gym B may attack) with A's free creature, or with "
+            "B's own plus A's defender, fights no battle",
+        probes=lambda w: [
+            Probe("POST", f"/v1/gyms/{w.gym.id}/battles", {404},
+                  body=_at(w.gym, creature_ids=[w.kept.creature_id]), headers=_key("battle"),
+                  check=_code("creature_not_found")),
+            Probe("POST", f"/v1/gyms/{w.gym.id}/battles", {404},
+                  body=_at(w.gym, creature_ids=[w.b_creature_id, w.defender_id]),
+                  headers=_key("battle-mixed"), check=_code("creature_not_found")),
+        ]),
+    ("POST", "/v1/gyms/{gym_id}/spin"): Entry(
+        foreign_object=None,
+        how="no foreign object: gym spin cooldowns and idempotency keys are per player; B "
+            "spinning the gym A spun a minute ago, even with A's exact body and key, is B's "
+            "own spin (200, B's cooldown), never A's stored answer; A's cooldown and stored "
+            "spin untouched",
+        probes=lambda w: [
+            Probe("POST", f"/v1/gyms/{w.gym.id}/spin", {200}, body=_at(w.gym),
+                  headers={"Idempotency-Key": w.gym_spin_key},
+                  check=lambda body: body != w.gym_spin
+                  and body["cooldown_until_ms"] > w.gym_spin["cooldown_until_ms"],
+                  after=lambda: w.gym.id in player(w.b_id).stop_cooldowns,
+                  note="A's exact request and key: A would get its stored 200"),
+        ],
+        b_may_change=True),
+    ("GET", "/v1/me/defenders"): Entry(
+        foreign_object=None,
+        how="the token's player's defenders, returns and coins; a query naming A still "
+            "lists B's (none), never A's defender, A's return or A's coins",
+        probes=lambda w: [
+            Probe("GET", f"/v1/me/defenders?player_id={w.a_id}", {200},
+                  check=lambda body: body == {"defending": [], "returned": [],
+                                              "coins": player(w.b_id).coins}),
+        ]),
+    ("POST", "/v1/me/defenders/claim"): Entry(
+        foreign_object="A's returned defender (in A's inbox, A's creature still locked)",
+        how="a claim reads the token's player's inbox only: B's claim is B's own (200, "
+            "nothing returned, no coins); A's return, its creature's lock and A's coins "
+            "are unchanged",
+        probes=lambda w: [
+            Probe("POST", "/v1/me/defenders/claim", {200}, headers=_key("claim"),
+                  check=lambda body: body["returned"] == [] and body["coins_earned"] == 0
+                  and body["coins"] == player(w.b_id).coins,
+                  after=lambda: bootstrap.game_context().store.pending_returns(w.a_id) == [w.a_return]
+                  and bootstrap.game_context().store.get_creature(
+                      w.a_id, w.a_return.creature_id).defending_gym == w.empty_gym.id
+                  and player(w.a_id).coins == w.a_coins),
+        ],
+        b_may_change=True),
 }
 
 
 # --- A plays, B gets ready ---------------------------------------------------------------
+
+def _free_gyms(tries: int = 30):
+    """Two generated gyms less than 1 km apart that nobody defends and with no raid battle
+    now or within the quarter hour, the first found walking north from HOME (LocalStack
+    keeps its tables for the whole run: gyms taken by earlier tests are skipped)."""
+    ctx = bootstrap.game_context()
+    now = ctx.clock.now_ms()
+
+    def free(fort):
+        return (fort.kind == "gym" and ctx.store.get_gym(fort.id).revision == 0
+                and not any(raid_under_way(ctx, fort, t) for t in (now, now + 15 * MINUTE_MS)))
+
+    for step in range(tries):
+        for gym in filter(free, ctx.world.forts_near(HOME[0] + 0.01 * step, HOME[1], 1000.0)):
+            other = next((f for f in ctx.world.forts_near(gym.lat, gym.lng, 1000.0)
+                          if f.id != gym.id and free(f)), None)
+            if other is not None:
+                return gym, other
+    raise AssertionError("no two free gyms north of HOME")
+
 
 @pytest.fixture
 def world(api, clock):
@@ -199,12 +334,32 @@ def world(api, clock):
     give_creature(a_id, 3)
     b_creature = give_creature(b_id, 9)
 
+    # Gyms: A (blue, level 5) defends one and has a knocked-out defender back from another,
+    # unclaimed, with coins of its own; B (red, with razz berries) may attack A's gym.
+    a_coins = 37
+    edit_player(a_id, team="blue", xp=10_000, coins=a_coins)
+    edit_player(b_id, team="red")
+    gym, empty_gym = _free_gyms()
+    now = clock.now_ms()
+    a_return = send_back(give_creature(a_id, 5), empty_gym.id, placed_ms=now - 180 * MINUTE_MS,
+                         left_ms=now - 60 * MINUTE_MS, coins=12)
+    defender = give_creature(a_id, 4)
+    deploy_key = "matrix-a-deploy"
+    status, body, _ = api.call("POST", f"/v1/gyms/{gym.id}/defenders",
+                               _at(gym, creature_id=defender.creature_id), token=a,
+                               headers={"Idempotency-Key": deploy_key})
+    assert status == 200, body
+    gym_spin_key = "matrix-a-gym-spin"
+    status, gym_spin, _ = api.call("POST", f"/v1/gyms/{gym.id}/spin", _at(gym), token=a,
+                                   headers={"Idempotency-Key": gym_spin_key})
+    assert status == 200, gym_spin
+
     transfer_key = "matrix-a-transfer"
     status, body, _ = api.call("POST", f"/v1/me/creatures/{moved.creature_id}/transfer", token=a,
                                headers={"Idempotency-Key": transfer_key})
     assert status == 200, body
 
-    spawn = a_spawn()
+    spawn = a_spawn(gym.lat, gym.lng)  # A walks on from the gym
     encounter = start_encounter(api, a, spawn)
     throw_key = "matrix-a-throw"
     status, body, _ = throw(api, a, encounter["encounter_id"], throw_key)
@@ -223,7 +378,10 @@ def world(api, clock):
     return World(api=api, a_id=a_id, a=a, b_id=b_id, b=b, b_device=f"device-matrix-b001-{api.namespace}",
               encounter=encounter, throw_key=throw_key, kept=kept, moved_id=moved.creature_id,
               transfer_key=transfer_key, stop=stop, spin_key=spin_key, cursor=page["next_cursor"],
-              spawn_lat=spawn.lat, spawn_lng=spawn.lng, b_creature_id=b_creature.creature_id)
+              spawn_lat=spawn.lat, spawn_lng=spawn.lng, b_creature_id=b_creature.creature_id,
+              gym=gym, defender_id=defender.creature_id, deploy_key=deploy_key,
+              gym_spin_key=gym_spin_key, gym_spin=gym_spin, empty_gym=empty_gym,
+              a_return=a_return, a_coins=a_coins)
 
 
 def _domain_state(w: World, probe_keys: list[str]) -> dict:
@@ -239,7 +397,7 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             if after is None:
                 return found
 
-    a_keys = [w.throw_key, w.spin_key, w.transfer_key]
+    a_keys = [w.throw_key, w.spin_key, w.transfer_key, w.deploy_key, w.gym_spin_key]
     return {
         "A": {
             "player": store.get_player(w.a_id),
@@ -247,6 +405,8 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             "encounter": store.get_encounter(w.a_id, w.encounter["encounter_id"]),
             "actions": {k: store.get_action(w.a_id, k) for k in a_keys + probe_keys},
             "visited": store.has_visited(w.a_id, w.stop.id),
+            "returns": store.pending_returns(w.a_id),
+            "gyms": {g.id: store.get_gym(g.id) for g in (w.gym, w.empty_gym)},
         },
         "B": {
             "player": store.get_player(w.b_id),
@@ -254,6 +414,7 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             "encounter": store.get_encounter(w.b_id, w.encounter["encounter_id"]),
             "actions": {k: store.get_action(w.b_id, k) for k in a_keys + probe_keys},
             "visited": store.has_visited(w.b_id, w.stop.id),
+            "returns": store.pending_returns(w.b_id),
         },
     }
 

@@ -3,8 +3,9 @@ from dataclasses import replace
 
 from geocritters import bootstrap
 from geocritters.game.entities import Creature
+from geocritters.game.gyms import DefenderReturn
 from geocritters.game.stats import IVs
-from geocritters.usecases.ports import AddCreature, SavePlayer
+from geocritters.usecases.ports import AddCreature, LockCreature, SavePlayer, SendReturn
 
 MOSSLING = 1
 
@@ -28,3 +29,18 @@ def give_creature(player_id, n, species_id=MOSSLING, level=10.0):
                         caught_ms=1_700_000_000_000 + n, encounter_id=f"en-test-{n}")
     bootstrap.game_context().store.commit([AddCreature(creature)])
     return creature
+
+
+def send_back(creature, gym_id, placed_ms, left_ms, coins):
+    """The creature defended ``gym_id`` and was knocked out, as a rival's battle leaves it:
+    still locked to the gym and listed in its owner's ``defending``, its return (with its
+    coins) in the owner's inbox, waiting for the owner's claim. Stored directly."""
+    ctx = bootstrap.game_context()
+    owner = ctx.store.get_player(creature.player_id)
+    back = DefenderReturn(creature.player_id, creature.creature_id, gym_id, placed_ms, left_ms, coins)
+    ctx.store.commit([
+        LockCreature(creature, gym_id),
+        SendReturn(back),
+        SavePlayer(replace(owner, defending={**owner.defending, creature.creature_id: gym_id})),
+    ])
+    return back
