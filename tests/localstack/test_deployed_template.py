@@ -384,9 +384,13 @@ def deployed(tmp_path_factory):
         timings["upload_s"] = time.perf_counter() - started
 
         started = time.perf_counter()
+        # Over CloudFormation's 51,200-byte TemplateBody limit: sent through S3, as
+        # `aws cloudformation deploy --s3-bucket` sends it.
+        body = json.dumps(template)
+        client("s3").put_object(Bucket=BUCKET, Key="packaged.json", Body=body.encode())
         cfn.create_stack(
             StackName=STACK,
-            TemplateBody=json.dumps(template),
+            TemplateURL=f"{LOCALSTACK_URL}/{BUCKET}/packaged.json",
             Parameters=[{"ParameterKey": "Stage", "ParameterValue": STAGE}],
             # What AWS requires for this template: IAM roles + a macro (the SAM transform).
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
