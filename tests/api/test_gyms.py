@@ -77,7 +77,7 @@ def test_gym_refusals_are_json_and_change_nothing(api):
     before = player(blue_id)
     cases = [
         ("/v1/gyms/gy-dr5ru7c-999/defenders", _at(gym, creature_id=mine.creature_id), 404, "gym_not_found"),
-        ("/v1/gyms/not a gym/defenders", _at(gym, creature_id=mine.creature_id), 400, "invalid_fort_id"),
+        ("/v1/gyms/" + "g" * 129 + "/defenders", _at(gym, creature_id=mine.creature_id), 400, "invalid_fort_id"),
         (f"/v1/gyms/{gym.id}/defenders", {"creature_id": mine.creature_id, "lat": gym.lat + 0.01,
                                           "lng": gym.lng}, 403, "out_of_range"),
         (f"/v1/gyms/{gym.id}/defenders", _at(gym, creature_id="cr-nope"), 404, "creature_not_found"),
