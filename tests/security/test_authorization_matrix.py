@@ -7,12 +7,13 @@ object. The test is parametrized over the ROUTE TABLE, not over ``MATRIX``: a ne
 without an entry fails the suite until someone decides how it is protected.
 
 For each route, A owns real objects (an encounter with a throw, creatures, a transfer,
-a spun stop, a listing cursor, a defender at a gym and a spun gym — all with stored
-idempotent responses — and a knocked-out defender waiting in A's inbox with its coins),
+a spun stop, a listing cursor, a defender at a gym, a spun gym and a raid lobby A joined —
+all with stored idempotent responses — and a knocked-out defender waiting in A's inbox
+with its coins),
 B is rich enough that a missing ownership check would succeed, and B's probes must
 answer as listed and change nothing stored: compared through the game store (players,
 creatures, encounters, action records, visits, inbox returns, the gyms A's objects are
-at) and, item by item, through a scan of every table.
+at, A's raid lobby and boss encounter) and, item by item, through a scan of every table.
 Routes without a foreign object may change B's own items (the map records B's
 position), never A's.
 """
@@ -23,12 +24,16 @@ from dataclasses import dataclass, field
 import pytest
 
 from geocritters import bootstrap
+from geocritters.game import geo
 from geocritters.game.config import MINUTE_MS
+from geocritters.game.travel import travel_cooldown_ms
 from geocritters.usecases.gyms import raid_under_way
+from geocritters.usecases.raids import boss_encounter_id
 from tests.security.conftest import changed_items, db_snapshot, owner_of
 from tests.support.api_calls import start_encounter, throw
-from tests.support.game_state import edit_player, give_creature, player, send_back
+from tests.support.game_state import edit_player, give_creature, player, raid_lobby, send_back
 from tests.support.nearby import HOME, a_spawn, a_stop
+from tests.support.raid_state import tier_one_raid
 
 
 def _route_table():
@@ -69,6 +74,11 @@ class World:
     empty_gym: object  # nobody defends it; A's knocked-out defender came back from it
     a_return: object  # A's unclaimed return (DefenderReturn): creature still locked, coins
     a_coins: int
+    raid: object  # a tier-1 raid in its battle phase: A joined its lobby 1 with join_key
+    raid_gym: object
+    join_key: str
+    join_body: dict  # A's join: standing at the raid gym with a creature whose id B's has too
+    join: dict  # A's stored answer; the lobby's countdown is over, A hasn't claimed
 
 
 @dataclass
@@ -298,6 +308,52 @@ MATRIX: dict[tuple[str, str], Entry] = {
                   and player(w.a_id).coins == w.a_coins),
         ],
         b_may_change=True),
+    ("GET", "/v1/raids/{raid_id}"): Entry(
+        foreign_object="A's raid lobby (the raid's page shows the caller's lobby)",
+        how="the lobby shown is the token's player's own, found through its own raid entry: "
+            "B reading the raid A joined gets the raid (public: the map shows it) with "
+            "lobby null and revision 0, a query naming A changes nothing, and the answer "
+            "carries no player id of A's",
+        probes=lambda w: [
+            Probe("GET", f"/v1/raids/{w.raid.raid_id}?player_id={w.a_id}", {200},
+                  check=lambda body: body["raid"]["id"] == w.raid.raid_id
+                  and body["raid"]["gym_id"] == w.raid_gym.id and body["lobby"] is None
+                  and body["revision"] == 0 and w.a_id not in json.dumps(body)),
+        ]),
+    ("POST", "/v1/raids/{raid_id}/join"): Entry(
+        foreign_object="A's creature ids as B's attackers, and A's exact join with A's "
+                       "idempotency key (a stored 200)",
+        how="404 creature_not_found: attackers are read under the token's player only, so "
+            "B can't bring A's creatures into a lobby; A's exact join replayed by B with "
+            "A's key is B's own join, decided on B's state (the creature id in it is also "
+            "B's: ids are per player): B holds no raid pass, 409 no_raid_pass, never A's "
+            "stored answer; A's lobby, pass and stored join untouched",
+        probes=lambda w: [
+            Probe("POST", f"/v1/raids/{w.raid.raid_id}/join", {404},
+                  body=_at(w.raid_gym, creature_ids=[w.kept.creature_id]), headers=_key("raid-join"),
+                  check=_code("creature_not_found")),
+            Probe("POST", f"/v1/raids/{w.raid.raid_id}/join", {404},
+                  body=_at(w.raid_gym, creature_ids=[w.b_creature_id, w.kept.creature_id]),
+                  headers=_key("raid-join-mixed"), check=_code("creature_not_found")),
+            Probe("POST", f"/v1/raids/{w.raid.raid_id}/join", {409},
+                  body=w.join_body, headers={"Idempotency-Key": w.join_key},
+                  check=_code("no_raid_pass"),
+                  note="A's exact request and key: A would get its stored 200"),
+        ]),
+    ("POST", "/v1/raids/{raid_id}/claim"): Entry(
+        foreign_object="A's raid lobby (its countdown over, unclaimed: A's own claim would "
+                       "resolve its battle) and A's join key",
+        how="404 not_in_raid: a claim finds the lobby through the token's player's own raid "
+            "entry, and B joined none; with B's key or A's, no battle result is stored, no "
+            "boss encounter is created for anyone, A's lobby and player item are unchanged",
+        probes=lambda w: [
+            Probe("POST", f"/v1/raids/{w.raid.raid_id}/claim", {404}, headers=_key("raid-claim"),
+                  check=_code("not_in_raid")),
+            Probe("POST", f"/v1/raids/{w.raid.raid_id}/claim", {404},
+                  headers={"Idempotency-Key": w.join_key}, check=_code("not_in_raid"),
+                  after=lambda: raid_lobby(w.a_id, w.raid.raid_id).result is None,
+                  note="A's join key on A's raid"),
+        ]),
 }
 
 
@@ -325,6 +381,10 @@ def _free_gyms(tries: int = 30):
 
 @pytest.fixture
 def world(api, clock):
+    # The raid first: finding one that no earlier test fought moves the clock into its
+    # battle phase (hours or days ahead), and everything after is placed and timed from
+    # there, tokens included.
+    raid, raid_gym = tier_one_raid(clock)
     a_id, a = api.login("device-matrix-a001")
     b_id, b = api.login("device-matrix-b001")
     # B can afford everything: a missing ownership check would succeed and show as a change.
@@ -339,7 +399,22 @@ def world(api, clock):
     a_coins = 37
     edit_player(a_id, team="blue", xp=10_000, coins=a_coins)
     edit_player(b_id, team="red")
+
+    # Raids: A (one raid pass) joins at the raid gym with a creature whose id B's only
+    # creature has too (ids are per player); B has no raid pass.
+    raider = give_creature(a_id, 9)
+    edit_player(a_id, items={**player(a_id).items, "raid_pass": 1})
+    join_key = "matrix-a-raid-join"
+    join_body = _at(raid_gym, creature_ids=[raider.creature_id])
+    status, join, _ = api.call("POST", f"/v1/raids/{raid.raid_id}/join", join_body, token=a,
+                               headers={"Idempotency-Key": join_key})
+    assert status == 200 and join["lobby"] == 1 and join["members"] == 1, join
+    assert player(b_id).items.get("raid_pass", 0) == 0
+
     gym, empty_gym = _free_gyms()
+    # A walks to the gym; meanwhile A's lobby counts down: A could claim it from now on.
+    clock.advance(max(bootstrap.game_context().config.raid_lobby_countdown_ms,
+                      travel_cooldown_ms(geo.haversine_m(raid_gym.lat, raid_gym.lng, gym.lat, gym.lng))))
     now = clock.now_ms()
     a_return = send_back(give_creature(a_id, 5), empty_gym.id, placed_ms=now - 180 * MINUTE_MS,
                          left_ms=now - 60 * MINUTE_MS, coins=12)
@@ -381,13 +456,15 @@ def world(api, clock):
               spawn_lat=spawn.lat, spawn_lng=spawn.lng, b_creature_id=b_creature.creature_id,
               gym=gym, defender_id=defender.creature_id, deploy_key=deploy_key,
               gym_spin_key=gym_spin_key, gym_spin=gym_spin, empty_gym=empty_gym,
-              a_return=a_return, a_coins=a_coins)
+              a_return=a_return, a_coins=a_coins, raid=raid, raid_gym=raid_gym, join_key=join_key,
+              join_body=join_body, join=join)
 
 
 def _domain_state(w: World, probe_keys: list[str]) -> dict:
     """What the game store says about A and B (the brief's "stored player/creature/
     encounter state"), plus the action records and visits the probes could touch."""
-    store = bootstrap.game_context().store
+    ctx = bootstrap.game_context()
+    store = ctx.store
 
     def collection(player_id):
         found, after = [], None
@@ -397,7 +474,11 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             if after is None:
                 return found
 
-    a_keys = [w.throw_key, w.spin_key, w.transfer_key, w.deploy_key, w.gym_spin_key]
+    a_keys = [w.throw_key, w.spin_key, w.transfer_key, w.deploy_key, w.gym_spin_key, w.join_key]
+
+    def boss(player_id):
+        return store.get_encounter(player_id, boss_encounter_id(ctx.keys.outcomes, player_id, w.raid.raid_id))
+
     return {
         "A": {
             "player": store.get_player(w.a_id),
@@ -407,6 +488,8 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             "visited": store.has_visited(w.a_id, w.stop.id),
             "returns": store.pending_returns(w.a_id),
             "gyms": {g.id: store.get_gym(g.id) for g in (w.gym, w.empty_gym)},
+            "raid": (raid_lobby(w.a_id, w.raid.raid_id), store.raid_lobbies(w.raid.raid_id),
+                     boss(w.a_id)),
         },
         "B": {
             "player": store.get_player(w.b_id),
@@ -415,6 +498,7 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             "actions": {k: store.get_action(w.b_id, k) for k in a_keys + probe_keys},
             "visited": store.has_visited(w.b_id, w.stop.id),
             "returns": store.pending_returns(w.b_id),
+            "raid": (raid_lobby(w.b_id, w.raid.raid_id), boss(w.b_id)),
         },
     }
 

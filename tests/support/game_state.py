@@ -44,3 +44,11 @@ def send_back(creature, gym_id, placed_ms, left_ms, coins):
         SavePlayer(replace(owner, defending={**owner.defending, creature.creature_id: gym_id})),
     ])
     return back
+
+
+def raid_lobby(player_id, raid_id):
+    """The lobby the player joined in the raid, with its members, as stored (None if the
+    player hasn't joined it)."""
+    ctx = bootstrap.game_context()
+    entry = ctx.store.get_player(player_id).raids.get(raid_id)
+    return None if entry is None else ctx.store.raid_lobby(raid_id, entry[0])
