@@ -7,7 +7,7 @@ STAGE  ?= prod
 
 BACKEND ?= moto
 
-.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench fuzz dev-policy
+.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench bench-contention fuzz dev-policy
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,12 @@ import-pois: $(READY)
 bench: $(READY)
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m bench
+
+## make bench-contention: 10, 50 and 200 players deploying to / battling ONE gym at once
+## on DynamoDB Local: successes, refusals, cancelled transactions, the gym item's write
+## ceiling -> a table + build/bench/contention.json (needs java and npm).
+bench-contention: $(READY)
+	$(BIN)/python -m bench.contention
 
 ## make fuzz [FUZZ_EXAMPLES=1000] [FUZZ_SEED=n]: schemathesis from docs/openapi.json
 ## against the app served like `make run` (fuzz/run.py); installs requirements-fuzz.txt.

@@ -132,9 +132,12 @@ def cpu(harness: Harness, recordings: dict, rounds: int, cold_rounds: int,
     interleaved rounds, or fewer (never under ``min_rounds``) once ``budget_s`` is spent."""
     names = [s.name for s in SCENARIOS]
     features = {s.name: s.feature for s in SCENARIOS}
+    before_warm = {s.name: s.before_warm_replay for s in SCENARIOS if s.before_warm_replay}
 
     def replay(name, phase):
         recorded = recordings[name][phase]
+        if phase == "warm" and name in before_warm:
+            before_warm[name](harness)
         event = copy.deepcopy(recorded["event"])
         context = harness.lambda_context(features[name], GENEROUS_TIMEOUT_MS)
         with hooks.replaying(recorded["responses"]) as left:

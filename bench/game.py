@@ -218,6 +218,59 @@ class Harness:
             self._fixtures["stop"] = next(f for f in forts if f.kind == "stop" and f.id.startswith("st-"))
         return self._fixtures["stop"]
 
+    def expire_gym_states(self) -> None:
+        """The map's per-container gym cache (usecases/gym_board.py) as it is once its
+        5 s have passed: the clock stays at the fixed moment, the entries go."""
+        self.ctx.gym_board._states.clear()
+
+    def gym(self):
+        """A generated gym no scenario has used yet, with no raid under way at the fixed
+        moment: gym scenarios each start from a known gym (empty, or filled by
+        ``occupy``). Generated gyms around HOME first, then around points further out."""
+        from geocritters.usecases.gyms import raid_under_way
+
+        pool = self._fixtures.setdefault("gyms", [])
+        used = self._fixtures.setdefault("gyms_used", set())
+        ring = self._fixtures.setdefault("gym_ring", 0)
+        while not pool:
+            # A square ring of centres ~1.7 km apart, widening each time the pool runs dry.
+            ctx, step = self.ctx, 0.015
+            centres = [(HOME[0] + i * step, HOME[1] + j * step)
+                       for i in range(-ring, ring + 1) for j in range(-ring, ring + 1)
+                       if max(abs(i), abs(j)) == ring]
+            now_ms = ctx.clock.now_ms()
+            for lat, lng in centres:
+                for fort in ctx.world.forts_near(lat, lng, 1000.0):
+                    if fort.kind == "gym" and fort.id not in used \
+                            and not raid_under_way(ctx, fort, now_ms):
+                        used.add(fort.id)
+                        pool.append(fort)
+            ring = self._fixtures["gym_ring"] = ring + 1
+        return pool.pop(0)
+
+    def gym_player(self, team: str, **fields) -> str:
+        """A player of ``team`` at level 5 (gyms need it) with berries in the bag."""
+        from geocritters.game.levels import TRAINER_XP_THRESHOLDS
+
+        fields.setdefault("items", {"ball": 50, "razz_berry": 30})
+        return self.new_player(team=team, xp=TRAINER_XP_THRESHOLDS[5], **fields)
+
+    def occupy(self, gym, team: str, defenders: int, level: float = 20.0) -> list[str]:
+        """``defenders`` players of ``team`` each deploy one creature (distinct species)
+        to ``gym`` through the use case; their player ids."""
+        from geocritters.usecases import gyms
+        from geocritters.usecases.idempotency import fingerprint
+
+        owners = []
+        for n in range(defenders):
+            owner = self.gym_player(team)
+            creature_id = self.add_creature(owner, species_id=n + 1, level=level)
+            key = self.fresh("occupy")
+            gyms.deploy(self.ctx, owner, gym.id, creature_id, gym.lat, gym.lng, key,
+                        fingerprint("occupy", gym.id, creature_id, key))
+            owners.append(owner)
+        return owners
+
     def seed_curated(self) -> int:
         """The project's sample curated POIs (around Times Square) into the cells table."""
         from geocritters.game.world import parse_geojson_pois
@@ -252,6 +305,19 @@ def _map(h: Harness) -> Request:
 
     player_id = h.new_player()
     view_map(h.ctx, player_id, *HOME)
+    return Request("GET", "/v1/map", query={"lat": str(HOME[0]), "lng": str(HOME[1])},
+                   principal=player_id)
+
+
+def _map_gyms_stale(h: Harness) -> Request:
+    """A refresh in a warm container whose gym states are older than the map's 5 s
+    gym cache (clients refresh every 5-30 s): the states are read again. Around HOME the
+    only gyms within the map's radius are curated ones."""
+    from geocritters.usecases.map import view_map
+
+    player_id = h.new_player()
+    view_map(h.ctx, player_id, *HOME)
+    h.expire_gym_states()
     return Request("GET", "/v1/map", query={"lat": str(HOME[0]), "lng": str(HOME[1])},
                    principal=player_id)
 
@@ -312,6 +378,96 @@ def _power_up_player():
     return {"xp": TRAINER_XP_THRESHOLDS[19], "stardust": 50_000, "candy": {"Mossling": 40}}
 
 
+def _at(fort) -> dict:
+    return {"lat": fort.lat, "lng": fort.lng}
+
+
+def _gym_view(h: Harness) -> Request:
+    """A gym with one defender, seen from where it stands."""
+    gym = h.gym()
+    h.occupy(gym, "blue", 1)
+    return Request("GET", "/v1/gyms/{gym_id}", path_params={"gym_id": gym.id},
+                   query={k: str(v) for k, v in _at(gym).items()}, principal=h.new_player())
+
+
+def _gym_deploy(h: Harness) -> Request:
+    """The first defender of an empty gym."""
+    gym = h.gym()
+    player_id = h.gym_player("blue")
+    creature_id = h.add_creature(player_id, species_id=7, level=20.0)
+    return Request("POST", "/v1/gyms/{gym_id}/defenders", path_params={"gym_id": gym.id},
+                   body={"creature_id": creature_id, **_at(gym)},
+                   headers={"Idempotency-Key": h.fresh("deploy")}, principal=player_id)
+
+
+def _gym_feed(h: Harness) -> Request:
+    """A razz berry to a team-mate's defender (a gym with one)."""
+    gym = h.gym()
+    owner = h.occupy(gym, "blue", 1)[0]
+    creature_id = h.ctx.store.get_player(owner).defending.copy().popitem()[0]
+    return Request("POST", "/v1/gyms/{gym_id}/berries", path_params={"gym_id": gym.id},
+                   body={"creature_id": creature_id, **_at(gym)},
+                   headers={"Idempotency-Key": h.fresh("feed")}, principal=h.gym_player("blue"))
+
+
+def _gym_spin(h: Harness) -> Request:
+    gym = h.gym()
+    return Request("POST", "/v1/gyms/{gym_id}/spin", path_params={"gym_id": gym.id},
+                   body=_at(gym), headers={"Idempotency-Key": h.fresh("gym-spin")},
+                   principal=h.gym_player("blue"))
+
+
+BATTLE_TEAM = 6
+
+
+def _gym_battle(h: Harness) -> Request:
+    """Six attackers against a full gym of a rival team (six defenders: the largest gym
+    item); the simulation is deterministic per key, so the outcome repeats run to run."""
+    gym = h.gym()
+    h.occupy(gym, "blue", 6)
+    player_id = h.gym_player("red")
+    team = [h.add_creature(player_id, species_id=30 + n, level=35.0) for n in range(BATTLE_TEAM)]
+    return Request("POST", "/v1/gyms/{gym_id}/battles", path_params={"gym_id": gym.id},
+                   body={"creature_ids": team, **_at(gym)},
+                   headers={"Idempotency-Key": h.fresh("battle")}, principal=player_id)
+
+
+def _returned_defender(h: Harness) -> str:
+    """A player whose one defender left its gym: its return in the owner's inbox, as a
+    rival's battle writes it (the gym itself is not what a claim reads)."""
+    from geocritters.game.gyms import DefenderReturn
+    from geocritters.usecases.ports import SendReturn
+
+    gym = h.gym()
+    owner = h.occupy(gym, "blue", 1)[0]
+    state = h.ctx.store.get_player(owner)
+    creature_id = next(iter(state.defending))
+    now_ms = h.ctx.clock.now_ms()
+    h.ctx.store.commit([SendReturn(DefenderReturn(owner, creature_id, gym.id, now_ms - 3_600_000,
+                                                  now_ms, 12))])
+    return owner
+
+
+def _defenders(h: Harness) -> Request:
+    """One defender out, one back from its gym and unclaimed (read-only: shared)."""
+    if "defenders_player" not in h._fixtures:
+        from geocritters.usecases import gyms
+        from geocritters.usecases.idempotency import fingerprint
+
+        owner = _returned_defender(h)
+        gym = h.gym()
+        creature_id = h.add_creature(owner, species_id=12, level=20.0)
+        gyms.deploy(h.ctx, owner, gym.id, creature_id, gym.lat, gym.lng, "second",
+                    fingerprint("occupy", gym.id, creature_id, "second"))
+        h._fixtures["defenders_player"] = owner
+    return Request("GET", "/v1/me/defenders", principal=h._fixtures["defenders_player"])
+
+
+def _claim(h: Harness) -> Request:
+    return Request("POST", "/v1/me/defenders/claim", body={},
+                   headers={"Idempotency-Key": h.fresh("claim")}, principal=_returned_defender(h))
+
+
 @functools.cache
 def _feature_by_route() -> dict[tuple[str, str], str]:
     """(METHOD, path) -> the feature that declares it: the function a scenario measures."""
@@ -327,6 +483,9 @@ class Scenario:
     route: tuple[str, str]  # (METHOD, path) as the feature declares it
     prepare: Callable[[Harness], Request]
     status: int = 200
+    # Container state a warm replay of the recorded request needs (bench.actions.cpu
+    # replays events, not ``prepare``), set outside the measurement.
+    before_warm_replay: Callable[[Harness], None] | None = None
 
     @property
     def feature(self) -> str:
@@ -349,6 +508,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("player.team", ("POST", "/v1/me/team"), _team),
     Scenario("map", ("GET", "/v1/map"), _map),
     Scenario("map.new_minute", ("GET", "/v1/map"), _map_new_minute),
+    Scenario("map.gyms_stale", ("GET", "/v1/map"), _map_gyms_stale,
+             before_warm_replay=Harness.expire_gym_states),
     Scenario("encounter", ("POST", "/v1/encounters"), _encounter, 201),
     Scenario("catch", _THROWS, _throw),
     Scenario("spin", ("POST", "/v1/stops/{stop_id}/spin"), _spin),
@@ -359,5 +520,12 @@ SCENARIOS: tuple[Scenario, ...] = (
              _creature_change("evolve", candy={"Mossling": 40})),
     Scenario("creatures.power_up", ("POST", _CHANGE + "power-up"),
              lambda h: _creature_change("power-up", **_power_up_player())(h)),
+    Scenario("gyms", ("GET", "/v1/gyms/{gym_id}"), _gym_view),
+    Scenario("gyms.deploy", ("POST", "/v1/gyms/{gym_id}/defenders"), _gym_deploy),
+    Scenario("gyms.feed", ("POST", "/v1/gyms/{gym_id}/berries"), _gym_feed),
+    Scenario("gyms.spin", ("POST", "/v1/gyms/{gym_id}/spin"), _gym_spin),
+    Scenario("gyms.defenders", ("GET", "/v1/me/defenders"), _defenders),
+    Scenario("gyms.claim", ("POST", "/v1/me/defenders/claim"), _claim),
+    Scenario("battles", ("POST", "/v1/gyms/{gym_id}/battles"), _gym_battle),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}

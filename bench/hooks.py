@@ -177,11 +177,14 @@ def _on_before_send(request, event_name, **_kwargs):
         return None
     service, operation = _parts(event_name)
     if state.replay is not None:
-        # The next canned response for this operation: calls from two threads may
-        # arrive in either order, calls of one kind keep theirs.
+        # The next canned response for this operation and these tables: calls from two
+        # threads may arrive in either order (the map's cells and gyms reads are both
+        # BatchGetItems), calls of one kind on the same tables keep theirs.
+        tables = _tables_of_body(request.body)
         with _lock:
             index = next((i for i, c in enumerate(state.replay)
-                          if (c["service"], c["operation"]) == (service, operation)), None)
+                          if (c["service"], c["operation"]) == (service, operation)
+                          and c.get("tables", tables) == tables), None)
             if index is None:
                 left = [f"{c['service']}.{c['operation']}" for c in state.replay]
                 raise ReplayMismatch(f"no canned response left for {service}.{operation} "
@@ -263,9 +266,28 @@ def stub_secret(value: str | None) -> None:
     _secret["value"] = value
 
 
+def _tables(params: dict) -> list[str]:
+    if not isinstance(params, dict):
+        return []
+    if isinstance(params.get("RequestItems"), dict):
+        return sorted(params["RequestItems"])
+    if params.get("TransactItems"):
+        return sorted({next(iter(entry.values())).get("TableName", "") for entry in params["TransactItems"]})
+    return [params["TableName"]] if isinstance(params.get("TableName"), str) else []
+
+
+def _tables_of_body(body) -> list[str]:
+    try:
+        return _tables(json.loads(body)) if body else []
+    except (ValueError, TypeError, AttributeError, StopIteration):
+        return []
+
+
 def canned(calls: Calls) -> list[dict]:
-    """The raw responses of recorded calls, in replay form."""
+    """The raw responses of recorded calls, in replay form (with the tables each call
+    named, so replies go to the call that asked for them)."""
     missing = [c.operation for c in calls if c.raw is None]
     if missing:
         raise ValueError(f"calls recorded without raw=True: {missing}")
-    return [{"service": c.service, "operation": c.operation, **c.raw} for c in calls]
+    return [{"service": c.service, "operation": c.operation, "tables": _tables(c.params), **c.raw}
+            for c in calls]
