@@ -13,8 +13,8 @@ one boss encounter (its id is derived from player and raid, created only if abse
 with their Premier Balls, in the same transaction that marks the raid claimed.
 """
 import hashlib
-import random
 import hmac
+import random
 from dataclasses import replace
 
 from ..game import geo
