@@ -11,10 +11,9 @@ import pytest
 from geocritters import bootstrap
 from geocritters.game.entities import Creature
 from geocritters.game.stats import IVs
-from geocritters.usecases.gyms import raid_under_way
 from geocritters.usecases.ports import AddCreature, SavePlayer
 from tests.api.test_openapi_contract import SPEC_PATH, Contract, _key, _operations
-from tests.support.nearby import HOME
+from tests.support.nearby import a_gym
 
 LEVEL_5_XP = 10_000
 WEAK, OTHER_WEAK, STRONG = 31, 13, 38  # species by stat product: two of the weakest, one of the strongest
@@ -27,12 +26,9 @@ def spec():
 
 
 def _gym():
-    """A generated gym near HOME with no raid battle under way now (nor for the next
-    hour: a raid's egg takes an hour to hatch)."""
-    ctx = bootstrap.game_context()
-    now = ctx.clock.now_ms()
-    return next(f for f in ctx.world.forts_near(*HOME, 1000) if f.kind == "gym"
-                and not raid_under_way(ctx, f, now) and not raid_under_way(ctx, f, now + 3_600_000))
+    """A fresh gym with no raid battle under way now (nor for the next hour: a raid's
+    egg takes an hour to hatch)."""
+    return a_gym(quiet_ms=3_600_000)
 
 
 def _player(api, device, team, **changes):

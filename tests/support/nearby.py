@@ -58,27 +58,25 @@ def spawn_on_map(map_spawns: Callable[[float, float], list], lat: float, lng: fl
     raise AssertionError("no spawn near the test location")
 
 
-def a_gym(lat=HOME[0], lng=HOME[1]):
-    """A generated gym within 1 km of (lat, lng) with no raid under way now (a raid
-    forbids battles and berries there)."""
+
+def a_gym(lat=HOME[0], lng=HOME[1], quiet_ms: int = 0):
+    """A generated gym nobody has written to yet (the LocalStack tier's tables outlive a
+    test), with no raid under way now or within ``quiet_ms``: near (lat, lng) if one is
+    left there, else in a random place (tests/support/gym_setup.py fresh_gyms)."""
     from geocritters.usecases.gyms import raid_under_way
+    from tests.support.gym_setup import fresh_gyms
     ctx = bootstrap.game_context()
     now_ms = ctx.clock.now_ms()
-    return next(f for f in ctx.world.forts_near(lat, lng, 1000) if f.kind == "gym"
-                and not raid_under_way(ctx, f, now_ms))
+    for fort in ctx.world.forts_near(lat, lng, 1000):
+        if fort.kind == "gym" and ctx.store.get_gym(fort.id).revision == 0 \
+                and not raid_under_way(ctx, fort, now_ms) \
+                and not raid_under_way(ctx, fort, now_ms + quiet_ms):
+            return fort
+    return fresh_gyms(1, at_ms=(now_ms + quiet_ms,))[0]
 
 
-def a_raid(clock, tier=1, lat=HOME[0], lng=HOME[1]):
-    """(raid, gym): a raid of ``tier`` at a gym within 1 km, the clock moved one minute
-    into its battle phase (searching up to four days ahead)."""
-    from geocritters.game.raids import raid_at
-    ctx = bootstrap.game_context()
-    gyms = [f for f in ctx.world.forts_near(lat, lng, 1000) if f.kind == "gym"]
-    start = clock.now_ms()
-    for hours in range(96):
-        for gym in gyms:
-            raid = raid_at(ctx.keys.spawns, gym, start + hours * 3_600_000, ctx.config)
-            if raid is not None and raid.tier == tier:
-                clock.advance(raid.hatch_ms + 60_000 - clock.now_ms())
-                return raid, gym
-    raise AssertionError(f"no tier-{tier} raid within 1 km in four days")
+def a_raid(clock, lat=HOME[0], lng=HOME[1]):
+    """(raid, gym): a tier-1 raid no lobby exists for yet, the clock moved one minute
+    into its battle phase (tests/support/raid_state.py tier_one_raid)."""
+    from tests.support.raid_state import tier_one_raid
+    return tier_one_raid(clock, near=(lat, lng))

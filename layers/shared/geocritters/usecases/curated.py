@@ -54,6 +54,13 @@ class CuratedForts:
     def near(self, lat: float, lng: float, radius_m: float) -> list[Fort]:
         return self.in_cells(self._cells_near(lat, lng, radius_m))
 
+    def cached_near(self, lat: float, lng: float, radius_m: float) -> list[Fort] | None:
+        """``near`` from the cache alone, or None when a cell isn't cached (no read)."""
+        cells = self._cells_near(lat, lng, radius_m)
+        if self._missing(cells, self._clock.now_ms()):
+            return None
+        return self._cached(cells)
+
     def start_near(self, lat: float, lng: float, radius_m: float) -> Pending:
         """``near``, started now. A warm cache answers at once (no thread); otherwise the
         read runs on a background thread while the caller does its own DynamoDB call.

@@ -3,8 +3,8 @@
 One DynamoDB round trip: the player's position update, with the reads it needs (curated
 cells, gym states) overlapping it on background threads, and answered from per-container
 caches when warm (usecases/curated.py, usecases/gym_board.py). Curated gyms are known
-only once their cell is read: a container's first map request in an area with curated
-gyms reads their states after the cell (two round trips, once per cell per minute).
+only once their cell is read: when the cell isn't cached yet (a container's first map
+request there, then once a minute), their states are read after it: two round trips.
 """
 import contextlib
 
@@ -31,9 +31,13 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     config = ctx.config
     now_ms = ctx.clock.now_ms()
     # Cold container: the curated cells' read overlaps the position update (one round trip).
+    # The gyms whose states to read beside the position update: generated ones, and
+    # curated ones already known from the cell cache.
+    known_curated = ctx.curated.cached_near(lat, lng, config.fort_list_radius_m) or ()
     curated = ctx.curated.start_near(lat, lng, config.fort_list_radius_m)
     generated = ctx.world.forts_near(lat, lng, config.fort_list_radius_m)
-    gym_states = ctx.gym_board.start([f.id for f in generated if f.kind == "gym"])
+    gym_states = ctx.gym_board.start([f.id for f in (*generated, *known_curated)
+                                      if f.kind == "gym"])
     try:
         player = ctx.players.record_position(player_id, lat, lng, now_ms,
                                              rate_limit(Action.MAP, config))
