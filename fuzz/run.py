@@ -28,10 +28,10 @@ and a guest login as the bearer token of every secured operation.
 
 Before the run, the fuzzing player is given real objects (``seed_game``): a spot with a
 spawn and a stop in reach, an open encounter, 40 creatures with the candy, stardust and
-XP to evolve and power them up, a real cursor. They go into schemathesis dictionaries
-bound to the matching parameters (``BINDINGS``), so a share of the generated requests
-hit objects that exist and reach the game rules instead of stopping at a 404; the rest
-stay generated (valid or not). ``--no-seed`` turns this off.
+XP to evolve and power them up, a real cursor, the gyms near the spot and raids at them.
+They go into schemathesis dictionaries bound to the matching parameters (``BINDINGS``),
+so a share of the generated requests hit objects that exist and reach the game rules
+instead of stopping at a 404; the rest stay generated (valid or not). ``--no-seed`` turns this off.
 
 Afterwards the NDJSON event log is read back and the figures are printed: operations,
 test cases generated (per operation), responses by status class, failures (each with
@@ -234,10 +234,30 @@ def seed_game(url: str, creatures: int = 40) -> dict[str, list]:
         state, xp=state.xp + 5_000_000, stardust=10_000_000,
         candy={**state.candy, **{kind.family: 100_000 for kind in evolvable}}))])
     values["creature_ids"] = [c.creature_id for c in made]
+    values["gym_ids"], values["raid_ids"] = _gyms_and_raids(ctx, *(values.get("lat", [HOME[0]])
+                                                                   + values.get("lng", [HOME[1]])))
     status, page = _http_json("GET", url + "/v1/me/creatures?limit=2", token=token)
     if status == 200 and page.get("next_cursor"):
         values["cursors"] = [page["next_cursor"]]
     return values
+
+
+def _gyms_and_raids(ctx, lat: float, lng: float) -> tuple[list[str], list[str]]:
+    """Gyms near the spot (nearest first) and raids at them: the current window's when
+    it has one, else the next ones (a raid id names its raid in any phase)."""
+    from geocritters.game import geo
+    from geocritters.game.raids import raid_in_window
+
+    gyms = sorted((f for f in ctx.world.forts_near(lat, lng, 1000) if f.kind == "gym"),
+                  key=lambda f: geo.haversine_m(lat, lng, f.lat, f.lng))[:5]
+    window = ctx.clock.now_ms() // ctx.config.raid_window_ms
+    raids = []
+    for ahead in range(24):
+        raids += [raid.raid_id for raid in (raid_in_window(ctx.keys.spawns, gym, window + ahead, ctx.config)
+                                            for gym in gyms) if raid is not None]
+        if len(raids) >= 3:
+            break
+    return [g.id for g in gyms], raids
 
 
 # Which request values each dictionary feeds, and how often a generated value is
@@ -246,6 +266,8 @@ BINDINGS = {
     "path.encounter_id": ("encounter_ids", 0.5),
     "path.creature_id": ("creature_ids", 0.5),
     "path.stop_id": ("stop_ids", 0.5),
+    "path.gym_id": ("gym_ids", 0.5),
+    "path.raid_id": ("raid_ids", 0.5),
     "body.spawn_id": ("spawn_ids", 0.5),
     "body.lat": ("lat", 0.7),
     "body.lng": ("lng", 0.7),

@@ -211,6 +211,26 @@ def test_documented_id_and_cursor_bounds_are_the_edges(spec):
     assert params["Cursor"]["schema"]["pattern"] == f"^{_CURSOR.pattern}$"
 
 
+@pytest.mark.parametrize("raid_id, valid", [
+    ("rd-0-gy-dr5ru7c-0", True), ("rd-123456789012-gy-dr5ru7c-999999", True),
+    ("rd-42-poi-dr5ru7-a-fountain", True),
+    ("rd-01-gy-dr5ru7c-0", False), ("rd--1-gy-dr5ru7c-0", False), ("rd-1234567890123-gy-dr5ru7c-0", False),
+    ("rd-0-st-dr5ru7c-0", False), ("rd-0-", False), ("rd-0-gy-DR5RU7C-0", False), ("gy-dr5ru7c-0", False),
+])
+def test_documented_raid_id_is_the_one_the_app_parses(spec, raid_id, valid):
+    from geocritters.game.errors import InvalidInput
+    from geocritters.game.raids import parse_raid_id
+
+    schema = spec["components"]["parameters"]["RaidId"]["schema"]
+    assert (not schema_errors(spec, schema, raid_id)) == valid, raid_id
+    try:
+        parse_raid_id(raid_id)
+        parsed = True
+    except InvalidInput:
+        parsed = False
+    assert parsed == valid, raid_id
+
+
 # --- the scripted session ----------------------------------------------------------------
 
 class Contract:
@@ -531,8 +551,8 @@ def test_scripted_session_conforms_to_the_document(api, game, clock, spec):
 
     # --- every operation was seen succeeding and refusing ----------------------------------
     for path, method, operation in _operations(spec):
-        if "gyms" in operation.get("tags", []):
-            continue  # tests/api/test_gyms_contract_session.py
+        if {"gyms", "raids"} & set(operation.get("tags", [])):
+            continue  # tests/api/test_gyms_contract_session.py, test_raids_contract_session.py
         statuses = c.seen[(path, method)]
         assert any(200 <= s < 300 for s in statuses), f"{method} {path}: no success exercised"
         assert any(400 <= s < 500 for s in statuses), f"{method} {path}: no refusal exercised"
@@ -544,6 +564,7 @@ UNKNOWN_ENCOUNTER = "/v1/encounters/en-000000000000000000000000/throws"
 UNKNOWN_STOP = "/v1/stops/st-dr5ru7c-999/spin"
 UNKNOWN_CREATURE = "/v1/me/creatures/cr-0000000000000-0000000000/transfer"
 UNKNOWN_GYM = "/v1/gyms/gy-dr5ru7c-999"
+UNKNOWN_RAID = "/v1/raids/rd-0-gy-dr5ru7c-999"  # well-formed; its gym doesn't exist
 
 # (path, body, the document accepts it): the app must answer 400 exactly when it doesn't.
 BODY_CASES = [
@@ -598,6 +619,16 @@ BODY_CASES = [
     (f"{UNKNOWN_GYM}/battles", {"creature_ids": "cr-1", "lat": 0, "lng": 0}, False),
     ("/v1/me/defenders/claim", {}, True),
     ("/v1/me/defenders/claim", {"coins": 50}, False),
+    # The raid routes: an accepted body meets the unknown raid (404), a refused one is a 400.
+    (f"{UNKNOWN_RAID}/join", {"creature_ids": ["cr-1"], "lat": 0, "lng": 0}, True),
+    (f"{UNKNOWN_RAID}/join", {"creature_ids": [f"cr-{n}" for n in range(6)], "lat": 90, "lng": 180}, True),
+    (f"{UNKNOWN_RAID}/join", {"creature_ids": [], "lat": 0, "lng": 0}, False),
+    (f"{UNKNOWN_RAID}/join", {"creature_ids": [f"cr-{n}" for n in range(7)], "lat": 0, "lng": 0}, False),
+    (f"{UNKNOWN_RAID}/join", {"creature_ids": ["cr-1"], "lat": 0}, False),
+    (f"{UNKNOWN_RAID}/join", {"creature_ids": ["cr-1"], "lat": 0, "lng": 0, "remote": True}, False),
+    (f"{UNKNOWN_RAID}/claim", {}, True),
+    (f"{UNKNOWN_RAID}/claim", {"premier_balls": 12}, False),
+    (UNKNOWN_ENCOUNTER, {"ball": "premier_ball"}, True),
 ]
 
 
@@ -630,6 +661,12 @@ BOUND_CASES = [
     ("POST", "/v1/gyms/" + "x" * 129 + "/spin", {"lat": 0, "lng": 0}, "invalid_fort_id"),
     ("GET", "/v1/gyms/gy-%C3%A9?lat=0&lng=0", None, "invalid_fort_id"),
     ("POST", f"{UNKNOWN_GYM}/battles", {"creature_ids": ["cr-%"], "lat": 0, "lng": 0},
+     "invalid_creature_id"),
+    ("POST", "/v1/raids/" + "x" * 129 + "/claim", None, "invalid_raid_id"),
+    ("GET", "/v1/raids/rd-0-gy-%C3%A9", None, "invalid_raid_id"),
+    ("POST", "/v1/raids/rd-01-gy-dr5ru7c-0/join", {"creature_ids": ["cr-1"], "lat": 0, "lng": 0},
+     "invalid_raid_id"),
+    ("POST", f"{UNKNOWN_RAID}/join", {"creature_ids": ["cr-%"], "lat": 0, "lng": 0},
      "invalid_creature_id"),
     ("POST", UNKNOWN_STOP, {"lat": 0, "lng": 0}, "invalid_idempotency_key"),
     ("GET", "/v1/me/creatures?cursor=" + "a" * 257, None, "invalid_cursor"),

@@ -20,6 +20,7 @@ from tests.security.conftest import changed_items, db_snapshot
 from tests.support.api_calls import start_encounter
 from tests.support.game_state import edit_player, give_creature
 from tests.support.nearby import HOME, a_spawn, a_stop
+from tests.support.raid_state import tier_one_raid
 
 
 def _post_routes():
@@ -84,8 +85,33 @@ def _gym_requests(api) -> dict[str, Valid]:
     }
 
 
+def _raid_requests(api, raid, gym) -> dict[str, Valid]:
+    """A valid request per raid POST route: a player with a pass joins the raid; another
+    joined it at setup, and claims it once the lobby's countdown is over (two minutes: the
+    checks that send it as it is come that much later)."""
+    here = {"lat": gym.lat, "lng": gym.lng}
+    players = {}
+    for name, n in (("joiner", 111), ("claimer", 121)):
+        player_id, token = api.login(f"device-abuse-raid-{name}")
+        edit_player(player_id, xp=10_000, team="red", items={"raid_pass": 1})
+        players[name] = (token, give_creature(player_id, n, species_id=39, level=35.0))
+    (joiner, joiner_creature), (claimer, claimer_creature) = players.values()
+    url = f"/v1/raids/{raid.raid_id}"
+    status, body, _ = api.call("POST", f"{url}/join", {"creature_ids": [claimer_creature.creature_id], **here},
+                               token=claimer, headers={"Idempotency-Key": "abuse-setup-raid-join"})
+    assert status == 200, body
+    return {
+        "/v1/raids/{raid_id}/join": Valid(f"{url}/join", {"creature_ids": [joiner_creature.creature_id], **here},
+                                          headers={"Idempotency-Key": "abuse-raid-join-001"}, token=joiner),
+        "/v1/raids/{raid_id}/claim": Valid(f"{url}/claim", {},
+                                           headers={"Idempotency-Key": "abuse-raid-claim-01"}, token=claimer),
+    }
+
+
 def _valid_requests(api, clock) -> dict[str, Valid]:
     """A valid request per POST route, for a fresh player that can afford everything."""
+    # First: finding a raid moves the clock (hours, maybe days) into its battle phase.
+    raid, raid_gym = tier_one_raid(clock)
     player_id, token = api.login("device-abuse-0001")
     edit_player(player_id, xp=5_000_000, stardust=10_000_000, candy={"Mossling": 10_000})
     spawn = a_spawn()
@@ -109,6 +135,7 @@ def _valid_requests(api, clock) -> dict[str, Valid]:
             f"/v1/me/creatures/{creature.creature_id}/{action}", {},
             headers={"Idempotency-Key": f"abuse-{action}-00001"}, token=token)
     requests.update(_gym_requests(api))
+    requests.update(_raid_requests(api, raid, raid_gym))
     return requests
 
 
@@ -433,6 +460,8 @@ PATH_ID_CODES = {
     "/v1/gyms/{gym_id}/berries": "invalid_fort_id",
     "/v1/gyms/{gym_id}/spin": "invalid_fort_id",
     "/v1/gyms/{gym_id}/battles": "invalid_fort_id",
+    "/v1/raids/{raid_id}/join": "invalid_raid_id",
+    "/v1/raids/{raid_id}/claim": "invalid_raid_id",
 }
 # As they appear in the URL (percent-encoded where a client would have to).
 BAD_PATH_IDS = {
@@ -480,6 +509,9 @@ LONGEST_UNKNOWN_IDS = {
     "/v1/me/creatures/{creature_id}/transfer": ("cr-" + "0" * (MAX_ID_BYTES - 3), 404, "creature_not_found"),
     # A stop id also has to parse as one (st-<geohash7>-<n>): the world refuses the rest.
     "/v1/stops/{stop_id}/spin": ("st-" + "0" * (MAX_ID_BYTES - 3), 400, "invalid_fort_id"),
+    # So does a raid id (rd-<window>-<gym id>), and the longest gym id is shorter than the bound.
+    "/v1/raids/{raid_id}/claim": ("rd-" + "0" * (MAX_ID_BYTES - 3), 400, "invalid_raid_id"),
+    "/v1/raids/{raid_id}/join": ("rd-0-gy-dr5ru7c-" + "9" * (MAX_ID_BYTES - 16), 400, "invalid_raid_id"),
 }
 
 

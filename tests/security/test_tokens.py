@@ -31,7 +31,8 @@ def _secured_requests():
     import app
 
     fill = {"encounter_id": "en-000000000000000000000000", "stop_id": "st-dr5ru7c-0",
-            "creature_id": "cr-0000000000000-0000000000", "gym_id": "gy-dr5ru7c-0"}
+            "creature_id": "cr-0000000000000-0000000000", "gym_id": "gy-dr5ru7c-0",
+            "raid_id": "rd-0-gy-dr5ru7c-0"}
     bodies = {"/v1/me/team": {"team": "blue"},
               "/v1/encounters": {"spawn_id": "sp-dr5ru7c-0-1", "lat": 40.758, "lng": -73.9855},
               "/v1/encounters/{encounter_id}/throws": {"ball": "ball"},
@@ -42,7 +43,9 @@ def _secured_requests():
               "/v1/gyms/{gym_id}/berries": {"creature_id": "cr-0000000000000-0000000000",
                                             "lat": 40.758, "lng": -73.9855},
               "/v1/gyms/{gym_id}/battles": {"creature_ids": ["cr-0000000000000-0000000000"],
-                                            "lat": 40.758, "lng": -73.9855}}
+                                            "lat": 40.758, "lng": -73.9855},
+              "/v1/raids/{raid_id}/join": {"creature_ids": ["cr-0000000000000-0000000000"],
+                                           "lat": 40.758, "lng": -73.9855}}
     queries = {"/v1/map": "?lat=40.758&lng=-73.9855", "/v1/gyms/{gym_id}": "?lat=40.758&lng=-73.9855"}
     requests = []
     for path, methods in sorted(app.app.routes.items()):
@@ -209,6 +212,9 @@ PAST_THE_AUTHORIZER = {
     "/v1/gyms/{gym_id}/berries": (404, "gym_not_found"), "/v1/gyms/{gym_id}/spin": (404, "gym_not_found"),
     "/v1/gyms/{gym_id}/battles": (404, "gym_not_found"),
     "/v1/me/defenders": (200, None), "/v1/me/defenders/claim": (200, None),
+    # rd-0-gy-dr5ru7c-0 is well-formed but its gym doesn't exist: no such raid.
+    "/v1/raids/{raid_id}": (404, "raid_not_found"), "/v1/raids/{raid_id}/join": (404, "raid_not_found"),
+    "/v1/raids/{raid_id}/claim": (404, "raid_not_found"),
 }
 
 
@@ -263,6 +269,7 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
     gym = a_gym()
     at_gym = {"lat": gym.lat, "lng": gym.lng}
     creature = {"creature_id": "cr-0000000000000-0000000000"}
+    raid = _a_raid_id()
     reachable = {  # requests that get as far as loading the player
         "/v1/encounters": ("/v1/encounters", {"spawn_id": spawn.id, "lat": spawn.lat, "lng": spawn.lng}),
         "/v1/stops/{stop_id}/spin": (f"/v1/stops/{stop.id}/spin", {"lat": stop.lat, "lng": stop.lng}),
@@ -272,6 +279,9 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
         "/v1/gyms/{gym_id}/defenders": (f"/v1/gyms/{gym.id}/defenders", {**creature, **at_gym}),
         "/v1/gyms/{gym_id}/battles": (f"/v1/gyms/{gym.id}/battles",
                                       {"creature_ids": [creature["creature_id"]], **at_gym}),
+        # A raid that exists (whatever its phase): viewing and claiming it load the player.
+        "/v1/raids/{raid_id}": (f"/v1/raids/{raid}", None),
+        "/v1/raids/{raid_id}/claim": (f"/v1/raids/{raid}/claim", None),
     }
     expected = {
         "/v1/me/creatures": (200, None),
@@ -282,6 +292,8 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
         # A deploy and a battle look for their creatures under the player first.
         "/v1/gyms/{gym_id}/defenders": (404, "creature_not_found"),
         "/v1/gyms/{gym_id}/battles": (404, "creature_not_found"),
+        # The fill's raid id names no raid (its gym doesn't exist): refused before the player.
+        "/v1/raids/{raid_id}/join": (404, "raid_not_found"),
     }
     before = db_snapshot()
     failures = []
@@ -296,6 +308,22 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
     assert not failures, "\n".join(failures)
     assert game().store.get_player(GHOST) is None
     assert changed_items(before, db_snapshot()) == [], "requests with a ghost token stored something"
+
+
+def _a_raid_id() -> str:
+    """The id of a raid that exists at a gym near HOME (in the first window that has one)."""
+    from geocritters.game.raids import raid_in_window
+    from tests.support.nearby import HOME
+
+    ctx = bootstrap.game_context()
+    window = ctx.clock.now_ms() // ctx.config.raid_window_ms
+    gyms = [f for f in ctx.world.forts_near(*HOME, 1000) if f.kind == "gym"]
+    for ahead in range(7 * 24):
+        for gym in gyms:
+            raid = raid_in_window(ctx.keys.spawns, gym, window + ahead, ctx.config)
+            if raid is not None:
+                return raid.raid_id
+    raise AssertionError("no raid near HOME in a week")
 
 
 # --- bugs ----------------------------------------------------------------------------------------
