@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-START_MS = 1_800_000_000_000  # a fixed moment: the world and every outcome reproducible
+# A fixed moment: the world and every outcome reproducible. 75 min into a 2 h raid window
+# (game/raids.py), so raid bosses are up (eggs hatch an hour after they appear).
+START_MS = 1_800_000_000_000 + 75 * 60_000
 HOME = (40.7580, -73.9855)  # Times Square: devtools/data/sample-pois.geojson is around it
 STAGE = "bench"
 SECRET = "bench-game-secret-0123456789abcdef0123456789"
@@ -468,6 +470,78 @@ def _claim(h: Harness) -> Request:
                    headers={"Idempotency-Key": h.fresh("claim")}, principal=_returned_defender(h))
 
 
+def _raid(h: Harness):
+    """(raid, gym): a tier-1 raid in its battle phase at the fixed moment with time left
+    to join (a lobby's countdown and fight), found once, shared by the raid scenarios."""
+    if "raid" not in h._fixtures:
+        from geocritters.game.lobbies import fight_ms
+        from geocritters.game.raids import raid_at
+
+        ctx, now_ms = h.ctx, h.ctx.clock.now_ms()
+        need_ms = ctx.config.raid_lobby_countdown_ms
+        # Eggs hatch 05:00-20:59 local (solar) time: around the world by 15° of longitude
+        # (an hour of local time) from HOME, then a little north, until one is found.
+        spots = [(HOME[0] + 0.015 * step, (HOME[1] + 15 * hour + 180) % 360 - 180)
+                 for step in range(8) for hour in range(24)]
+        for lat, lng in spots:
+            for fort in ctx.world.forts_near(lat, lng, 1000.0):
+                raid = raid_at(ctx.keys.spawns, fort, now_ms, ctx.config) if fort.kind == "gym" else None
+                if raid and raid.tier == 1 and raid.phase(now_ms) == "battle" \
+                        and raid.end_ms - now_ms > need_ms + fight_ms(raid, ctx.config):
+                    h._fixtures["raid"] = (raid, fort)
+                    break
+            if "raid" in h._fixtures:
+                break
+        else:
+            raise LookupError("no joinable raid at the fixed moment")
+    return h._fixtures["raid"]
+
+
+def _raid_player(h: Harness) -> tuple[str, list[str]]:
+    player_id = h.gym_player("blue", items={"raid_pass": 1})
+    return player_id, [h.add_creature(player_id, species_id=30 + n, level=35.0) for n in range(3)]
+
+
+def _raid_view(h: Harness) -> Request:
+    raid, _ = _raid(h)
+    return Request("GET", "/v1/raids/{raid_id}", path_params={"raid_id": raid.raid_id},
+                   principal=h.new_player())
+
+
+def _raid_join(h: Harness) -> Request:
+    """A join at the gym: the raid's lobbies listed, a lobby's count and a member item."""
+    raid, gym = _raid(h)
+    player_id, team = _raid_player(h)
+    return Request("POST", "/v1/raids/{raid_id}/join", path_params={"raid_id": raid.raid_id},
+                   body={"creature_ids": team, **_at(gym)},
+                   headers={"Idempotency-Key": h.fresh("join")}, principal=player_id)
+
+
+def _raid_claim(h: Harness) -> Request:
+    """A member's claim of a lobby whose countdown is over and whose result is stored
+    (the first claim, which also resolves the battle, writes one item more)."""
+    from geocritters.game.lobbies import Lobby, LobbyResult, member_for
+    from geocritters.usecases.ports import AddLobbyMember, JoinLobby, SaveLobbyResult, SavePlayer
+
+    raid, _ = _raid(h)
+    player_id, team = _raid_player(h)
+    ctx, now_ms = h.ctx, h.ctx.clock.now_ms()
+    number = 1000 + len(h._fixtures.setdefault("claim_lobbies", []))
+    h._fixtures["claim_lobbies"].append(number)
+    lobby = Lobby(raid.raid_id, number, created_ms=now_ms - ctx.config.raid_lobby_countdown_ms - 1)
+    creatures = [ctx.store.get_creature(player_id, c) for c in team]
+    state = ctx.store.get_player(player_id)
+    ctx.store.commit([
+        JoinLobby(lobby, True, False, 20, 5, 0, now_ms // 1000 + 86_400),
+        AddLobbyMember(raid.raid_id, number, member_for(player_id, "blue", False, now_ms, creatures),
+                       now_ms // 1000 + 86_400),
+        SavePlayer(replace(state, raids={raid.raid_id: (number, False)}))])
+    ctx.store.commit([SaveLobbyResult(raid.raid_id, number,
+                                      LobbyResult(True, {player_id: raid.boss_hp}, raid.boss_hp))])
+    return Request("POST", "/v1/raids/{raid_id}/claim", path_params={"raid_id": raid.raid_id},
+                   body={}, headers={"Idempotency-Key": h.fresh("raid-claim")}, principal=player_id)
+
+
 @functools.cache
 def _feature_by_route() -> dict[tuple[str, str], str]:
     """(METHOD, path) -> the feature that declares it: the function a scenario measures."""
@@ -527,5 +601,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("gyms.defenders", ("GET", "/v1/me/defenders"), _defenders),
     Scenario("gyms.claim", ("POST", "/v1/me/defenders/claim"), _claim),
     Scenario("battles", ("POST", "/v1/gyms/{gym_id}/battles"), _gym_battle),
+    Scenario("raids", ("GET", "/v1/raids/{raid_id}"), _raid_view),
+    Scenario("raids.join", ("POST", "/v1/raids/{raid_id}/join"), _raid_join),
+    Scenario("raids.claim", ("POST", "/v1/raids/{raid_id}/claim"), _raid_claim),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}

@@ -73,6 +73,15 @@ BUDGETS = {
     # left into its owner's inbox, x2 = 10 WRU. The attackers' 6 ConditionChecks are not in
     # the size model (bench.capacity); DynamoDB Local's figure in `make bench` shows them.
     "battles": (2, 2, 9, 10),
+    # Raids. The view: GetItem of the player (no lobby joined: nothing more).
+    "raids": (1, 1, 1, 0),
+    # BatchGetItem (player, record, 3 attackers) + Query of the raid's lobby headers +
+    # transaction: player, lobby header (count), member item, record (+3 ConditionChecks
+    # on the attackers, outside the size model).
+    "raids.join": (3, 3, 6, 8),
+    # BatchGetItem (player, record) + GetItem header + Query members + transaction: player,
+    # boss encounter, record; cold adds the gym's state for the team bonus (gym board).
+    "raids.claim": (5, 4, 4, 6),
 }
 # Cold map: the curated cells read once (two geohash-6 cells around Times Square, 1.0)
 # and the curated gyms' states (0.5, eventually consistent).
@@ -91,7 +100,7 @@ MAP_COLD_RRU = 1.5
 # map's, gyms' and battles' budgets = measured + 10.
 MODULE_BUDGET = {"auth": 495, "player": 495, "map": 500, "encounter": 496, "catch": 501,
                  "spin": 498, "items": 495, "creatures": 498, "jwt_authorizer": 488,
-                 "gyms": 499, "battles": 501}
+                 "gyms": 499, "battles": 501, "raids": 501}
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from geocritters.edge.requests import MAX_BODY_BYTES, MAX_ID_BYTES, MAX_JSON_DEP
 from tests.security.conftest import changed_items, db_snapshot
 from tests.support.api_calls import start_encounter
 from tests.support.game_state import edit_player, give_creature
-from tests.support.nearby import HOME, a_spawn, a_stop
+from tests.support.nearby import a_gym, a_spawn, a_stop
 from tests.support.raid_state import tier_one_raid
 
 
@@ -41,15 +41,6 @@ class Valid:
     headers: dict = field(default_factory=dict)
     token: str | None = None
     ok: tuple = (200, 201)
-
-
-def a_gym(lat=HOME[0], lng=HOME[1]):
-    """A generated gym near (lat, lng) with no raid battle under way now."""
-    from geocritters.usecases.gyms import raid_under_way
-
-    ctx = bootstrap.game_context()
-    return next(f for f in ctx.world.forts_near(lat, lng, 1000) if f.kind == "gym"
-                and not raid_under_way(ctx, f, ctx.clock.now_ms()))
 
 
 def _gym_requests(api) -> dict[str, Valid]:

@@ -260,8 +260,7 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
     Every action that reads the player answers 404 player_not_found; throws and creature
     changes 404 because their object isn't found under that player first; the creature
     listing is an empty 200 (a listing of nothing)."""
-    from tests.security.test_input_abuse import a_gym
-    from tests.support.nearby import a_spawn, a_stop
+    from tests.support.nearby import a_gym, a_spawn, a_stop
 
     ghost = tokens.ours(sub=GHOST)
     spawn = a_spawn()
