@@ -8,10 +8,9 @@
 
 Players get their team, XP and strong creatures from ``devtools.seed`` (written into
 the dev server's embedded AWS), so the server must be a local one. Start it with short
-timings so the session runs in seconds, not minutes:
+timings (``DEV_TIMINGS``) so the session runs in seconds, not minutes, at any hour:
 
-    python -m devtools.run_local --config raid_lobby_countdown_ms=3000 \\
-        --config gym_coin_interval_ms=1000
+    python -m devtools.run_local $(python -m devtools.play_together --print-config)
     python -m devtools.play_together --aws-url http://127.0.0.1:4510
 """
 import argparse
@@ -25,6 +24,20 @@ import uuid
 from devtools.play import Client
 
 MIN_RAID_TIME_LEFT_MS = 6 * 60_000  # countdown + a tier-5 fight, with margin
+
+# A dev server's timings for this session: a 3 s lobby countdown, a coin per second
+# defended, and raids every 20 min (eggs hatch after 30 s, bosses stay 18 min), so a
+# boss is up at almost any moment (the fight itself is simulated, not waited for).
+DEV_TIMINGS = {
+    "raid_lobby_countdown_ms": 3000, "gym_coin_interval_ms": 1000,
+    "raid_window_ms": 20 * 60_000, "raid_egg_offset_max_ms": 60_000,
+    "raid_egg_duration_ms": 30_000, "raid_boss_duration_ms": 18 * 60_000,
+}
+
+
+def dev_server_args() -> list[str]:
+    """``devtools.run_local`` arguments that set ``DEV_TIMINGS``."""
+    return [arg for name, value in DEV_TIMINGS.items() for arg in ("--config", f"{name}={value}")]
 
 
 class Trainer(Client):
@@ -104,24 +117,32 @@ def gyms(url: str, aws_url: str, lat: float, lng: float, out=print) -> bool:
 
 
 def find_raid(url: str, aws_url: str, lat: float, lng: float, out=print):
-    """A gym showing a raid boss with time left, preferring low tiers: (gym, raid)."""
-    found = []
+    """A gym showing a raid boss with time left, preferring low tiers: (gym, raid). When
+    only eggs are in sight, waits for the first to hatch."""
+    battles, eggs = [], []
     scout = None
     for n in range(64):
         if n % 25 == 0:  # a scout reads the map at most 30 times a minute
             scout = Trainer(url, aws_url, f"scout{n}", out)
-        spot_lat, spot_lng = lat + 0.006 * (n % 8), lng + 0.006 * (n // 8)
-        seen = _map(scout, spot_lat, spot_lng)
+        seen = _map(scout, lat + 0.006 * (n % 8), lng + 0.006 * (n // 8))
         for gym in seen["gyms"]:
             raid = gym["raid"]
             if raid and raid["phase"] == "battle" and raid["end_ms"] - seen["server_ms"] > MIN_RAID_TIME_LEFT_MS:
-                found.append((raid["tier"], gym, raid))
-        if any(tier < 5 for tier, _, _ in found):
+                battles.append((raid["tier"], gym, raid))
+            elif raid and raid["phase"] == "egg" and raid["end_ms"] - raid["hatch_ms"] > MIN_RAID_TIME_LEFT_MS:
+                eggs.append((raid["hatch_ms"], gym, raid))
+        if any(tier < 5 for tier, _, _ in battles):
             break
-    if not found:
+    if battles:
+        _, gym, raid = min(battles, key=lambda entry: entry[0])
+        return gym, raid
+    if not eggs:
         return None
-    _, gym, raid = min(found, key=lambda entry: entry[0])
-    return gym, raid
+    hatch_ms, gym, _ = min(eggs, key=lambda entry: entry[0])
+    out(f"waiting {max(0, hatch_ms / 1000 - time.time()):.0f} s for an egg to hatch")
+    time.sleep(max(0.0, hatch_ms / 1000 - time.time()) + 1)
+    hatched = {g["id"]: g for g in _map(Trainer(url, aws_url, "scout-egg", out), gym["lat"], gym["lng"])["gyms"]}
+    return gym, hatched[gym["id"]]["raid"]
 
 
 def raid(url: str, aws_url: str, lat: float, lng: float, out=print) -> bool:
@@ -175,7 +196,12 @@ def main(argv=None) -> int:
     parser.add_argument("--aws-url", default="http://127.0.0.1:4510")
     parser.add_argument("--lat", type=float, default=40.758)
     parser.add_argument("--lng", type=float, help="default: where it is about noon now")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the dev server's arguments for this session and exit")
     args = parser.parse_args(argv)
+    if args.print_config:
+        print(" ".join(dev_server_args()))
+        return 0
     lng = args.lng if args.lng is not None else midday_longitude()
     ok = gyms(args.url, args.aws_url, args.lat, lng) and raid(args.url, args.aws_url, args.lat, lng)
     return 0 if ok else 1

@@ -39,16 +39,16 @@ def test_scripted_session_against_the_dev_server(tmp_path):
 
 @pytest.mark.slow
 def test_players_together_against_the_dev_server(tmp_path):
-    """The gym and raid session (devtools/play_together.py), on a dev server with short
-    timings: a 3 s raid countdown and a coin per second defended."""
-    from devtools.play_together import gyms, midday_longitude, raid
+    """The gym and raid session (devtools/play_together.py), on a dev server with its
+    short timings (a 3 s lobby countdown, a coin a second, raids every 20 minutes)."""
+    from devtools.play_together import dev_server_args, gyms, midday_longitude, raid
 
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.run_local", "--port", str(port), "--aws-port", str(aws_port),
-         "--config", "raid_lobby_countdown_ms=3000", "--config", "gym_coin_interval_ms=1000"],
+         *dev_server_args()],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url, aws_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
     try:
