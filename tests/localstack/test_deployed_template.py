@@ -826,7 +826,7 @@ def test_zz_delete_keeps_only_retained_resources(live, rest_api):
     assert kept_tables == {live.physical[lid] for lid, kind in retained.items()
                            if kind == "AWS::DynamoDB::Table"}
     assert {info.table_name(STAGE) for info in tables().values()} - kept_tables == {
-        f"{prefix}encounters", f"{prefix}actions"}  # DeletionPolicy Delete (expire by TTL)
+        f"{prefix}encounters", f"{prefix}actions", f"{prefix}lobbies"}  # Delete: expire by TTL
     client("secretsmanager").describe_secret(SecretId=live.physical[SECRET_LOGICAL_ID])
     layer_arn = next(live.physical[lid] for lid, kind in retained.items()
                      if kind == "AWS::Lambda::LayerVersion")
