@@ -1,5 +1,5 @@
 """``make bench-contention`` / ``python -m bench.contention``: many players acting on ONE
-gym at the same instant, on DynamoDB Local.
+gym or ONE raid at the same instant, on DynamoDB Local.
 
 Every write to a gym is the whole gym item, conditioned on its revision, inside the
 acting player's transaction (usecases/gyms.py): concurrent actions on one gym serialize
@@ -8,7 +8,9 @@ on that item. Two bursts, each at N = 10, 50, 200 players released together:
 - deploy: N players of one team, each with one creature of its own species, deploy to
   one empty gym: exactly 6 must succeed (the gym's slots), the rest be refused;
 - battle: N players of the two rival teams each attack one full gym (6 defenders) with
-  six creatures.
+  six creatures;
+- join: N players with a raid pass join one raid: lobbies of at most 20 fill (each
+  lobby's header an item of its own, its count under a condition), ceil(N / 20) of them.
 
 Printed per burst: successes, throughput (successes per second of the burst's wall
 time), latency p50/p99 of every request, refusals by code, the transactions DynamoDB
@@ -146,7 +148,61 @@ def _species_count(species) -> int:
         n += 1
 
 
-BURSTS = {"deploy": _deploy_burst, "battle": _battle_burst}
+def _fresh_raid(h):
+    """(raid, gym): a raid whose boss is up at the bench's moment, with time left for a
+    lobby, that no lobby exists for yet (each burst its own raid)."""
+    from bench.game import HOME
+    from geocritters.game.lobbies import fight_ms
+    from geocritters.game.raids import raid_at
+
+    ctx, now_ms = h.ctx, h.ctx.clock.now_ms()
+    used = h._fixtures.setdefault("contention_raids", set())
+    for step in range(40):
+        for hour in range(24):
+            lat, lng = HOME[0] + 0.015 * step, (HOME[1] + 15 * hour + 180) % 360 - 180
+            for fort in ctx.world.forts_near(lat, lng, 1000.0):
+                raid = raid_at(ctx.keys.spawns, fort, now_ms, ctx.config) if fort.kind == "gym" else None
+                if raid is None or raid.raid_id in used or raid.phase(now_ms) != "battle" \
+                        or raid.end_ms - now_ms <= ctx.config.raid_lobby_countdown_ms + fight_ms(raid, ctx.config):
+                    continue
+                used.add(raid.raid_id)
+                return raid, fort
+    raise LookupError("no fresh raid with its boss up at the bench's moment")
+
+
+def _join_burst(h, n: int):
+    """N players at one raid's gym, each with a raid pass and one creature, join at once:
+    they fill lobbies of 20 (each lobby header one item, counted under a condition)."""
+    from geocritters.usecases import raids
+    from geocritters.usecases.idempotency import fingerprint
+
+    raid, gym = _fresh_raid(h)
+    actions = []
+    for _ in range(n):
+        player_id = h.gym_player("blue", items={"raid_pass": 1})
+        creature_id = h.add_creature(player_id, species_id=30, level=30.0)
+        key = h.fresh("contend-join")
+
+        def act(player_id=player_id, creature_id=creature_id, key=key):
+            return raids.join_raid(h.ctx, player_id, raid.raid_id, [creature_id], gym.lat,
+                                   gym.lng, key, fingerprint("join", raid.raid_id, key))
+        actions.append(act)
+    h._fixtures.setdefault("burst_raids", {})[gym.id] = raid.raid_id
+    return gym, actions
+
+
+BURSTS = {"deploy": _deploy_burst, "battle": _battle_burst, "join": _join_burst}
+FUNCTION_OF_BURST = {"deploy": "gyms", "battle": "battles", "join": "raids"}
+
+
+def _after(h, name: str, gym) -> dict:
+    """What the contended object holds once the burst is over."""
+    if name == "join":
+        lobbies = h.ctx.store.lobbies.lobbies(h._fixtures["burst_raids"][gym.id])
+        return {"lobbies": len(lobbies), "members": sum(lb.size for lb in lobbies),
+                "largest": max((lb.size for lb in lobbies), default=0)}
+    state = h.ctx.store.gyms.get_gym(gym.id)
+    return {"team": state.team, "defenders": len(state.defenders), "revision": state.revision}
 
 
 # --- running one --------------------------------------------------------------------------
@@ -217,7 +273,6 @@ def run_burst(h, name: str, n: int, timeout_ms: int) -> dict:
                                    if code != "ok")
     transactions = _transactions(calls)
     dynamo = calls.of("dynamodb")
-    state = h.ctx.store.gyms.get_gym(gym.id)
     return {
         "players": n, "gym": gym.id, "successes": ok, "wall_s": round(wall_s, 3),
         "successes_per_s": round(ok / wall_s, 1) if wall_s else None,
@@ -239,8 +294,7 @@ def run_burst(h, name: str, n: int, timeout_ms: int) -> dict:
                                           if c.operation == op and c.ended), 1)
                             for op in sorted({c.operation for c in dynamo})},
         "sdk_retries": sum(_http_attempts.values()) - len(dynamo),
-        "gym_after": {"team": state.team, "defenders": len(state.defenders),
-                      "revision": state.revision},
+        "after": _after(h, name, gym),
     }
 
 
@@ -268,7 +322,7 @@ def ceiling(size_bytes: int) -> dict:
 # --- the report -----------------------------------------------------------------------------
 
 def render(results: dict) -> str:
-    out = [f"Contention on one gym — {results['date']}, {results['machine']}",
+    out = [f"Contention on one gym or raid — {results['date']}, {results['machine']}",
            "N players released together; one thread each, in one process (latency includes "
            "waiting for the interpreter); DynamoDB Local on loopback.",
            "recomputes = transactions cancelled by a condition (StaleState: re-read, recompute); "
@@ -294,13 +348,12 @@ def render(results: dict) -> str:
     for burst in results["bursts"]:
         refusals = ", ".join(f"{k} x{v}" for k, v in burst["refusals"].items()) or "none"
         cancelled = ", ".join(f"{k} x{v}" for k, v in burst["transactions"]["cancelled"].items()) or "none"
-        after = burst["gym_after"]
+        after = ", ".join(f"{k} {v}" for k, v in burst["after"].items())
         timeouts = sum(v for k, v in burst.get("http_attempt_outcomes", {}).items()
                        if k.endswith("ReadTimeoutError"))
         out.append(f"{burst['name']} N={burst['players']}: refusals {refusals}; cancelled "
                    f"transactions {cancelled}; HTTP attempts past the SDK's 1 s read timeout "
-                   f"{timeouts} (slowest call ms {burst.get('slowest_call_ms')}); gym after: "
-                   f"team {after['team']}, {after['defenders']} defenders, revision {after['revision']}")
+                   f"{timeouts} (slowest call ms {burst.get('slowest_call_ms')}); after: {after}")
     c = results["ceiling"]
     out.append("")
     out.append(
@@ -343,7 +396,7 @@ def run(args) -> dict:
         harness = Harness()
         try:
             for name in args.bursts:
-                timeout_ms = FUNCTIONS["gyms" if name == "deploy" else "battles"].timeout_s * 1000
+                timeout_ms = FUNCTIONS[FUNCTION_OF_BURST[name]].timeout_s * 1000
                 for n in args.players:
                     began = time.perf_counter()
                     burst = run_burst(harness, name, n, timeout_ms)
@@ -353,7 +406,7 @@ def run(args) -> dict:
                          f"{burst['stale_recomputes']} recomputes "
                          f"({time.perf_counter() - began:.1f} s with setup)")
             full = next((b for b in results["bursts"] if b["name"] == "deploy"
-                         and b["gym_after"]["defenders"] == 6), None)
+                         and b["after"]["defenders"] == 6), None)
             if full is None:  # no deploy burst run: fill one gym for the measure
                 gym = harness.gym()
                 harness.occupy(gym, "blue", 6)
