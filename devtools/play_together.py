@@ -23,16 +23,19 @@ import uuid
 
 from devtools.play import Client
 
-MIN_RAID_TIME_LEFT_MS = 6 * 60_000  # countdown + a tier-5 fight, with margin
-
-# A dev server's timings for this session: a 3 s lobby countdown, a coin per second
-# defended, and raids every 20 min (eggs hatch after 30 s, bosses stay 18 min), so a
-# boss is up at almost any moment (the fight itself is simulated, not waited for).
+# A dev server's timings for this session: a 3 s lobby countdown, a 30 s raid fight
+# (simulated, not waited for), a coin per second defended, and a raid window of 20 min
+# that a raid fills (eggs at most 10 s after the window opens, hatching 10 s later), so
+# a boss is up at almost any moment.
 DEV_TIMINGS = {
-    "raid_lobby_countdown_ms": 3000, "gym_coin_interval_ms": 1000,
-    "raid_window_ms": 20 * 60_000, "raid_egg_offset_max_ms": 60_000,
-    "raid_egg_duration_ms": 30_000, "raid_boss_duration_ms": 18 * 60_000,
+    "raid_lobby_countdown_ms": 3000, "raid_fight_s": 30, "gym_coin_interval_ms": 1000,
+    "raid_window_ms": 20 * 60_000, "raid_egg_offset_max_ms": 10_000,
+    "raid_egg_duration_ms": 10_000, "raid_boss_duration_ms": 20 * 60_000 - 20_000,
 }
+# Enough for a lobby's countdown and fight at these timings, with margin. Only tier-1
+# bosses (600 HP) are sought: three players can't count on beating more in a 30 s fight.
+MIN_RAID_TIME_LEFT_MS = 60_000
+SEARCH_ROUNDS = 12  # between two raid windows nothing is up: look again every 15 s
 
 
 def dev_server_args() -> list[str]:
@@ -116,9 +119,8 @@ def gyms(url: str, aws_url: str, lat: float, lng: float, out=print) -> bool:
             and [r["creature_id"] for r in claimed["returned"]] == [blue.creatures[0]])
 
 
-def find_raid(url: str, aws_url: str, lat: float, lng: float, out=print):
-    """A gym showing a raid boss with time left, preferring low tiers: (gym, raid). When
-    only eggs are in sight, waits for the first to hatch."""
+def _spot_raids(url: str, aws_url: str, lat: float, lng: float, out):
+    """(bosses up with time left, eggs) seen on the map around (lat, lng)."""
     battles, eggs = [], []
     scout = None
     for n in range(64):
@@ -127,22 +129,32 @@ def find_raid(url: str, aws_url: str, lat: float, lng: float, out=print):
         seen = _map(scout, lat + 0.006 * (n % 8), lng + 0.006 * (n // 8))
         for gym in seen["gyms"]:
             raid = gym["raid"]
-            if raid and raid["phase"] == "battle" and raid["end_ms"] - seen["server_ms"] > MIN_RAID_TIME_LEFT_MS:
-                battles.append((raid["tier"], gym, raid))
-            elif raid and raid["phase"] == "egg" and raid["end_ms"] - raid["hatch_ms"] > MIN_RAID_TIME_LEFT_MS:
-                eggs.append((raid["hatch_ms"], gym, raid))
-        if any(tier < 5 for tier, _, _ in battles):
+            if raid is None or raid["tier"] != 1 or raid["end_ms"] - max(
+                    seen["server_ms"], raid["hatch_ms"]) < MIN_RAID_TIME_LEFT_MS:
+                continue
+            (battles if raid["phase"] == "battle" else eggs).append((raid["hatch_ms"], gym, raid))
+        if battles:
             break
-    if battles:
-        _, gym, raid = min(battles, key=lambda entry: entry[0])
-        return gym, raid
-    if not eggs:
-        return None
-    hatch_ms, gym, _ = min(eggs, key=lambda entry: entry[0])
-    out(f"waiting {max(0, hatch_ms / 1000 - time.time()):.0f} s for an egg to hatch")
-    time.sleep(max(0.0, hatch_ms / 1000 - time.time()) + 1)
-    hatched = {g["id"]: g for g in _map(Trainer(url, aws_url, "scout-egg", out), gym["lat"], gym["lng"])["gyms"]}
-    return gym, hatched[gym["id"]]["raid"]
+    return battles, eggs
+
+
+def find_raid(url: str, aws_url: str, lat: float, lng: float, out=print):
+    """A gym showing a tier-1 raid boss with time left: (gym, raid). When only
+    eggs are in sight, waits for the first to hatch; when nothing is, looks again."""
+    for _ in range(SEARCH_ROUNDS):
+        battles, eggs = _spot_raids(url, aws_url, lat, lng, out)
+        if battles:
+            _, gym, raid = battles[0]
+            return gym, raid
+        if eggs:
+            hatch_ms, gym, _ = min(eggs, key=lambda entry: entry[0])
+            out(f"waiting {max(0, hatch_ms / 1000 - time.time()):.0f} s for an egg to hatch")
+            time.sleep(max(0.0, hatch_ms / 1000 - time.time()) + 1)
+            seen = _map(Trainer(url, aws_url, "scout-egg", out), gym["lat"], gym["lng"])
+            return gym, {g["id"]: g for g in seen["gyms"]}[gym["id"]]["raid"]
+        out("no raid in sight; looking again in 15 s")
+        time.sleep(15)
+    return None
 
 
 def raid(url: str, aws_url: str, lat: float, lng: float, out=print) -> bool:
