@@ -5,6 +5,7 @@ import math
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from ..game.errors import InvalidInput
 from .errors import PayloadTooLarge, UnsupportedMediaType
@@ -186,7 +187,12 @@ def idempotency_key(request) -> str:
 def path_id(value: str, name: str, code: str) -> str:
     """A path id (encounter, creature, stop): 1-128 characters of [A-Za-z0-9_.:-]. An
     id outside that can't be one we issued; refused as bad input before it becomes a
-    DynamoDB key (empty or oversized keys are ValidationExceptions there)."""
+    DynamoDB key (empty or oversized keys are ValidationExceptions there).
+
+    A client may percent-encode an id's ``:`` (``%3A``), and a gateway may pass it on
+    encoded: it is decoded once here (an id never holds ``%``, so nothing else changes)."""
+    if isinstance(value, str) and "%" in value:
+        value = unquote(value)
     if not isinstance(value, str) or not _PATH_ID.fullmatch(value):
         raise InvalidInput(f"{name} must be 1-{MAX_ID_BYTES} characters of A-Z a-z 0-9 _ . : -",
                            code=code)
