@@ -16,7 +16,7 @@ feature = Feature("raids", Deployment(
         "creatures": ("BatchGetItem", "ConditionCheckItem"),
         "lobbies": ("Query", "GetItem", "PutItem", "UpdateItem"),
         "encounters": ("PutItem",),  # the boss encounter a claim creates
-        "gyms": ("BatchGetItem",),  # the gym's team, for the Premier Ball bonus
+        "gyms": ("BatchGetItem",),  # the gym's team (Premier Ball bonus), in a claim's read
         "actions": ("BatchGetItem", "GetItem", "PutItem"),
         "cells": ("BatchGetItem",),  # curated gyms, via the cell cache
     }))

@@ -79,9 +79,9 @@ BUDGETS = {
     # transaction: player, lobby header (count), member item, record (+3 ConditionChecks
     # on the attackers, outside the size model).
     "raids.join": (3, 3, 6, 8),
-    # BatchGetItem (player, record) + GetItem header + Query members + transaction: player,
-    # boss encounter, record; cold adds the gym's state for the team bonus (gym board).
-    "raids.claim": (5, 4, 4, 6),
+    # BatchGetItem (player, record, the gym: its team decides the bonus) + GetItem header +
+    # Query members + transaction: player, boss encounter, record.
+    "raids.claim": (4, 4, 5, 6),
 }
 # Cold map: the curated cells read once (two geohash-6 cells around Times Square, 1.0)
 # and the curated gyms' states (0.5, eventually consistent).

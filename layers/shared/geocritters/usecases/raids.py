@@ -192,8 +192,7 @@ def claim_raid(ctx, player_id: str, raid_id: str, key: str, request_fingerprint:
         changes = [SavePlayer(state)]
         if result.won:
             share = result.damage.get(player_id, 0) / result.boss_hp
-            gym_team = ctx.gym_board.states([fort.id])[fort.id].team
-            same_team = state.team is not None and state.team == gym_team
+            same_team = state.team is not None and state.team == read.gym.team
             balls = premier_balls(min(1.0, share), same_team, config)
             boss = species(raid.boss_species_id)
             ivs = roll_ivs(OutcomeRng(ctx.keys.outcomes, "raid_boss", player_id, raid_id))
@@ -211,5 +210,6 @@ def claim_raid(ctx, player_id: str, raid_id: str, key: str, request_fingerprint:
                             encounter={**encounter_json(encounter), "premier_balls": balls})
         return changes, response
 
-    return run_once(ctx, ActionReads(player_id, key), Action.CLAIM_RAID, request_fingerprint,
-                    compute)
+    # The gym is read with the player (its team decides the Premier Ball bonus).
+    return run_once(ctx, ActionReads(player_id, key, gym_id=fort.id), Action.CLAIM_RAID,
+                    request_fingerprint, compute)
