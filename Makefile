@@ -75,9 +75,10 @@ bench: $(READY)
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m bench
 
-## make bench-contention: 10, 50 and 200 players deploying to / battling ONE gym at once
-## on DynamoDB Local: successes, refusals, cancelled transactions, the gym item's write
-## ceiling -> a table + build/bench/contention.json (needs java and npm).
+## make bench-contention: 10, 50 and 200 players deploying to / battling ONE gym, and
+## joining ONE raid, at once on DynamoDB Local: successes, refusals, cancelled
+## transactions, the gym item's write ceiling -> a table + build/bench/contention.json
+## (needs java and npm).
 bench-contention: $(READY)
 	$(BIN)/python -m bench.contention
 

@@ -83,4 +83,5 @@ def run_once(ctx, reads: ActionReads, action: Action, request_fingerprint: str,
             # Someone else changed what we computed from: recompute, after a jittered
             # pause so that many racing requests don't collide again in lockstep.
             _pause(attempt)
-    raise BackendBusy("too many simultaneous actions on this player; retry", retry_after_s=1)
+    raise BackendBusy("too many simultaneous actions on this player or place; retry",
+                      retry_after_s=1)
