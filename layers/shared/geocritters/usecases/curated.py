@@ -5,13 +5,12 @@ a warm map request then reads no static data from DynamoDB at all. A cold one st
 the read in the background (``start_near``) so it overlaps the player's own update:
 one round trip instead of two.
 """
-import contextvars
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from ..game import geo
 from ..game.world import CURATED_CELL_PRECISION, Fort, curated_cell, in_generated_world
+from .background import BackgroundReads
 from .ports import CuratedCells
 
 CELL_CACHE_TTL_MS = 60_000
@@ -27,7 +26,7 @@ class CuratedForts:
         self._clock = clock
         self._ttl_ms = ttl_ms
         self._cells: dict[str, tuple[int, list[Fort]]] = {}
-        self._background: ThreadPoolExecutor | None = None
+        self._background = BackgroundReads("curated-read")
 
     def _missing(self, cells: Sequence[str], now: int) -> list[str]:
         return [c for c in cells if c not in self._cells or self._cells[c][0] <= now]
@@ -71,13 +70,7 @@ class CuratedForts:
         if not missing:
             forts = self._cached(cells)
             return lambda: forts
-        if self._background is None:
-            # One thread: one read in flight per request; a Lambda container serves one
-            # request at a time. Created on first use, so warm-only paths never pay for it.
-            self._background = ThreadPoolExecutor(1, thread_name_prefix="curated-read")
-        # The request's context (its SDK deadline) goes with the read.
-        context = contextvars.copy_context()
-        future = self._background.submit(context.run, self._fetch, missing, now)
+        future = self._background.start(self._fetch, missing, now)
 
         def result() -> list[Fort]:
             future.result()

@@ -13,7 +13,8 @@ from ..game.actions import Action
 from ..game.battle import Fighter, distinct_team, gym_battle
 from ..game.errors import NotFound
 from ..game.randomness import OutcomeRng
-from .gyms import check_in_range, find_gym, gym_json, raid_under_way
+from .forts import check_in_reach
+from .gyms import find_gym, gym_json, raid_under_way
 from .idempotency import run_once
 from .player import acting_player
 from .ports import ActionReads, ActionState, CheckCreatureFree, SaveGym, SavePlayer, SendReturn
@@ -26,7 +27,7 @@ def battle(ctx, player_id: str, gym_id: str, creature_ids, lat: float, lng: floa
 
     def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()
-        check_in_range(ctx, fort, lat, lng)
+        check_in_reach(ctx, fort, lat, lng)
         missing = [c for c in creature_ids if c not in read.creatures]
         if missing:
             raise NotFound(f"no such creature: {missing[0]}", code="creature_not_found")

@@ -7,11 +7,10 @@ player's own position update. A warm container reuses a gym's state for
 stale (a client refreshes every 5-30 s anyway); the gym's own page (``GET
 /v1/gyms/{id}``) and every gym action read the gym strongly consistent.
 """
-import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from ..game.gyms import GymState
+from .background import BackgroundReads
 from .ports import Gyms
 
 GYM_BOARD_TTL_MS = 5_000
@@ -25,7 +24,7 @@ class GymBoard:
         self._clock = clock
         self._ttl_ms = ttl_ms
         self._states: dict[str, tuple[int, GymState]] = {}
-        self._background: ThreadPoolExecutor | None = None
+        self._background = BackgroundReads("gym-read")
 
     def _missing(self, gym_ids: Sequence[str], now: int) -> list[str]:
         return [g for g in gym_ids if g not in self._states or self._states[g][0] <= now]
@@ -54,10 +53,7 @@ class GymBoard:
         if not missing:
             states = self._cached(gym_ids)
             return lambda: states
-        if self._background is None:
-            self._background = ThreadPoolExecutor(1, thread_name_prefix="gym-read")
-        context = contextvars.copy_context()  # the request's SDK deadline goes with it
-        future = self._background.submit(context.run, self._fetch, missing, now)
+        future = self._background.start(self._fetch, missing, now)
 
         def result() -> dict[str, GymState]:
             future.result()

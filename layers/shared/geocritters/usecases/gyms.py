@@ -13,17 +13,16 @@ under the daily cap, exactly once (the inbox item is deleted in the same transac
 """
 from dataclasses import replace
 
-from ..game import geo
 from ..game import gyms as rules
 from ..game import player as player_rules
 from ..game.actions import Action
-from ..game.errors import Conflict, NotFound, RuleRefused
+from ..game.errors import Conflict, NotFound
 from ..game.gyms import GymState
 from ..game.raids import raid_at
 from ..game.randomness import OutcomeRng
 from ..game.rewards import fit_in_bag, spin_reward
 from ..game.species import species
-from ..game.world import CURATED_ID_PREFIX, parse_fort_id
+from .forts import check_in_reach, find_fort
 from .idempotency import run_once
 from .player import acting_player, load_player
 from .ports import (
@@ -38,26 +37,7 @@ from .ports import (
 
 
 def find_gym(ctx, gym_id: str):
-    """A generated or curated gym by id; stops and unknown ids are not gyms."""
-    if gym_id.startswith(CURATED_ID_PREFIX):
-        fort = ctx.curated.by_id(gym_id)
-    else:
-        parse_fort_id(gym_id)  # a malformed id is the client's mistake: 400, not 404
-        try:
-            fort = ctx.world.fort(gym_id)
-        except NotFound:
-            fort = None
-    if fort is None or fort.kind != "gym":
-        raise NotFound("no such gym", code="gym_not_found")
-    return fort
-
-
-def check_in_range(ctx, fort, lat: float, lng: float) -> None:
-    distance = geo.haversine_m(lat, lng, fort.lat, fort.lng)
-    if distance > ctx.config.fort_interact_radius_m:
-        raise RuleRefused(
-            f"the gym is {distance:.0f} m away; come within "
-            f"{ctx.config.fort_interact_radius_m:.0f} m", code="out_of_range")
+    return find_fort(ctx, gym_id, "gym")
 
 
 def raid_json(raid, now_ms: int) -> dict | None:
@@ -112,7 +92,7 @@ def view_gym(ctx, player_id: str, gym_id: str, lat: float, lng: float) -> dict:
     """A gym seen from where the player stands: within reach, and not right after a
     jump the travel cooldown forbids (a read: no strike, nothing written)."""
     fort = find_gym(ctx, gym_id)
-    check_in_range(ctx, fort, lat, lng)
+    check_in_reach(ctx, fort, lat, lng)
     now_ms = ctx.clock.now_ms()
     state = load_player(ctx, player_id)
     player_rules.check_standing(state, now_ms, ctx.config)
@@ -132,7 +112,7 @@ def deploy(ctx, player_id: str, gym_id: str, creature_id: str, lat: float, lng: 
 
     def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()
-        check_in_range(ctx, fort, lat, lng)
+        check_in_reach(ctx, fort, lat, lng)
         creature = _found_creature(read.creature)
         state = acting_player(ctx, read.player, Action.DEPLOY, now_ms, at=(lat, lng))
         rules.check_creature_free(creature)
@@ -157,7 +137,7 @@ def feed(ctx, player_id: str, gym_id: str, creature_id: str, lat: float, lng: fl
 
     def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()
-        check_in_range(ctx, fort, lat, lng)
+        check_in_reach(ctx, fort, lat, lng)
         state = acting_player(ctx, read.player, Action.FEED, now_ms, at=(lat, lng))
         rules.check_can_feed(read.gym, state.team, raid_under_way(ctx, fort, now_ms))
         gym, fed, gain = rules.feed(read.gym, creature_id, now_ms, ctx.config)
@@ -184,7 +164,7 @@ def spin_gym(ctx, player_id: str, gym_id: str, lat: float, lng: float, key: str,
 
     def compute(read: ActionState):
         now_ms = ctx.clock.now_ms()
-        check_in_range(ctx, fort, lat, lng)
+        check_in_reach(ctx, fort, lat, lng)
         state = acting_player(ctx, read.player, Action.GYM_SPIN, now_ms, at=(lat, lng))
         until = state.stop_cooldowns.get(gym_id, 0)
         if until > now_ms:
