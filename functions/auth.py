@@ -8,7 +8,8 @@ from geocritters.usecases.auth import guest_login
 
 feature = Feature("auth", Deployment(
     memory_mb=512, reserved_concurrency=50,
-    tables={"players": ("GetItem", "PutItem")}))
+    # A new player and their trainer code are written in one transaction.
+    tables={"players": ("GetItem", "PutItem"), "trainer_codes": ("PutItem",)}))
 
 
 @feature.route("/v1/auth/guest", "POST", Action.LOGIN, public=True)

@@ -10,7 +10,7 @@ from geocritters.usecases.gym_battle import battle as battle_gym
 from geocritters.usecases.idempotency import fingerprint
 
 feature = Feature("battles", Deployment(
-    memory_mb=1024, reserved_concurrency=40,
+    memory_mb=1024, reserved_concurrency=35,
     tables={
         "players": ("BatchGetItem", "UpdateItem"),
         # The attackers are read and condition-checked, never written.

@@ -8,7 +8,7 @@ from geocritters.usecases import collection
 from geocritters.usecases.idempotency import fingerprint
 
 feature = Feature("creatures", Deployment(
-    memory_mb=512, reserved_concurrency=50,
+    memory_mb=512, reserved_concurrency=40,
     tables={
         # One BatchGetItem reads what an action needs; GetItem of its action record only
         # when it is refused (a twin may have been applied meanwhile).

@@ -6,7 +6,7 @@ from geocritters.game.actions import Action
 from geocritters.usecases.items import list_items
 
 feature = Feature("items", Deployment(
-    memory_mb=512, reserved_concurrency=25,
+    memory_mb=512, reserved_concurrency=15,
     tables={"players": ("GetItem",)}))
 
 

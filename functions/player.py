@@ -7,7 +7,7 @@ from geocritters.game.actions import Action
 from geocritters.usecases.player import choose_team, get_profile
 
 feature = Feature("player", Deployment(
-    memory_mb=512, reserved_concurrency=50,
+    memory_mb=512, reserved_concurrency=30,
     tables={"players": ("GetItem", "UpdateItem")}))
 
 

@@ -9,7 +9,7 @@ from geocritters.usecases import raids
 from geocritters.usecases.idempotency import fingerprint
 
 feature = Feature("raids", Deployment(
-    memory_mb=1024, reserved_concurrency=40,
+    memory_mb=1024, reserved_concurrency=35,
     tables={
         "players": ("BatchGetItem", "GetItem", "UpdateItem"),
         # Attackers are snapshotted into the lobby and condition-checked, never written.

@@ -113,7 +113,10 @@ def test_positions_are_rate_limited_per_window(store):
     player = _new_player(store, xp=300)
     for n in range(3):
         seen = store.record_position(player.player_id, 40.0, -73.0, NOW + n, max_per_minute=3)
-        assert seen == player  # the player's game state, unchanged by a position
+        # The player's game state, unchanged by a position; the position recorded.
+        assert replace(seen, position=None) == player
+        assert seen.position == Place(40.0, -73.0, NOW + n)
+        assert store.get_player(player.player_id).position == Place(40.0, -73.0, NOW + n)
     with pytest.raises(RateLimited) as refused:
         store.record_position(player.player_id, 40.0, -73.0, NOW + 30_000, max_per_minute=3)
     assert refused.value.retry_after_s == 30

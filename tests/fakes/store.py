@@ -15,9 +15,12 @@ from geocritters.adapters import cell_pack
 from geocritters.game.actions import Action
 from geocritters.game.entities import Creature, Encounter
 from geocritters.game.errors import NotFound
+from geocritters.game.friends import FriendRequest, Friendship
+from geocritters.game.gifts import Gift
 from geocritters.game.gyms import DefenderReturn, GymState
 from geocritters.game.lobbies import Lobby, Member
-from geocritters.game.player import PlayerState, rate_limited, rate_window
+from geocritters.game.player import Place, PlayerState, rate_limited, rate_window
+from geocritters.game.trades import Trade
 from geocritters.game.world import Fort
 from geocritters.usecases.ports import (
     ActionAlreadyRecorded,
@@ -25,24 +28,39 @@ from geocritters.usecases.ports import (
     ActionState,
     AddCreature,
     AddEncounter,
+    AddFriendRequest,
+    AddFriendship,
     AddLobbyMember,
     Change,
     CheckCreatureFree,
+    CountFriends,
+    FriendBook,
     JoinLobby,
+    LinkTrade,
     LockCreature,
+    Pair,
     RecordVisit,
     ReleaseCreature,
     RemoveCreature,
+    RemoveFriendRequest,
+    RemoveFriendship,
     ReplaceCreature,
     SaveEncounter,
+    SaveFriendship,
     SaveGym,
     SaveLobbyResult,
     SavePlayer,
+    SaveTrade,
+    SendGift,
     SendReturn,
     StaleState,
     Store,
     StoredAction,
+    TakeGift,
     TakeReturn,
+    TradeAwayCreature,
+    TrainerCodeTaken,
+    UnlinkTrade,
 )
 
 
@@ -67,6 +85,13 @@ class Tables:
         self.inbox: dict[tuple[str, str], DefenderReturn] = {}
         self.lobbies: dict[tuple[str, int], Lobby] = {}  # members kept apart, as stored
         self.lobby_members: dict[tuple[str, int, str], Member] = {}
+        # friends: (player, "f#"/"in#"/"out#" + other) -> Friendship / FriendRequest
+        self.friends: dict[tuple[str, str], Friendship | FriendRequest] = {}
+        self.friend_counts: dict[str, int] = {}
+        self.gifts: dict[tuple[str, str], Gift] = {}  # (receiver, sender)
+        self.trade_links: set[tuple[str, str]] = set()  # (player, trade id)
+        self.trades: dict[str, Trade] = {}
+        self.trainer_codes: dict[str, str] = {}
         self.commits = 0  # successful commits (tests count writes with it)
 
     def snapshot(self) -> dict:
@@ -83,11 +108,15 @@ class MemoryPlayers:
     def create_player(self, state: PlayerState) -> PlayerState:
         if state.player_id in self._t.players:
             return self.get_player(state.player_id)
+        if state.trainer_code is not None:
+            if state.trainer_code in self._t.trainer_codes:
+                raise TrainerCodeTaken(state.trainer_code)
+            self._t.trainer_codes[state.trainer_code] = state.player_id
         # What DynamoDB's create writes: identity and starting stock, revision 0.
         self._t.players[state.player_id] = PlayerState(
             player_id=state.player_id, name=state.name, created_ms=state.created_ms,
             xp=state.xp, stardust=state.stardust, items=dict(state.items),
-            candy=dict(state.candy))
+            candy=dict(state.candy), trainer_code=state.trainer_code)
         return state
 
     def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
@@ -102,6 +131,8 @@ class MemoryPlayers:
             self._t.map_windows[player_id] = (minute, count + 1)
         else:
             self._t.map_windows[player_id] = (minute, 1)
+        self._t.players[player_id] = replace(self._t.players[player_id],
+                                             position=Place(lat, lng, now_ms))
         return self.get_player(player_id)
 
 
@@ -167,6 +198,41 @@ class MemoryInbox:
         return [r for (owner, item), r in sorted(self._t.inbox.items())
                 if owner == player_id and item.startswith("ret-")]
 
+    def gifts(self, player_id: str) -> list[Gift]:
+        return sorted((g for (receiver, _), g in self._t.gifts.items() if receiver == player_id),
+                      key=lambda g: (g.sent_ms, g.sender_id))
+
+    def trade_links(self, player_id: str) -> list[str]:
+        return sorted(t for p, t in self._t.trade_links if p == player_id)
+
+
+class MemoryFriends:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def friend_book(self, player_id: str) -> FriendBook:
+        mine = {item: v for (p, item), v in sorted(self._t.friends.items()) if p == player_id}
+        return FriendBook(
+            friends=[copy.deepcopy(v) for k, v in mine.items() if k.startswith("f#")],
+            incoming=[v for k, v in mine.items() if k.startswith("in#")],
+            outgoing=[v for k, v in mine.items() if k.startswith("out#")],
+            count=self._t.friend_counts.get(player_id, 0))
+
+    def player_for_code(self, trainer_code: str) -> str | None:
+        return self._t.trainer_codes.get(trainer_code)
+
+
+class MemoryTrades:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def get_trade(self, trade_id: str) -> Trade | None:
+        return copy.deepcopy(self._t.trades.get(trade_id))
+
+    def get_trades(self, trade_ids: Sequence[str]) -> list[Trade]:
+        return [copy.deepcopy(self._t.trades[t]) for t in dict.fromkeys(trade_ids)
+                if t in self._t.trades]
+
 
 class MemoryLobbies:
     def __init__(self, tables: Tables):
@@ -219,7 +285,23 @@ class MemoryActionSnapshots:
                        if c is not None and (player_id, c) in self._t.creatures},
             gym=(copy.deepcopy(self._t.gyms.get(reads.gym_id)) or GymState(reads.gym_id)
                  if reads.gym_id is not None else None),
+            friend=copy.deepcopy(self._t.players.get(reads.friend_id)) if reads.friend_id else None,
+            pair=self._pair(player_id, reads.friend_id) if reads.friend_id else None,
+            friend_creatures={c: copy.deepcopy(self._t.creatures[(reads.friend_id, c)])
+                              for c in reads.friend_creature_ids
+                              if (reads.friend_id, c) in self._t.creatures},
+            gift=copy.deepcopy(self._t.gifts.get((player_id, reads.gift_from))),
+            trade=copy.deepcopy(self._t.trades.get(reads.trade_id)),
         )
+
+    def _pair(self, me: str, friend: str) -> Pair:
+        f = self._t.friends
+        return Pair(mine=copy.deepcopy(f.get((me, f"f#{friend}"))),
+                    theirs=copy.deepcopy(f.get((friend, f"f#{me}"))),
+                    my_count=self._t.friend_counts.get(me, 0),
+                    their_count=self._t.friend_counts.get(friend, 0),
+                    sent=f.get((friend, f"in#{me}")), received=f.get((me, f"in#{friend}")),
+                    my_gift_there=copy.deepcopy(self._t.gifts.get((friend, me))))
 
 
 # --- the unit of work: one check and one apply per change type -------------------------
@@ -231,9 +313,11 @@ def _player_ok(t: Tables, c: SavePlayer) -> bool:
 
 def _save_player(t: Tables, c: SavePlayer) -> None:
     stored = t.players[c.state.player_id]
-    # Like the update: identity stays, an absent last action doesn't erase the stored one.
+    # Like the update: identity, trainer code and the map's position stay, an absent
+    # last action doesn't erase the stored one.
     t.players[stored.player_id] = replace(
         copy.deepcopy(c.state), name=stored.name, created_ms=stored.created_ms,
+        trainer_code=stored.trainer_code, position=stored.position,
         last_action=c.state.last_action or stored.last_action,
         rates={action: tuple(window) for action, window in c.state.rates.items()},
         revision=c.state.revision + 1)
@@ -338,6 +422,57 @@ def _save_result(t: Tables, c: SaveLobbyResult) -> None:
     t.lobbies[key] = replace(t.lobbies[key], result=c.result)
 
 
+def _request_key(c) -> tuple[str, str]:
+    r = c.request
+    return (c.holder_id, f"in#{r.from_id}" if c.holder_id == r.to_id else f"out#{r.to_id}")
+
+
+def _add_request_ok(t: Tables, c: AddFriendRequest) -> bool:
+    stored = t.friends.get(_request_key(c))
+    return stored is None or stored.expires_ms <= c.now_ms
+
+
+def _remove_request_ok(t: Tables, c: RemoveFriendRequest) -> bool:
+    stored = t.friends.get(_request_key(c))
+    return stored is not None and (c.unexpired_at is None or stored.expires_ms > c.unexpired_at)
+
+
+def _side_key(side: Friendship) -> tuple[str, str]:
+    return side.player_id, f"f#{side.friend_id}"
+
+
+def _save_side_ok(t: Tables, c: SaveFriendship) -> bool:
+    stored = t.friends.get(_side_key(c.side))
+    return stored is not None and stored.revision == c.side.revision
+
+
+def _count_ok(t: Tables, c: CountFriends) -> bool:
+    count = t.friend_counts.get(c.player_id)
+    if c.delta > 0:
+        return count is None or count <= c.limit - c.delta
+    return count is not None and count >= -c.delta
+
+
+def _count(t: Tables, c: CountFriends) -> None:
+    t.friend_counts[c.player_id] = t.friend_counts.get(c.player_id, 0) + c.delta
+
+
+def _trade_ok(t: Tables, c: SaveTrade) -> bool:
+    stored = t.trades.get(c.trade.trade_id)
+    return stored is None if c.trade.revision == 0 else (
+        stored is not None and stored.revision == c.trade.revision)
+
+
+def _trade_away_ok(t: Tables, c: TradeAwayCreature) -> bool:
+    stored = t.creatures.get(_creature_key(c.creature))
+    return (stored is not None and stored.defending_gym is None and not stored.traded_ms
+            and (stored.species_id, stored.level) == (c.creature.species_id, c.creature.level))
+
+
+def _gift_key(g: Gift) -> tuple[str, str]:
+    return g.receiver_id, g.sender_id
+
+
 # change type -> (its write condition holds?, apply it)
 WRITES = {
     SavePlayer: (_player_ok, _save_player),
@@ -368,6 +503,30 @@ WRITES = {
         lambda t, c: (c.encounter.player_id, c.encounter.encounter_id) not in t.encounters,
         lambda t, c: t.encounters.__setitem__((c.encounter.player_id, c.encounter.encounter_id),
                                               c.encounter)),
+    AddFriendRequest: (_add_request_ok,
+                       lambda t, c: t.friends.__setitem__(_request_key(c), c.request)),
+    RemoveFriendRequest: (_remove_request_ok, lambda t, c: t.friends.pop(_request_key(c))),
+    AddFriendship: (lambda t, c: _side_key(c.side) not in t.friends,
+                    lambda t, c: t.friends.__setitem__(_side_key(c.side),
+                                                       replace(c.side, revision=c.side.revision + 1))),
+    SaveFriendship: (_save_side_ok,
+                     lambda t, c: t.friends.__setitem__(_side_key(c.side),
+                                                        replace(c.side, revision=c.side.revision + 1))),
+    RemoveFriendship: (lambda t, c: _side_key(c.side) in t.friends,
+                       lambda t, c: t.friends.pop(_side_key(c.side))),
+    CountFriends: (_count_ok, _count),
+    SendGift: (lambda t, c: _gift_key(c.gift) not in t.gifts,
+               lambda t, c: t.gifts.__setitem__(_gift_key(c.gift), c.gift)),
+    TakeGift: (lambda t, c: (stored := t.gifts.get(_gift_key(c.gift))) is not None
+               and stored.sent_ms == c.gift.sent_ms,
+               lambda t, c: t.gifts.pop(_gift_key(c.gift))),
+    SaveTrade: (_trade_ok, lambda t, c: t.trades.__setitem__(
+        c.trade.trade_id, replace(copy.deepcopy(c.trade), revision=c.trade.revision + 1))),
+    LinkTrade: (lambda t, c: (c.player_id, c.trade_id) not in t.trade_links,
+                lambda t, c: t.trade_links.add((c.player_id, c.trade_id))),
+    UnlinkTrade: (lambda t, c: (c.player_id, c.trade_id) in t.trade_links,
+                  lambda t, c: t.trade_links.remove((c.player_id, c.trade_id))),
+    TradeAwayCreature: (_trade_away_ok, lambda t, c: t.creatures.pop(_creature_key(c.creature))),
 }
 
 
@@ -403,6 +562,7 @@ class InMemoryGameStore(Store):
             creatures=MemoryCreatures(self.tables), actions=MemoryActions(self.tables),
             visits=MemoryVisits(self.tables), cells=MemoryCuratedCells(self.tables),
             gyms=MemoryGyms(self.tables), inbox=MemoryInbox(self.tables),
-            lobbies=MemoryLobbies(self.tables),
+            lobbies=MemoryLobbies(self.tables), friends=MemoryFriends(self.tables),
+            trades=MemoryTrades(self.tables),
             snapshots=MemoryActionSnapshots(self.tables),
             unit_of_work=MemoryUnitOfWork(self.tables))

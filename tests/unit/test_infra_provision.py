@@ -14,7 +14,7 @@ REGION = "us-east-1"
 EXPECTED_ENV = {
     "PLAYERS_TABLE", "CREATURES_TABLE", "ENCOUNTERS_TABLE", "ACTIONS_TABLE",
     "VISITS_TABLE", "CELLS_TABLE", "GYMS_TABLE", "INBOX_TABLE",
-    "LOBBIES_TABLE", "GAME_SECRET_ID",
+    "LOBBIES_TABLE", "FRIENDS_TABLE", "TRADES_TABLE", "TRAINER_CODES_TABLE", "GAME_SECRET_ID",
 }
 
 
@@ -41,7 +41,7 @@ def _template_tables():
 def test_template_declares_the_expected_tables():
     info = tables()
     assert list(info) == ["players", "creatures", "encounters", "actions", "visits", "cells",
-                          "gyms", "inbox", "lobbies"]
+                          "gyms", "inbox", "lobbies", "friends", "trades", "trainer_codes"]
     keys = {short: [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]]
             for short, props in ((s[len("geocritters-${Stage}-"):], p)
                                  for s, p in _template_tables().items())}
@@ -55,6 +55,9 @@ def test_template_declares_the_expected_tables():
         "gyms": [("gym_id", "HASH")],
         "inbox": [("player_id", "HASH"), ("item_id", "RANGE")],
         "lobbies": [("raid_id", "HASH"), ("item_id", "RANGE")],
+        "friends": [("player_id", "HASH"), ("item_id", "RANGE")],
+        "trades": [("trade_id", "HASH")],
+        "trainer_codes": [("trainer_code", "HASH")],
     }
     for props in _template_tables().values():
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -101,11 +104,13 @@ def test_provision_creates_exactly_the_template_tables(aws):
     assert len(secret) == 64 and secret.isalnum()
 
 
-def test_ttl_tables_are_encounters_actions_and_lobbies():
+def test_ttl_tables_are_those_holding_expiring_items():
     assert prov.ttl_attributes("dev") == {
         "geocritters-dev-encounters": "expires_at",
         "geocritters-dev-actions": "expires_at",
         "geocritters-dev-lobbies": "expires_at",
+        "geocritters-dev-friends": "expires_at",  # friend requests
+        "geocritters-dev-trades": "expires_at",
     }
 
 

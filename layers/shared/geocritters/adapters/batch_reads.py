@@ -10,22 +10,32 @@ from pynamodb.exceptions import GetError
 from pynamodb.models import Model
 
 from ..game.gyms import GymState
-from ..usecases.ports import ActionReads, ActionState, BackendBusy
+from ..usecases.ports import ActionReads, ActionState, BackendBusy, Pair
 from .budget import before_sdk_call
 from .failures import raise_if_unavailable
 from .mapping import (
+    FRIEND_COUNT_ITEM,
     action_from_record,
     creature_from_record,
     encounter_from_record,
+    friendship_from_record,
+    friendship_item_id,
+    gift_from_record,
+    gift_item_id,
     gym_from_record,
     player_from_record,
+    request_from_record,
+    trade_from_record,
 )
 from .models import (
     ActionRecord,
     CreatureRecord,
     EncounterRecord,
+    FriendRecord,
     GymRecord,
+    InboxRecord,
     PlayerRecord,
+    TradeRecord,
     VisitRecord,
 )
 
@@ -98,6 +108,17 @@ class DynamoActionSnapshots:
         gym_key = (GymRecord, (reads.gym_id,))
         if reads.gym_id is not None:
             keys.append(gym_key)
+        pair_keys = _pair_keys(player_id, reads.friend_id) if reads.friend_id else {}
+        keys += pair_keys.values()
+        friend_creature_keys = {c: (CreatureRecord, (reads.friend_id, c))
+                                for c in reads.friend_creature_ids if reads.friend_id}
+        keys += friend_creature_keys.values()
+        gift_key = (InboxRecord, (player_id, gift_item_id(reads.gift_from or "")))
+        if reads.gift_from is not None:
+            keys.append(gift_key)
+        trade_key = (TradeRecord, (reads.trade_id,))
+        if reads.trade_id is not None:
+            keys.append(trade_key)
         found = batch_get(self._connection(), keys)
 
         def mapped(key, mapping):
@@ -115,4 +136,37 @@ class DynamoActionSnapshots:
             visited=found.get(visit_key) is not None,
             creatures={c: v for c, v in creatures.items() if v is not None},
             gym=gym,
+            friend=mapped(pair_keys["friend"], player_from_record) if pair_keys else None,
+            pair=_pair(pair_keys, mapped) if pair_keys else None,
+            friend_creatures={c: v for c, k in friend_creature_keys.items()
+                              if (v := mapped(k, creature_from_record)) is not None},
+            gift=mapped(gift_key, gift_from_record) if reads.gift_from else None,
+            trade=mapped(trade_key, trade_from_record) if reads.trade_id else None,
         )
+
+
+def _pair_keys(me: str, friend: str) -> dict:
+    return {
+        "friend": (PlayerRecord, (friend,)),
+        "mine": (FriendRecord, (me, friendship_item_id(friend))),
+        "theirs": (FriendRecord, (friend, friendship_item_id(me))),
+        "my_count": (FriendRecord, (me, FRIEND_COUNT_ITEM)),
+        "their_count": (FriendRecord, (friend, FRIEND_COUNT_ITEM)),
+        "sent": (FriendRecord, (friend, f"in#{me}")),
+        "received": (FriendRecord, (me, f"in#{friend}")),
+        "my_gift_there": (InboxRecord, (friend, gift_item_id(me))),
+    }
+
+
+def _pair(keys: dict, mapped) -> Pair:
+    def count(key):
+        record = mapped(key, lambda r: r)
+        return int(record.count or 0) if record is not None else 0
+    return Pair(
+        mine=mapped(keys["mine"], friendship_from_record),
+        theirs=mapped(keys["theirs"], friendship_from_record),
+        my_count=count(keys["my_count"]), their_count=count(keys["their_count"]),
+        sent=mapped(keys["sent"], request_from_record),
+        received=mapped(keys["received"], request_from_record),
+        my_gift_there=mapped(keys["my_gift_there"], gift_from_record),
+    )

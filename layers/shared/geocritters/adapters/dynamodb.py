@@ -15,10 +15,12 @@ from .repositories import (
     DynamoCreatures,
     DynamoCuratedCells,
     DynamoEncounters,
+    DynamoFriends,
     DynamoGyms,
     DynamoInbox,
     DynamoLobbies,
     DynamoPlayers,
+    DynamoTrades,
     DynamoVisits,
 )
 from .unit_of_work import DynamoUnitOfWork
@@ -31,9 +33,10 @@ class DynamoGameStore(Store):
         self._region = region
         self._shared: Connection | None = None
         super().__init__(
-            players=DynamoPlayers(), encounters=DynamoEncounters(), creatures=DynamoCreatures(),
+            players=DynamoPlayers(self._connection), encounters=DynamoEncounters(), creatures=DynamoCreatures(),
             actions=DynamoActions(), visits=DynamoVisits(), cells=DynamoCuratedCells(),
             gyms=DynamoGyms(self._connection), inbox=DynamoInbox(), lobbies=DynamoLobbies(),
+            friends=DynamoFriends(), trades=DynamoTrades(self._connection),
             snapshots=DynamoActionSnapshots(self._connection),
             unit_of_work=DynamoUnitOfWork(self._connection),
         )

@@ -5,21 +5,26 @@ No calls here: the repositories read with these, the unit of work writes with th
 import json
 
 from ..game.entities import Creature, Encounter
+from ..game.friends import FriendRequest, Friendship
+from ..game.gifts import Gift
 from ..game.gyms import Defender, DefenderReturn, GymState
 from ..game.lobbies import Attacker, Lobby, LobbyResult, Member
 from ..game.player import Place, PlayerState
 from ..game.stats import IVs
+from ..game.trades import Trade
 from ..usecases.ports import StoredAction
 from .models import (
     ActionRecord,
     CreatureRecord,
     DefenderAttribute,
     EncounterRecord,
+    FriendRecord,
     GymRecord,
     InboxRecord,
     LobbyRecord,
     PlaceAttribute,
     PlayerRecord,
+    TradeRecord,
 )
 
 ACTION_TTL_S = 24 * 3600  # idempotency records outlive any client retry by far
@@ -76,6 +81,15 @@ def player_from_record(record: PlayerRecord) -> PlayerState:
                for raid, (lobby, claimed) in _raw(record.raids).items()},
         remote_raid_day=int(record.remote_raid_day),
         remote_raids_today=int(record.remote_raids_today),
+        trainer_code=record.trainer_code,
+        gifts=int(record.gifts),
+        gift_open_day=int(record.gift_open_day),
+        gifts_opened_today=int(record.gifts_opened_today),
+        trade_day=int(record.trade_day),
+        trades_today=int(record.trades_today),
+        special_trades_today=int(record.special_trades_today),
+        dex=frozenset(int(s) for s in record.dex or ()),
+        position=_place(record.position),
         revision=int(record.revision),
     )
 
@@ -85,7 +99,7 @@ def new_player_record(state: PlayerState) -> PlayerRecord:
     return PlayerRecord(
         state.player_id, name=state.name, created_ms=state.created_ms, xp=state.xp,
         stardust=state.stardust, items=dict(state.items), candy=dict(state.candy),
-        stop_cooldowns={}, resolved_spawns={}, revision=0,
+        stop_cooldowns={}, resolved_spawns={}, trainer_code=state.trainer_code, revision=0,
     )
 
 
@@ -116,6 +130,13 @@ def player_update_actions(state: PlayerState) -> list:
                                 for raid, (lobby, claimed) in state.raids.items()}),
         PlayerRecord.remote_raid_day.set(state.remote_raid_day),
         PlayerRecord.remote_raids_today.set(state.remote_raids_today),
+        PlayerRecord.gifts.set(state.gifts),
+        PlayerRecord.gift_open_day.set(state.gift_open_day),
+        PlayerRecord.gifts_opened_today.set(state.gifts_opened_today),
+        PlayerRecord.trade_day.set(state.trade_day),
+        PlayerRecord.trades_today.set(state.trades_today),
+        PlayerRecord.special_trades_today.set(state.special_trades_today),
+        PlayerRecord.dex.set(sorted(state.dex)),
         PlayerRecord.revision.set(state.revision + 1),
     ]
     if state.last_action is not None:
@@ -151,7 +172,7 @@ def creature_from_record(r: CreatureRecord) -> Creature:
         level=float(r.level), cp=int(r.cp),
         ivs=IVs(int(r.iv_attack), int(r.iv_defense), int(r.iv_stamina)),
         caught_ms=int(r.caught_ms), encounter_id=r.encounter_id,
-        defending_gym=r.defending_gym,
+        defending_gym=r.defending_gym, traded_ms=int(r.traded_ms or 0),
     )
 
 
@@ -160,6 +181,7 @@ def creature_record(c: Creature) -> CreatureRecord:
         c.player_id, c.creature_id, species_id=c.species_id, level=c.level, cp=c.cp,
         iv_attack=c.ivs.attack, iv_defense=c.ivs.defense, iv_stamina=c.ivs.stamina,
         caught_ms=c.caught_ms, encounter_id=c.encounter_id, defending_gym=c.defending_gym,
+        traded_ms=c.traded_ms or None,
     )
 
 
@@ -281,3 +303,119 @@ def member_from_record(r: LobbyRecord) -> Member:
 
 def lobby_result_json(result: LobbyResult) -> str:
     return _result_json(result)
+
+
+# --- friends, gifts, trades ------------------------------------------------------------
+
+FRIEND_COUNT_ITEM = "#count"
+REQUEST_TTL_GRACE_S = 24 * 3600
+TRADE_TTL_S = 30 * 24 * 3600  # a closed trade stays readable for a month
+
+
+def friendship_item_id(friend_id: str) -> str:
+    return f"f#{friend_id}"
+
+
+def request_item_id(request: FriendRequest, holder_id: str) -> str:
+    """The receiver holds "in#<sender>", the sender "out#<receiver>"."""
+    return f"in#{request.from_id}" if holder_id == request.to_id else f"out#{request.to_id}"
+
+
+def friendship_from_record(r: FriendRecord) -> Friendship:
+    return Friendship(player_id=r.player_id, friend_id=r.friend_id, friend_name=r.friend_name,
+                      since_ms=int(r.since_ms), days=int(r.days), last_day=int(r.last_day),
+                      gift_sent_day=int(r.gift_sent_day), revision=int(r.revision))
+
+
+def friendship_record(side: Friendship) -> FriendRecord:
+    """A new side's item (revision 1)."""
+    return FriendRecord(side.player_id, friendship_item_id(side.friend_id),
+                        friend_id=side.friend_id, friend_name=side.friend_name,
+                        since_ms=side.since_ms, days=side.days, last_day=side.last_day,
+                        gift_sent_day=side.gift_sent_day, revision=side.revision + 1)
+
+
+def friendship_update_actions(side: Friendship) -> list:
+    return [FriendRecord.days.set(side.days), FriendRecord.last_day.set(side.last_day),
+            FriendRecord.gift_sent_day.set(side.gift_sent_day),
+            FriendRecord.revision.set(side.revision + 1)]
+
+
+def request_from_record(r: FriendRecord) -> FriendRequest:
+    return FriendRequest(from_id=r.from_id, from_name=r.from_name, to_id=r.to_id,
+                         to_name=r.to_name, sent_ms=int(r.sent_ms), expires_ms=int(r.expires_ms))
+
+
+def request_record(request: FriendRequest, holder_id: str) -> FriendRecord:
+    return FriendRecord(holder_id, request_item_id(request, holder_id),
+                        from_id=request.from_id, from_name=request.from_name,
+                        to_id=request.to_id, to_name=request.to_name, sent_ms=request.sent_ms,
+                        expires_ms=request.expires_ms,
+                        expires_at=request.expires_ms // 1000 + REQUEST_TTL_GRACE_S)
+
+
+def gift_item_id(sender_id: str) -> str:
+    return f"gift#{sender_id}"
+
+
+def gift_record(g: Gift) -> InboxRecord:
+    return InboxRecord(g.receiver_id, gift_item_id(g.sender_id), kind="gift",
+                       sender_id=g.sender_id, sender_name=g.sender_name, sent_ms=g.sent_ms,
+                       items=json.dumps(g.items, separators=(",", ":"), sort_keys=True))
+
+
+def gift_from_record(r: InboxRecord) -> Gift:
+    return Gift(sender_id=r.sender_id, sender_name=r.sender_name, receiver_id=r.player_id,
+                sent_ms=int(r.sent_ms), items={k: int(v) for k, v in json.loads(r.items).items()})
+
+
+def trade_link_item_id(trade_id: str) -> str:
+    return f"trade#{trade_id}"
+
+
+def trade_link_record(player_id: str, trade_id: str) -> InboxRecord:
+    return InboxRecord(player_id, trade_link_item_id(trade_id), kind="trade", trade_id=trade_id)
+
+
+def _creature_json(c: Creature | None) -> str | None:
+    if c is None:
+        return None
+    return json.dumps({"player_id": c.player_id, "creature_id": c.creature_id,
+                       "species_id": c.species_id, "level": c.level, "cp": c.cp,
+                       "ivs": [c.ivs.attack, c.ivs.defense, c.ivs.stamina],
+                       "caught_ms": c.caught_ms, "encounter_id": c.encounter_id},
+                      separators=(",", ":"), sort_keys=True)
+
+
+def _creature_from_json(text: str | None) -> Creature | None:
+    if text is None:
+        return None
+    d = json.loads(text)
+    return Creature(player_id=d["player_id"], creature_id=d["creature_id"],
+                    species_id=int(d["species_id"]), level=float(d["level"]), cp=int(d["cp"]),
+                    ivs=IVs(*(int(v) for v in d["ivs"])), caught_ms=int(d["caught_ms"]),
+                    encounter_id=d["encounter_id"])
+
+
+def trade_record(t: Trade) -> TradeRecord:
+    """The trade's item at its next revision (the write's condition names the current)."""
+    return TradeRecord(
+        t.trade_id, proposer_id=t.proposer_id, proposer_name=t.proposer_name,
+        receiver_id=t.receiver_id, receiver_name=t.receiver_name, status=t.status,
+        created_ms=t.created_ms, expires_ms=t.expires_ms, closed_ms=t.closed_ms,
+        cancelled_by=t.cancelled_by, proposer_creature=_creature_json(t.proposer_creature),
+        receiver_creature=_creature_json(t.receiver_creature),
+        outcome=json.dumps(t.outcome, separators=(",", ":"), sort_keys=True) if t.outcome else None,
+        revision=t.revision + 1,
+        expires_at=max(t.expires_ms, t.closed_ms) // 1000 + TRADE_TTL_S)
+
+
+def trade_from_record(r: TradeRecord) -> Trade:
+    return Trade(
+        trade_id=r.trade_id, proposer_id=r.proposer_id, proposer_name=r.proposer_name,
+        receiver_id=r.receiver_id, receiver_name=r.receiver_name,
+        proposer_creature=_creature_from_json(r.proposer_creature),
+        created_ms=int(r.created_ms), expires_ms=int(r.expires_ms), status=r.status,
+        receiver_creature=_creature_from_json(r.receiver_creature),
+        closed_ms=int(r.closed_ms), cancelled_by=r.cancelled_by,
+        outcome=json.loads(r.outcome) if r.outcome else None, revision=int(r.revision))

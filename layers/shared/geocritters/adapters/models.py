@@ -61,6 +61,14 @@ class PlayerRecord(Model):
     raids = MapAttribute(default=dict)  # raid id -> [lobby number, claimed 0/1]
     remote_raid_day = NumberAttribute(default=0)
     remote_raids_today = NumberAttribute(default=0)
+    trainer_code = UnicodeAttribute(null=True)
+    gifts = NumberAttribute(default=0)
+    gift_open_day = NumberAttribute(default=0)
+    gifts_opened_today = NumberAttribute(default=0)
+    trade_day = NumberAttribute(default=0)
+    trades_today = NumberAttribute(default=0)
+    special_trades_today = NumberAttribute(default=0)
+    dex = ListAttribute(of=NumberAttribute, default=list)  # species ids, ascending
     revision = NumberAttribute(default=0)
 
 
@@ -79,6 +87,7 @@ class CreatureRecord(Model):
     caught_ms = NumberAttribute()
     encounter_id = UnicodeAttribute()
     defending_gym = UnicodeAttribute(null=True)  # set while it defends a gym
+    traded_ms = NumberAttribute(null=True)  # set when its owner got it by trade
 
 
 class EncounterRecord(Model):
@@ -179,20 +188,27 @@ class GymRecord(Model):
 
 class InboxRecord(Model):
     """What other players' actions send a player, waiting to be claimed: a defender
-    back from its gym with its coins. Written by the other player's action as a new item
-    in this player's partition, so it never contends with this player's own writes."""
+    back from its gym with its coins ("ret-..."), a friend's unopened gift
+    ("gift#<sender>"), a trade this player takes part in ("trade#<trade id>"). Written
+    by the other player's action as a new item in this player's partition, so it never
+    contends with this player's own writes."""
 
     class Meta(_Meta):
         table_name = "inbox"
 
     player_id = UnicodeAttribute(hash_key=True)
     item_id = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute()  # "defender_return"
-    creature_id = UnicodeAttribute()
-    gym_id = UnicodeAttribute()
-    placed_ms = NumberAttribute()
-    left_ms = NumberAttribute()
-    coins = NumberAttribute()
+    kind = UnicodeAttribute()  # "defender_return" | "gift" | "trade"
+    creature_id = UnicodeAttribute(null=True)  # defender return
+    gym_id = UnicodeAttribute(null=True)
+    placed_ms = NumberAttribute(null=True)
+    left_ms = NumberAttribute(null=True)
+    coins = NumberAttribute(null=True)
+    sender_id = UnicodeAttribute(null=True)  # gift
+    sender_name = UnicodeAttribute(null=True)
+    sent_ms = NumberAttribute(null=True)
+    items = UnicodeAttribute(null=True)  # JSON {item: count}
+    trade_id = UnicodeAttribute(null=True)  # trade
 
 
 class LobbyRecord(Model):
@@ -219,11 +235,72 @@ class LobbyRecord(Model):
     expires_at = NumberAttribute()  # TTL, epoch seconds: a day after the raid's window
 
 
+class FriendRecord(Model):
+    """A player's friends book, one partition per player: a side of each friendship
+    ("f#<friend>"), requests received ("in#<sender>") and sent ("out#<receiver>"), and
+    the friend count ("#count", the one item a concurrent accept conditions on: the
+    limit holds however many accept at once)."""
+
+    class Meta(_Meta):
+        table_name = "friends"
+
+    player_id = UnicodeAttribute(hash_key=True)
+    item_id = UnicodeAttribute(range_key=True)
+    friend_id = UnicodeAttribute(null=True)  # friendship
+    friend_name = UnicodeAttribute(null=True)
+    since_ms = NumberAttribute(null=True)
+    days = NumberAttribute(null=True)
+    last_day = NumberAttribute(null=True)
+    gift_sent_day = NumberAttribute(null=True)
+    revision = NumberAttribute(null=True)
+    from_id = UnicodeAttribute(null=True)  # request
+    from_name = UnicodeAttribute(null=True)
+    to_id = UnicodeAttribute(null=True)
+    to_name = UnicodeAttribute(null=True)
+    sent_ms = NumberAttribute(null=True)
+    expires_ms = NumberAttribute(null=True)
+    count = NumberAttribute(null=True)  # "#count"
+    expires_at = NumberAttribute(null=True)  # TTL, epoch seconds (requests)
+
+
+class TradeRecord(Model):
+    """One trade between two friends, written whole under a condition on its revision."""
+
+    class Meta(_Meta):
+        table_name = "trades"
+
+    trade_id = UnicodeAttribute(hash_key=True)
+    proposer_id = UnicodeAttribute()
+    proposer_name = UnicodeAttribute()
+    receiver_id = UnicodeAttribute()
+    receiver_name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_ms = NumberAttribute()
+    expires_ms = NumberAttribute()
+    closed_ms = NumberAttribute(default=0)
+    cancelled_by = UnicodeAttribute(null=True)
+    proposer_creature = UnicodeAttribute()  # JSON snapshot
+    receiver_creature = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)  # JSON, once completed
+    revision = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL, epoch seconds
+
+
+class TrainerCodeRecord(Model):
+    """Trainer code -> player: written once with the player, so a code names one player."""
+
+    class Meta(_Meta):
+        table_name = "trainer_codes"
+
+    trainer_code = UnicodeAttribute(hash_key=True)
+    player_id = UnicodeAttribute()
+
+
 # Every table the game reads or writes, by its short name in infra/template.json (a unit
 # test checks each model's keys against the template's, and that no table lacks a model).
 ALL_MODELS = {model.Meta.table_name: model for model in (
     PlayerRecord, CreatureRecord, EncounterRecord, ActionRecord, VisitRecord, CellRecord,
-    GymRecord, InboxRecord, LobbyRecord)}
+    GymRecord, InboxRecord, LobbyRecord, FriendRecord, TradeRecord, TrainerCodeRecord)}
 
 
 def bind_tables(settings) -> None:

@@ -3,43 +3,61 @@ the writes that concern one item alone (creating a player or an encounter, the m
 position update). Writes that make up a gameplay action go through ``unit_of_work``."""
 from collections.abc import Iterable, Mapping, Sequence
 
-from pynamodb.exceptions import DoesNotExist, GetError, PutError, QueryError, UpdateError
+from pynamodb.exceptions import (
+    DoesNotExist,
+    GetError,
+    PutError,
+    QueryError,
+    TransactWriteError,
+    UpdateError,
+)
+from pynamodb.transactions import TransactWrite
 
 from ..game.actions import Action
 from ..game.entities import Creature, Encounter
 from ..game.errors import NotFound
+from ..game.gifts import Gift
 from ..game.gyms import DefenderReturn, GymState
 from ..game.lobbies import Lobby
 from ..game.player import PlayerState, rate_limited, rate_window
+from ..game.trades import Trade
 from ..game.world import Fort
-from ..usecases.ports import StaleState, StoredAction
+from ..usecases.ports import FriendBook, StaleState, StoredAction, TrainerCodeTaken
 from . import cell_pack
 from .batch_reads import batch_get
 from .budget import before_sdk_call
 from .failures import raise_if_unavailable, raise_unless_condition_failed
 from .mapping import (
+    FRIEND_COUNT_ITEM,
     action_from_record,
     creature_from_record,
     encounter_from_record,
     encounter_record,
+    friendship_from_record,
+    gift_from_record,
     gym_from_record,
     lobby_from_record,
     lobby_item_id,
     member_from_record,
     new_player_record,
     player_from_record,
+    request_from_record,
     return_from_record,
+    trade_from_record,
 )
 from .models import (
     ActionRecord,
     CellRecord,
     CreatureRecord,
     EncounterRecord,
+    FriendRecord,
     GymRecord,
     InboxRecord,
     LobbyRecord,
     PlaceAttribute,
     PlayerRecord,
+    TradeRecord,
+    TrainerCodeRecord,
     VisitRecord,
 )
 
@@ -57,18 +75,42 @@ def get_or_none(model, *keys):
 
 
 class DynamoPlayers:
+    def __init__(self, connection):
+        self._connection = connection
+
     def get_player(self, player_id: str) -> PlayerState | None:
         record = get_or_none(PlayerRecord, player_id)
         return player_from_record(record) if record else None
 
     def create_player(self, state: PlayerState) -> PlayerState:
-        """Create the player, or return the one that already exists (unchanged)."""
+        """Create the player and claim its trainer code in one transaction, or return
+        the player that already exists (unchanged); ``TrainerCodeTaken`` when only the
+        code's condition failed."""
         before_sdk_call()
+        if state.trainer_code is None:  # a tool's or test's player: no code to claim
+            try:
+                new_player_record(state).save(condition=PlayerRecord.player_id.does_not_exist())
+                return state
+            except PutError as error:
+                raise_unless_condition_failed(error)
+            return self._existing(state)
         try:
-            new_player_record(state).save(condition=PlayerRecord.player_id.does_not_exist())
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.save(new_player_record(state),
+                                 condition=PlayerRecord.player_id.does_not_exist())
+                transaction.save(TrainerCodeRecord(state.trainer_code, player_id=state.player_id),
+                                 condition=TrainerCodeRecord.trainer_code.does_not_exist())
             return state
-        except PutError as error:
-            raise_unless_condition_failed(error)
+        except TransactWriteError as error:
+            raise_if_unavailable(error)
+            reasons = [r.code if r is not None else None for r in error.cancellation_reasons or []]
+            if reasons[:1] != ["ConditionalCheckFailed"]:
+                if "ConditionalCheckFailed" in reasons:
+                    raise TrainerCodeTaken(state.trainer_code) from error
+                raise
+        return self._existing(state)
+
+    def _existing(self, state: PlayerState) -> PlayerState:
         existing = self.get_player(state.player_id)
         if existing is None:  # deleted between the two calls: vanishingly rare
             raise StaleState(state.player_id)
@@ -183,6 +225,51 @@ class DynamoInbox:
     def pending_returns(self, player_id: str) -> list[DefenderReturn]:
         return [return_from_record(r) for r in _query(
             InboxRecord, player_id, InboxRecord.item_id.startswith("ret-"))]
+
+    def gifts(self, player_id: str) -> list[Gift]:
+        gifts = [gift_from_record(r) for r in _query(
+            InboxRecord, player_id, InboxRecord.item_id.startswith("gift#"))]
+        return sorted(gifts, key=lambda g: (g.sent_ms, g.sender_id))
+
+    def trade_links(self, player_id: str) -> list[str]:
+        return [r.trade_id for r in _query(
+            InboxRecord, player_id, InboxRecord.item_id.startswith("trade#"))]
+
+
+class DynamoFriends:
+    def friend_book(self, player_id: str) -> FriendBook:
+        friends, incoming, outgoing, count = [], [], [], 0
+        for record in _query(FriendRecord, player_id):
+            item = record.item_id
+            if item == FRIEND_COUNT_ITEM:
+                count = int(record.count or 0)
+            elif item.startswith("f#"):
+                friends.append(friendship_from_record(record))
+            elif item.startswith("in#"):
+                incoming.append(request_from_record(record))
+            elif item.startswith("out#"):
+                outgoing.append(request_from_record(record))
+        return FriendBook(friends=friends, incoming=incoming, outgoing=outgoing, count=count)
+
+    def player_for_code(self, trainer_code: str) -> str | None:
+        record = get_or_none(TrainerCodeRecord, trainer_code)
+        return record.player_id if record else None
+
+
+class DynamoTrades:
+    def __init__(self, connection):
+        self._connection = connection
+
+    def get_trade(self, trade_id: str) -> Trade | None:
+        record = get_or_none(TradeRecord, trade_id)
+        return trade_from_record(record) if record else None
+
+    def get_trades(self, trade_ids: Sequence[str]) -> list[Trade]:
+        ids = list(dict.fromkeys(trade_ids))[:100]  # BatchGetItem's limit
+        if not ids:
+            return []
+        found = batch_get(self._connection(), [(TradeRecord, (t,)) for t in ids])
+        return [trade_from_record(r) for (_, _), r in found.items() if r is not None]
 
 
 def _query(model, *args, **kwargs) -> list:

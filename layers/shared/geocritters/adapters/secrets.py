@@ -18,6 +18,7 @@ class GameKeys:
         self.spawns = derive_key(secret, "spawns")
         self.outcomes = derive_key(secret, "outcomes")
         self.player_ids = derive_key(secret, "player-ids")
+        self.trainer_codes = derive_key(secret, "trainer-codes")
 
 
 def fetch_game_keys(secret_id: str, region: str) -> GameKeys:

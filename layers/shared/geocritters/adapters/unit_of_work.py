@@ -19,46 +19,71 @@ from ..usecases.ports import (
     ActionAlreadyRecorded,
     AddCreature,
     AddEncounter,
+    AddFriendRequest,
+    AddFriendship,
     AddLobbyMember,
     Change,
     CheckCreatureFree,
+    CountFriends,
     JoinLobby,
+    LinkTrade,
     LockCreature,
     RecordVisit,
     ReleaseCreature,
     RemoveCreature,
+    RemoveFriendRequest,
+    RemoveFriendship,
     ReplaceCreature,
     SaveEncounter,
+    SaveFriendship,
     SaveGym,
     SaveLobbyResult,
     SavePlayer,
+    SaveTrade,
+    SendGift,
     SendReturn,
     StaleState,
     StoredAction,
+    TakeGift,
     TakeReturn,
+    TradeAwayCreature,
+    UnlinkTrade,
 )
 from .budget import before_sdk_call
 from .failures import CONDITION_FAILED, raise_if_unavailable
 from .mapping import (
+    FRIEND_COUNT_ITEM,
     action_record,
     creature_record,
     encounter_record,
+    friendship_item_id,
+    friendship_record,
+    friendship_update_actions,
+    gift_item_id,
+    gift_record,
     gym_record,
     lobby_item_id,
     lobby_record,
     lobby_result_json,
     member_record,
     player_update_actions,
+    request_item_id,
+    request_record,
     return_record,
+    trade_link_item_id,
+    trade_link_record,
+    trade_record,
 )
 from .models import (
     ActionRecord,
     CreatureRecord,
     EncounterRecord,
+    FriendRecord,
     GymRecord,
     InboxRecord,
     LobbyRecord,
     PlayerRecord,
+    TradeRecord,
     VisitRecord,
 )
 
@@ -212,6 +237,80 @@ def _add_encounter(change: AddEncounter) -> Write:
                  EncounterRecord.encounter_id.does_not_exist())
 
 
+def _add_friend_request(change: AddFriendRequest) -> Write:
+    return Write("save", request_record(change.request, change.holder_id),
+                 FriendRecord.item_id.does_not_exist() | (FriendRecord.expires_ms <= change.now_ms))
+
+
+def _remove_friend_request(change: RemoveFriendRequest) -> Write:
+    condition = FriendRecord.item_id.exists()
+    if change.unexpired_at is not None:
+        condition = condition & (FriendRecord.expires_ms > change.unexpired_at)
+    return Write("delete", FriendRecord(change.holder_id,
+                                        request_item_id(change.request, change.holder_id)),
+                 condition)
+
+
+def _add_friendship(change: AddFriendship) -> Write:
+    return Write("save", friendship_record(change.side), FriendRecord.item_id.does_not_exist())
+
+
+def _save_friendship(change: SaveFriendship) -> Write:
+    side = change.side
+    return Write("update", FriendRecord(side.player_id, friendship_item_id(side.friend_id)),
+                 FriendRecord.revision == side.revision, friendship_update_actions(side))
+
+
+def _remove_friendship(change: RemoveFriendship) -> Write:
+    side = change.side
+    return Write("delete", FriendRecord(side.player_id, friendship_item_id(side.friend_id)),
+                 FriendRecord.item_id.exists())
+
+
+def _count_friends(change: CountFriends) -> Write:
+    if change.delta > 0:
+        room = FriendRecord.count.does_not_exist() | (FriendRecord.count <= change.limit - change.delta)
+    else:
+        room = FriendRecord.count >= -change.delta
+    return Write("update", FriendRecord(change.player_id, FRIEND_COUNT_ITEM), room,
+                 [FriendRecord.count.add(change.delta)])
+
+
+def _send_gift(change: SendGift) -> Write:
+    return Write("save", gift_record(change.gift), InboxRecord.item_id.does_not_exist())
+
+
+def _take_gift(change: TakeGift) -> Write:
+    g = change.gift
+    return Write("delete", InboxRecord(g.receiver_id, gift_item_id(g.sender_id)),
+                 InboxRecord.sent_ms == g.sent_ms)
+
+
+def _save_trade(change: SaveTrade) -> Write:
+    trade = change.trade
+    unchanged = (TradeRecord.trade_id.does_not_exist() if trade.revision == 0
+                 else TradeRecord.revision == trade.revision)
+    return Write("save", trade_record(trade), unchanged)
+
+
+def _link_trade(change: LinkTrade) -> Write:
+    return Write("save", trade_link_record(change.player_id, change.trade_id),
+                 InboxRecord.item_id.does_not_exist())
+
+
+def _unlink_trade(change: UnlinkTrade) -> Write:
+    return Write("delete", InboxRecord(change.player_id, trade_link_item_id(change.trade_id)),
+                 InboxRecord.item_id.exists())
+
+
+def _trade_away_creature(change: TradeAwayCreature) -> Write:
+    c = change.creature
+    return Write("delete", CreatureRecord(c.player_id, c.creature_id),
+                 (CreatureRecord.species_id == c.species_id) & (CreatureRecord.level == c.level)
+                 & CreatureRecord.defending_gym.does_not_exist()
+                 & CreatureRecord.traded_ms.does_not_exist())
+
+
 WRITES: dict[type, Callable[[Change], Write]] = {
     SavePlayer: _save_player,
     SaveEncounter: _save_encounter,
@@ -229,6 +328,18 @@ WRITES: dict[type, Callable[[Change], Write]] = {
     AddLobbyMember: _add_lobby_member,
     SaveLobbyResult: _save_lobby_result,
     AddEncounter: _add_encounter,
+    AddFriendRequest: _add_friend_request,
+    RemoveFriendRequest: _remove_friend_request,
+    AddFriendship: _add_friendship,
+    SaveFriendship: _save_friendship,
+    RemoveFriendship: _remove_friendship,
+    CountFriends: _count_friends,
+    SendGift: _send_gift,
+    TakeGift: _take_gift,
+    SaveTrade: _save_trade,
+    LinkTrade: _link_trade,
+    UnlinkTrade: _unlink_trade,
+    TradeAwayCreature: _trade_away_creature,
 }
 
 

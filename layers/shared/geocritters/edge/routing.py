@@ -55,7 +55,9 @@ def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bo
                 if keyed:
                     params["key"] = idempotency_key(request)
                 result = view(request, player_id, **params)
+                # A throw's outcome (its metric's dimension); only ever a string.
                 outcome = result.get("outcome") if isinstance(result, dict) else None
+                outcome = outcome if isinstance(outcome, str) else None
                 response = json_response(status, result)
             except GameError as error:
                 outcome = error.code

@@ -98,6 +98,10 @@ class GameConfig:
         Action.EVOLVE: 30, Action.POWER_UP: 60, Action.DEPLOY: 20, Action.BATTLE: 20,
         Action.FEED: 60, Action.GYM_SPIN: 20, Action.CLAIM_DEFENDERS: 20,
         Action.JOIN_RAID: 20, Action.CLAIM_RAID: 20,
+        Action.SEND_FRIEND_REQUEST: 20, Action.ACCEPT_FRIEND: 30, Action.DECLINE_FRIEND: 30,
+        Action.CANCEL_FRIEND_REQUEST: 30, Action.REMOVE_FRIEND: 30, Action.SEND_GIFT: 60,
+        Action.OPEN_GIFT: 60, Action.PROPOSE_TRADE: 20, Action.OFFER_TRADE: 20,
+        Action.CONFIRM_TRADE: 20, Action.CANCEL_TRADE: 30,
     }))
 
     # Team choice is open from this trainer level on.
@@ -144,6 +148,36 @@ class GameConfig:
     raid_premier_balls_damage_step: float = 0.10
     raid_premier_balls_damage_bonus_max: int = 5
     raid_premier_balls_team_bonus: int = 2
+
+    # Friends (c): requests by trainer code, expiring; levels after days with an
+    # interaction (Good, Great, Ultra, Best).
+    friend_limit: int = 400
+    friend_request_ttl_ms: int = 7 * DAY_MS
+    friendship_days: tuple = (1, 7, 30, 90)
+
+    # Gifts (c): found at stops, one per friend per day, opened at most 20 a day.
+    gift_chance: float = 0.3  # per stop spin while the gift bag has room
+    gift_bag_capacity: int = 10
+    gifts_opened_per_day: int = 20
+    gift_send_xp: int = 200
+    gift_items_min: int = 2
+    gift_items_max: int = 4
+
+    # Trades (c): both players level 10+, within 100 m; stardust by friendship level
+    # (Good, Great, Ultra, Best) for a special or new-to-collection trade.
+    trade_min_level: int = 10
+    trade_distance_m: float = 100.0
+    # Positions the server recorded (the map's reports) no older than this prove where
+    # the two players are: the map is polled every few seconds while a client is open.
+    trade_position_max_age_ms: int = MINUTE_MS
+    trade_expiry_ms: int = 30 * MINUTE_MS  # a proposal left unanswered or unconfirmed
+    trades_per_day: int = 100
+    special_trades_per_day: int = 1
+    trade_regular_stardust: int = 100
+    trade_special_stardust: tuple = (20_000, 16_000, 1_600, 800)
+    trade_iv_floors: tuple = (1, 2, 3, 5)
+    # A species spawning with a weight below this is rare (its trade is special).
+    rare_spawn_weight: float = 1.0
 
 
 DEFAULT_CONFIG = GameConfig()

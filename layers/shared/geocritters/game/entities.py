@@ -45,3 +45,5 @@ class Creature:
     # The gym it defends (or defended, until its owner claims it back): while set, the
     # creature can't be transferred, evolved, powered up, traded or sent to battle.
     defending_gym: str | None = None
+    # When its owner got it by trade (0: caught): a traded creature can't be traded again.
+    traded_ms: int = 0

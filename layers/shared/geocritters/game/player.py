@@ -64,6 +64,20 @@ class PlayerState:
     raids: Mapping[str, tuple[int, bool]] = field(default_factory=dict)
     remote_raid_day: int = 0  # UTC day index of remote_raids_today
     remote_raids_today: int = 0
+    # Friends, gifts, trades.
+    trainer_code: str | None = None  # 12 digits, assigned at creation (see usecases/auth.py)
+    gifts: int = 0  # unsent gifts in the gift bag
+    gift_open_day: int = 0  # UTC day index of gifts_opened_today
+    gifts_opened_today: int = 0
+    trade_day: int = 0  # UTC day index of trades_today and special_trades_today
+    trades_today: int = 0
+    special_trades_today: int = 0
+    # Species ids this player has ever owned (caught, evolved, traded for): a trade
+    # bringing a species not in it is special.
+    dex: frozenset = frozenset()
+    # The position last reported to the map (written by the map alone, never by an
+    # action's save): trades prove where both players are with it.
+    position: Place | None = None
     revision: int = 0
 
     @property

@@ -81,6 +81,7 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
             state = rules.grant(state, xp=reward.xp, stardust=reward.stardust,
                                 candy={kind.family: reward.candy})
             state = rules.count_catch(state, now_ms)
+            state = replace(state, dex=state.dex | {encounter.species_id})
             creature = Creature(
                 player_id=player_id,
                 creature_id=creature_id_for(ctx.keys.outcomes, encounter, now_ms),

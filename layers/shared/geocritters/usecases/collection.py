@@ -31,6 +31,7 @@ def creature_json(c: Creature) -> dict:
         "ivs": {"attack": c.ivs.attack, "defense": c.ivs.defense, "stamina": c.ivs.stamina},
         "caught_ms": c.caught_ms,
         "defending_gym": c.defending_gym,
+        "traded": bool(c.traded_ms),
     }
 
 
@@ -102,6 +103,7 @@ def evolve(ctx, player_id: str, creature_id: str, key: str, request_fingerprint:
         kind = species(creature.species_id)
         target = rules.check_evolve(kind, state.candy.get(kind.family, 0))
         state = player_rules.spend(state, candy={kind.family: kind.evolve_candy})
+        state = replace(state, dex=state.dex | {target.id})
         evolved = replace(creature, species_id=target.id,
                           cp=combat_power(target, creature.level, creature.ivs))
         response = {"creature": creature_json(evolved), "candy_spent": kind.evolve_candy}

@@ -8,12 +8,14 @@ from .ports import (
     ActionSnapshots,
     Creatures,
     Encounters,
+    Friends,
     Gyms,
     Inbox,
     Lobbies,
     Players,
     Store,
     TokenIssuer,
+    Trades,
     UnitOfWork,
     Visits,
 )
@@ -29,6 +31,8 @@ class GameContext:
     gyms: Gyms
     inbox: Inbox
     lobbies: Lobbies
+    friends: Friends
+    trades: Trades
     snapshots: ActionSnapshots
     unit_of_work: UnitOfWork
     issue_token: TokenIssuer
@@ -47,5 +51,6 @@ class GameContext:
         return cls(players=store.players, encounters=store.encounters,
                    creatures=store.creatures, actions=store.actions, visits=store.visits,
                    gyms=store.gyms, inbox=store.inbox, lobbies=store.lobbies,
+                   friends=store.friends, trades=store.trades,
                    snapshots=store.snapshots,
                    unit_of_work=store.unit_of_work, store=store, **rest)

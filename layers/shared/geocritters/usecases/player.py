@@ -52,6 +52,8 @@ def profile(state) -> dict:
         "xp": state.xp,
         "stardust": state.stardust,
         "candy": dict(state.candy),
+        "trainer_code": state.trainer_code,
+        "gifts": state.gifts,
         "strikes": state.strikes,
         "suspended_until_ms": state.suspended_until_ms,
         "created_ms": state.created_ms,

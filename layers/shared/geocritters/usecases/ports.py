@@ -10,9 +10,12 @@ from typing import Protocol
 
 from ..game.entities import Creature, Encounter
 from ..game.errors import GameError
+from ..game.friends import FriendRequest, Friendship
+from ..game.gifts import Gift
 from ..game.gyms import DefenderReturn, GymState
 from ..game.lobbies import Lobby, LobbyResult, Member
 from ..game.player import PlayerState
+from ..game.trades import Trade
 from ..game.world import Fort
 
 
@@ -28,6 +31,10 @@ class BackendBusy(GameError):
     """DynamoDB throttled us past the SDK's retries; the client should retry later."""
 
     code = "backend_throttled"
+
+
+class TrainerCodeTaken(Exception):
+    """Another player holds this trainer code: try the next candidate."""
 
 
 class IdempotencyKeyReused(GameError):
@@ -180,10 +187,104 @@ class AddEncounter:
     encounter: Encounter
 
 
+@dataclass(frozen=True)
+class AddFriendRequest:
+    """The request's item in ``holder_id``'s partition (the receiver's "in", the
+    sender's "out"), if none is there or the one there has expired by ``now_ms``."""
+
+    request: FriendRequest
+    holder_id: str
+    now_ms: int
+
+
+@dataclass(frozen=True)
+class RemoveFriendRequest:
+    """Delete the request's item in ``holder_id``'s partition if it is still there and,
+    with ``unexpired_at``, still unexpired then (an accept)."""
+
+    request: FriendRequest
+    holder_id: str
+    unexpired_at: int | None = None
+
+
+@dataclass(frozen=True)
+class AddFriendship:
+    """One side of a new friendship, if that side doesn't exist yet."""
+
+    side: Friendship
+
+
+@dataclass(frozen=True)
+class SaveFriendship:
+    """Write a side's interaction days and gift day if its revision is unchanged."""
+
+    side: Friendship
+
+
+@dataclass(frozen=True)
+class RemoveFriendship:
+    side: Friendship
+
+
+@dataclass(frozen=True)
+class CountFriends:
+    """Move a player's friend count by ``delta`` (+1 / -1): +1 only while it is below
+    ``limit``, -1 only while it is positive."""
+
+    player_id: str
+    delta: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class SendGift:
+    """The gift in its receiver's inbox, if the sender has none unopened there."""
+
+    gift: Gift
+
+
+@dataclass(frozen=True)
+class TakeGift:
+    """Remove an opened gift from its receiver's inbox if it is still that gift."""
+
+    gift: Gift
+
+
+@dataclass(frozen=True)
+class SaveTrade:
+    """Write the trade whole if its revision is still ``trade.revision`` (0: if new)."""
+
+    trade: Trade
+
+
+@dataclass(frozen=True)
+class LinkTrade:
+    """A pointer to an open trade in a player's inbox (how each side lists its trades)."""
+
+    player_id: str
+    trade_id: str
+
+
+@dataclass(frozen=True)
+class UnlinkTrade:
+    player_id: str
+    trade_id: str
+
+
+@dataclass(frozen=True)
+class TradeAwayCreature:
+    """Delete the creature from its owner if it is still exactly as agreed: same
+    species and level, defending nothing, never traded."""
+
+    creature: Creature
+
+
 Change = (SavePlayer | SaveEncounter | AddCreature | ReplaceCreature | RemoveCreature
           | RecordVisit | SaveGym | LockCreature | ReleaseCreature | CheckCreatureFree
           | SendReturn | TakeReturn | JoinLobby | AddLobbyMember | SaveLobbyResult
-          | AddEncounter)
+          | AddEncounter | AddFriendRequest | RemoveFriendRequest | AddFriendship
+          | SaveFriendship | RemoveFriendship | CountFriends | SendGift | TakeGift | SaveTrade
+          | LinkTrade | UnlinkTrade | TradeAwayCreature)
 
 
 # --- ports: one per aggregate, and the unit of work -----------------------------------
@@ -194,7 +295,9 @@ class Players(Protocol):
     def get_player(self, player_id: str) -> PlayerState | None: ...
 
     def create_player(self, state: PlayerState) -> PlayerState:
-        """Create the player at revision 0, or return the existing one unchanged."""
+        """Create the player at revision 0 with its trainer code (claimed in the same
+        write), or return the existing one unchanged; ``TrainerCodeTaken`` when another
+        player holds the code."""
 
     def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
                         max_per_minute: int) -> PlayerState:
@@ -239,6 +342,36 @@ class Inbox(Protocol):
     def pending_returns(self, player_id: str) -> list[DefenderReturn]:
         """Defenders back from their gyms, waiting for their owner to claim them."""
 
+    def gifts(self, player_id: str) -> list[Gift]:
+        """Unopened gifts, oldest first."""
+
+    def trade_links(self, player_id: str) -> list[str]:
+        """Ids of the open trades this player takes part in."""
+
+
+@dataclass(frozen=True)
+class FriendBook:
+    """A player's whole friends partition."""
+
+    friends: list[Friendship]
+    incoming: list[FriendRequest]
+    outgoing: list[FriendRequest]
+    count: int
+
+
+class Friends(Protocol):
+    def friend_book(self, player_id: str) -> FriendBook: ...
+
+    def player_for_code(self, trainer_code: str) -> str | None:
+        """The player holding this trainer code."""
+
+
+class Trades(Protocol):
+    def get_trade(self, trade_id: str) -> Trade | None: ...
+
+    def get_trades(self, trade_ids: Sequence[str]) -> list[Trade]:
+        """Those that exist, in the order asked."""
+
 
 class Lobbies(Protocol):
     def lobbies(self, raid_id: str) -> list[Lobby]:
@@ -268,6 +401,25 @@ class ActionReads:
     stop_id: str | None = None
     gym_id: str | None = None
     creature_ids: tuple[str, ...] = ()
+    # Two-player actions: the other player (their item, the pair's friends items,
+    # their creatures), an unopened gift from them, a trade.
+    friend_id: str | None = None
+    friend_creature_ids: tuple[str, ...] = ()
+    gift_from: str | None = None
+    trade_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Both players' items about each other (None / 0: no such item)."""
+
+    mine: Friendship | None = None  # my side of our friendship
+    theirs: Friendship | None = None
+    my_count: int = 0  # friend counts
+    their_count: int = 0
+    sent: FriendRequest | None = None  # my request to them (as they hold it)
+    received: FriendRequest | None = None  # their request to me (as I hold it)
+    my_gift_there: Gift | None = None  # my gift in their inbox, unopened
 
 
 @dataclass(frozen=True)
@@ -281,6 +433,11 @@ class ActionState:
     visited: bool = False
     creatures: Mapping[str, Creature] = field(default_factory=dict)  # those that exist
     gym: GymState | None = None  # with gym_id: an empty state when it has no item
+    friend: PlayerState | None = None  # with friend_id
+    pair: Pair | None = None  # with friend_id
+    friend_creatures: Mapping[str, Creature] = field(default_factory=dict)
+    gift: Gift | None = None  # with gift_from: their gift in my inbox
+    trade: Trade | None = None
 
 
 class ActionSnapshots(Protocol):
@@ -312,8 +469,8 @@ class Store:
 
     def __init__(self, *, players: Players, encounters: Encounters, creatures: Creatures,
                  actions: ActionRecords, visits: Visits, cells: CuratedCells, gyms: Gyms,
-                 inbox: Inbox, lobbies: Lobbies, snapshots: ActionSnapshots,
-                 unit_of_work: UnitOfWork):
+                 inbox: Inbox, lobbies: Lobbies, friends: Friends, trades: Trades,
+                 snapshots: ActionSnapshots, unit_of_work: UnitOfWork):
         self.players = players
         self.encounters = encounters
         self.creatures = creatures
@@ -323,6 +480,8 @@ class Store:
         self.gyms = gyms
         self.inbox = inbox
         self.lobbies = lobbies
+        self.friends = friends
+        self.trades = trades
         self.snapshots = snapshots
         self.unit_of_work = unit_of_work
 
@@ -373,6 +532,24 @@ class Store:
 
     def raid_lobby(self, raid_id, number):
         return self.lobbies.lobby(raid_id, number)
+
+    def gifts(self, player_id):
+        return self.inbox.gifts(player_id)
+
+    def trade_links(self, player_id):
+        return self.inbox.trade_links(player_id)
+
+    def friend_book(self, player_id):
+        return self.friends.friend_book(player_id)
+
+    def player_for_code(self, trainer_code):
+        return self.friends.player_for_code(trainer_code)
+
+    def get_trade(self, trade_id):
+        return self.trades.get_trade(trade_id)
+
+    def get_trades(self, trade_ids):
+        return self.trades.get_trades(trade_ids)
 
     def read_for_action(self, reads):
         return self.snapshots.read_for_action(reads)

@@ -4,6 +4,7 @@ from dataclasses import replace
 from ..game import player as rules
 from ..game.actions import Action
 from ..game.errors import Conflict
+from ..game.gifts import find_gift_at_stop
 from ..game.randomness import OutcomeRng
 from ..game.rewards import fit_in_bag, spin_reward
 from .forts import check_in_reach, find_fort
@@ -31,6 +32,7 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
         cooldown_until = now_ms + ctx.config.spin_cooldown_ms
         state = rules.grant(state, items=bag.granted, xp=reward.xp)
         state = replace(state, stop_cooldowns={**state.stop_cooldowns, stop_id: cooldown_until})
+        state, gifts = find_gift_at_stop(state, rng, ctx.config)
         state = rules.record_action_place(state, lat, lng, now_ms)
         response = {
             "items": bag.granted,
@@ -38,6 +40,7 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
             "bag_full": bool(bag.dropped),
             "xp": reward.xp,
             "first_visit": first,
+            "gifts": gifts,
             "cooldown_until_ms": cooldown_until,
         }
         changes = [SavePlayer(state), RecordVisit(player_id, stop_id, first, now_ms)]
