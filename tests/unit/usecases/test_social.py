@@ -110,13 +110,20 @@ def test_best_friends_trade_known_species_cheaply_with_a_high_iv_floor(ctx, stor
     assert refused.value.code == "creature_already_traded"
 
 
-def test_a_creature_changed_after_the_offer_stops_the_trade_and_nothing_moves(ctx, store):
-    a, b = _player(ctx, store, "device-chg-a"), _player(ctx, store, "device-chg-b")
+def _offered_trade(ctx, store, tag):
+    """Two fresh friends side by side, and a trade one proposed and the other answered:
+    (proposer, receiver, their creatures, the trade)."""
+    a, b = _player(ctx, store, f"device-{tag}-a"), _player(ctx, store, f"device-{tag}-b")
     _friends(ctx, store, a, b)
     mine, theirs = _give(store, a, 1), _give(store, b, 2)
     _seen(ctx, store, a, b)
     trade = trades.propose(ctx, a, b, mine.creature_id, _key(), "fp")
     trades.offer(ctx, b, trade["trade_id"], theirs.creature_id, _key(), "fp")
+    return a, b, mine, theirs, trade
+
+
+def test_a_creature_changed_after_the_offer_stops_the_trade_and_nothing_moves(ctx, store):
+    a, b, _, theirs, trade = _offered_trade(ctx, store, "chg")
     store.tables.creatures[(b, theirs.creature_id)] = replace(theirs, level=21.0)  # powered up
     before = store.tables.snapshot()
     with pytest.raises(Conflict) as refused:
@@ -126,12 +133,7 @@ def test_a_creature_changed_after_the_offer_stops_the_trade_and_nothing_moves(ct
 
 
 def test_a_removed_friend_can_no_longer_complete_a_trade(ctx, store):
-    a, b = _player(ctx, store, "device-rm-a"), _player(ctx, store, "device-rm-b")
-    _friends(ctx, store, a, b)
-    mine, theirs = _give(store, a, 1), _give(store, b, 2)
-    _seen(ctx, store, a, b)
-    trade = trades.propose(ctx, a, b, mine.creature_id, _key(), "fp")
-    trades.offer(ctx, b, trade["trade_id"], theirs.creature_id, _key(), "fp")
+    a, b, mine, _, trade = _offered_trade(ctx, store, "rm")
     friends.remove(ctx, b, a, _key(), fingerprint("remove_friend", a))
     assert store.friend_book(a).count == 0 == store.friend_book(b).count
     with pytest.raises(RuleRefused) as refused:
