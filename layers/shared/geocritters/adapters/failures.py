@@ -9,6 +9,10 @@ from ..usecases.ports import BackendBusy
 THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException",
              "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable"}
 CONDITION_FAILED = "ConditionalCheckFailedException"
+# A single write to an item that a transaction is writing at that moment (the map's
+# position update while a friend's trade pays this player): not applied, and the SDK
+# doesn't retry it.
+CROSSED_A_TRANSACTION = "TransactionConflictException"
 
 
 def unavailable(error) -> bool:
@@ -25,7 +29,10 @@ def raise_if_unavailable(error) -> None:
 
 
 def raise_unless_condition_failed(error) -> None:
-    """Re-raise anything but a failed write condition (the one failure callers handle)."""
+    """Re-raise anything but a failed write condition (the one failure callers handle);
+    a write that crossed a transaction is busy, not broken: the client retries later."""
     raise_if_unavailable(error)
+    if error.cause_response_code == CROSSED_A_TRANSACTION:
+        raise BackendBusy("the game is busy; retry shortly", retry_after_s=1) from error
     if error.cause_response_code != CONDITION_FAILED:
         raise error

@@ -50,7 +50,7 @@ from ..usecases.ports import (
     UnlinkTrade,
 )
 from .budget import before_sdk_call
-from .failures import CONDITION_FAILED, raise_if_unavailable
+from .failures import CONDITION_FAILED, CROSSED_A_TRANSACTION, raise_if_unavailable
 from .mapping import (
     FRIEND_COUNT_ITEM,
     action_record,
@@ -406,6 +406,6 @@ class DynamoUnitOfWork:
             write.apply()
         except (PutError, UpdateError, DeleteError) as error:
             raise_if_unavailable(error)
-            if error.cause_response_code == CONDITION_FAILED:
-                raise StaleState("a condition failed") from error
+            if error.cause_response_code in (CONDITION_FAILED, CROSSED_A_TRANSACTION):
+                raise StaleState("a condition failed, or a transaction held the item") from error
             raise
