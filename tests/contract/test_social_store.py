@@ -191,11 +191,12 @@ def test_an_accept_removes_a_request_only_while_it_is_unexpired(store):
     with pytest.raises(StaleState):  # expired at that moment
         store.commit([RemoveFriendRequest(request, b.player_id, unexpired_at=request.expires_ms)])
     assert store.friend_book(b.player_id).incoming == [request]
-    # Without unexpired_at (a decline or a cancel) an expired request goes too.
-    store.commit([RemoveFriendRequest(request, b.player_id, unexpired_at=request.expires_ms - 1)])
+    # Without unexpired_at (a decline or a cancel) the expired request goes.
+    store.commit([RemoveFriendRequest(request, b.player_id)])
     assert store.friend_book(b.player_id).incoming == []
     store.commit([AddFriendRequest(request, b.player_id, NOW)])
-    store.commit([RemoveFriendRequest(request, b.player_id)])
+    # The last moment it is unexpired: accepted.
+    store.commit([RemoveFriendRequest(request, b.player_id, unexpired_at=request.expires_ms - 1)])
     assert store.friend_book(b.player_id).incoming == []
 
 
