@@ -34,7 +34,6 @@ from geocritters.usecases.ports import (
     TrainerCodeTaken,
     UnlinkTrade,
 )
-from tests.fakes.store import InMemoryGameStore
 
 NOW = 1_800_000_000_000
 DAY_MS = 86_400_000
@@ -230,13 +229,9 @@ def test_a_friendship_side_is_saved_only_at_its_revision(store):
     assert len(store.friend_book(a.player_id).friends) == 1
 
 
-def test_saving_a_side_writes_its_days_and_gift_day_only(store, request):
+def test_saving_a_side_writes_its_days_and_gift_day_only(store):
     """Name and start are the side's identity: a save never rewrites them (DynamoDB
     updates days, last day, gift day and revision only)."""
-    if isinstance(store, InMemoryGameStore):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "fake drift: tests/fakes/store.py SaveFriendship stores the whole side given, "
-            "name and since_ms included; DynamoDB's update writes only the counted fields")))
     a, b = _player(store), _player(store)
     mine, _ = _befriended(store, a, b)
     store.commit([SaveFriendship(replace(mine, friend_name="Renamed", since_ms=NOW + 9, days=2))])

@@ -446,6 +446,13 @@ def _save_side_ok(t: Tables, c: SaveFriendship) -> bool:
     return stored is not None and stored.revision == c.side.revision
 
 
+def _save_side(t: Tables, c: SaveFriendship) -> None:
+    """Like the update: the interaction days and gift day move, identity stays."""
+    key = _side_key(c.side)
+    t.friends[key] = replace(t.friends[key], days=c.side.days, last_day=c.side.last_day,
+                             gift_sent_day=c.side.gift_sent_day, revision=c.side.revision + 1)
+
+
 def _count_ok(t: Tables, c: CountFriends) -> bool:
     count = t.friend_counts.get(c.player_id)
     if c.delta > 0:
@@ -509,9 +516,7 @@ WRITES = {
     AddFriendship: (lambda t, c: _side_key(c.side) not in t.friends,
                     lambda t, c: t.friends.__setitem__(_side_key(c.side),
                                                        replace(c.side, revision=c.side.revision + 1))),
-    SaveFriendship: (_save_side_ok,
-                     lambda t, c: t.friends.__setitem__(_side_key(c.side),
-                                                        replace(c.side, revision=c.side.revision + 1))),
+    SaveFriendship: (_save_side_ok, _save_side),
     RemoveFriendship: (lambda t, c: _side_key(c.side) in t.friends,
                        lambda t, c: t.friends.pop(_side_key(c.side))),
     CountFriends: (_count_ok, _count),

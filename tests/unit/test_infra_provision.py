@@ -173,3 +173,11 @@ def test_cfn_lint_passes_on_the_template():
 
     matches = lint_file(TEMPLATE_PATH)
     assert matches == [], "\n".join(str(m) for m in matches)
+
+
+def test_every_table_is_exported_by_the_stack():
+    """`launcher deploy` and studios read table names from the stack's outputs."""
+    template = load_template()
+    exported = {o["Value"]["Ref"] for o in template["Outputs"].values() if "Ref" in o["Value"]}
+    assert {name for name, r in template["Resources"].items()
+            if r["Type"] == "AWS::DynamoDB::Table"} <= exported
