@@ -180,6 +180,7 @@ def run(args) -> dict:
             "local_cold_p50_ms": lat["cold"]["p50"], "local_cold_p99_ms": lat["cold"]["p99"],
             "local_samples": lat["warm"]["n"], "local_errors": lat["errors"],
             "log_bytes": c["log_bytes_warm"],
+            "transactions": c["transactions_warm"],
         }
         if "outcome_warm" in c:
             row["outcome"] = c["outcome_warm"]

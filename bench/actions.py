@@ -57,6 +57,7 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
             row[f"ddb_round_trips_{phase}"] = calls.of("dynamodb").round_trips()
             row[f"max_in_flight_{phase}"] = calls.max_in_flight()
             row[f"log_bytes_{phase}"] = harness.logs.bytes - logged
+            row[f"transactions_{phase}"] = _transactions(dynamo)
             if size_model:
                 model = size_model.units(dynamo)
                 row[f"rru_model_{phase}"], row[f"wru_model_{phase}"] = model["rru"], model["wru"]
@@ -69,6 +70,20 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
                 row[f"outcome_{phase}"] = body["outcome"]
         figures[scenario.name] = row
     return (figures, recordings) if record else figures
+
+
+def _transactions(dynamo) -> list[dict]:
+    """Each TransactWriteItems of the request: its items (DynamoDB allows 100), by kind,
+    and the write units DynamoDB Local reported for it (None on moto)."""
+    found = []
+    for call in dynamo:
+        if call.operation != "TransactWriteItems":
+            continue
+        kinds = [next(iter(entry)) for entry in call.params["TransactItems"]]
+        reported = [float(c.get("CapacityUnits", 0)) for c in call.consumed]
+        found.append({"items": len(kinds), "kinds": {k: kinds.count(k) for k in sorted(set(kinds))},
+                      "wru_emulator": sum(reported) if reported else None})
+    return found
 
 
 def _without_capacity(responses: list[dict]) -> list[dict]:
