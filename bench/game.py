@@ -289,9 +289,16 @@ class Harness:
         return friends.send_request(self.ctx, sender, code, *self.keyed("befriend"))["request_id"]
 
     def befriend(self, a: str, b: str) -> None:
-        from geocritters.usecases import friends
+        """Friends at once: both sides and both counts in one commit, what an accepted
+        request writes (friends.send and friends.accept measure the requests' path)."""
+        from geocritters.game.friends import Friendship
+        from geocritters.usecases.ports import AddFriendship, CountFriends
 
-        friends.accept(self.ctx, b, self.friend_request(a, b), *self.keyed("accept"))
+        store, now_ms, limit = self.ctx.store, self.clock.now_ms(), self.ctx.config.friend_limit
+        name_a, name_b = (store.get_player(p).name for p in (a, b))
+        store.commit([AddFriendship(Friendship(a, b, name_b, now_ms)),
+                      AddFriendship(Friendship(b, a, name_a, now_ms)),
+                      CountFriends(a, +1, limit), CountFriends(b, +1, limit)])
 
     def friends_pair(self, **fields) -> tuple[str, str]:
         a, b = self.new_player(**fields), self.new_player(**fields)
