@@ -379,3 +379,15 @@ def test_modules_imported_per_deployed_function(tmp_path):
     assert set(counts) == set(MODULE_BUDGET)
     over = {name: (n, MODULE_BUDGET[name]) for name, n in counts.items() if n > MODULE_BUDGET[name]}
     assert not over, f"modules imported (measured, budget): {over}"
+
+
+def test_the_trade_bench_runs():
+    """``make bench-trades`` (bench.trades) on moto, at two confirmations: its set-up
+    and its transaction's shape keep working between its runs on DynamoDB Local."""
+    from bench.trades import one_after_another
+
+    with _bench_harness() as harness:
+        measured = one_after_another(harness, 2, _size_model())
+    assert measured["transaction"]["items"] == TRADE_TRANSACTION["items"]
+    assert measured["transaction"]["wru"] <= TRADE_TRANSACTION["wru"]
+    assert measured["latency_ms"]["n"] == 2
