@@ -7,7 +7,7 @@ STAGE  ?= prod
 
 BACKEND ?= moto
 
-.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench bench-contention fuzz dev-policy
+.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench bench-contention bench-trades fuzz dev-policy
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,12 @@ bench: $(READY)
 ## (needs java and npm).
 bench-contention: $(READY)
 	$(BIN)/python -m bench.contention
+
+## make bench-trades: a trade's confirmation on DynamoDB Local: 100 one after another
+## (p50/p99, the transaction's items and write units charged) and 20 pairs at once
+## -> a few lines + build/bench/trades.json (needs java and npm; under a minute).
+bench-trades: $(READY)
+	$(BIN)/python -m bench.trades
 
 ## make fuzz [FUZZ_EXAMPLES=1000] [FUZZ_SEED=n]: schemathesis from docs/openapi.json
 ## against the app served like `make run` (fuzz/run.py); installs requirements-fuzz.txt.

@@ -180,6 +180,7 @@ def run(args) -> dict:
             "local_cold_p50_ms": lat["cold"]["p50"], "local_cold_p99_ms": lat["cold"]["p99"],
             "local_samples": lat["warm"]["n"], "local_errors": lat["errors"],
             "log_bytes": c["log_bytes_warm"],
+            "transactions": c["transactions_warm"],
         }
         if "outcome_warm" in c:
             row["outcome"] = c["outcome_warm"]
@@ -205,7 +206,9 @@ def _method(args) -> dict:
                        "ddb_round_trips_* count the DynamoDB calls alone",
         "capacity": "rru/wru = DynamoDB Local's ReturnConsumedCapacity=TOTAL per call, plus the "
                     "minimum DynamoDB bills where the emulator reports 0 (reads finding nothing: 0.5 "
-                    "eventually / 1 strongly consistent; failed conditional writes are not counted); "
+                    "eventually / 1 strongly consistent; failed conditional writes are not counted), "
+                    "and a transaction writing several items into one table billed by item sizes "
+                    "(DynamoDB Local counts small ones as one: bench.capacity._several_in_one_table); "
                     "rru_model/wru_model = DynamoDB's rounding rules on the item sizes read and written "
                     "(bench.capacity.SizeModel); warm request unless suffixed _cold",
         "cpu": f"time.process_time (all threads) of app(event, context) with botocore answering recorded responses "

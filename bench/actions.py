@@ -57,6 +57,7 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
             row[f"ddb_round_trips_{phase}"] = calls.of("dynamodb").round_trips()
             row[f"max_in_flight_{phase}"] = calls.max_in_flight()
             row[f"log_bytes_{phase}"] = harness.logs.bytes - logged
+            row[f"transactions_{phase}"] = _transactions(dynamo, size_model)
             if size_model:
                 model = size_model.units(dynamo)
                 row[f"rru_model_{phase}"], row[f"wru_model_{phase}"] = model["rru"], model["wru"]
@@ -69,6 +70,22 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
                 row[f"outcome_{phase}"] = body["outcome"]
         figures[scenario.name] = row
     return (figures, recordings) if record else figures
+
+
+def _transactions(dynamo, size_model: capacity.SizeModel | None) -> list[dict]:
+    """Each TransactWriteItems of the request: its items (DynamoDB allows 100), by kind;
+    its write units by the size model, and as DynamoDB Local reported them (None on
+    moto; see capacity._several_in_one_table for why the two can differ)."""
+    found = []
+    for call in dynamo:
+        if call.operation != "TransactWriteItems":
+            continue
+        kinds = [next(iter(entry)) for entry in call.params["TransactItems"]]
+        reported = [float(c.get("CapacityUnits", 0)) for c in call.consumed]
+        model = size_model.call_units(call, size_model.sizes_now(call))[1] if size_model else None
+        found.append({"items": len(kinds), "kinds": {k: kinds.count(k) for k in sorted(set(kinds))},
+                      "wru_model": model, "wru_emulator_raw": sum(reported) if reported else None})
+    return found
 
 
 def _without_capacity(responses: list[dict]) -> list[dict]:

@@ -273,6 +273,95 @@ class Harness:
             owners.append(owner)
         return owners
 
+    # -- friends, gifts, trades -------------------------------------------------------------
+    def keyed(self, prefix: str) -> tuple[str, str]:
+        """(idempotency key, fingerprint) for a use case called outside the measurement."""
+        from geocritters.usecases.idempotency import fingerprint
+
+        key = self.fresh(prefix)
+        return key, fingerprint(prefix, key)
+
+    def friend_request(self, sender: str, receiver: str) -> str:
+        """``sender`` asks ``receiver`` by trainer code: the request id."""
+        from geocritters.usecases import friends
+
+        code = self.ctx.store.get_player(receiver).trainer_code
+        return friends.send_request(self.ctx, sender, code, *self.keyed("befriend"))["request_id"]
+
+    def befriend(self, a: str, b: str) -> None:
+        """Friends at once: both sides and both counts in one commit, what an accepted
+        request writes (friends.send and friends.accept measure the requests' path)."""
+        from geocritters.game.friends import Friendship
+        from geocritters.usecases.ports import AddFriendship, CountFriends
+
+        store, now_ms, limit = self.ctx.store, self.clock.now_ms(), self.ctx.config.friend_limit
+        name_a, name_b = (store.get_player(p).name for p in (a, b))
+        store.commit([AddFriendship(Friendship(a, b, name_b, now_ms)),
+                      AddFriendship(Friendship(b, a, name_a, now_ms)),
+                      CountFriends(a, +1, limit), CountFriends(b, +1, limit)])
+
+    def friends_pair(self, **fields) -> tuple[str, str]:
+        a, b = self.new_player(**fields), self.new_player(**fields)
+        self.befriend(a, b)
+        return a, b
+
+    def send_gift(self, sender: str, receiver: str) -> str:
+        from geocritters.usecases import gifts
+
+        return gifts.send_gift(self.ctx, sender, receiver, *self.keyed("gift"))["gift_id"]
+
+    def traders(self) -> tuple[str, str]:
+        """Two level-10 friends with stardust, both seen on the map at HOME just now."""
+        from geocritters.usecases.map import view_map
+
+        a, b = self.friends_pair(**_trader())
+        for player_id in (a, b):
+            view_map(self.ctx, player_id, *HOME)
+        return a, b
+
+    def proposed_trade(self) -> tuple[str, str, str]:
+        """(proposer, receiver, trade id): a creature proposed, not answered yet."""
+        from geocritters.usecases import trades
+
+        a, b = self.traders()
+        creature_id = self.add_creature(a, species_id=1)
+        trade = trades.propose(self.ctx, a, b, creature_id, *self.keyed("propose"))
+        return a, b, trade["trade_id"]
+
+    def offered_trade(self) -> tuple[str, str, str]:
+        """(proposer, receiver, trade id): answered with the receiver's creature; the
+        proposer's confirmation executes it. Species new to both collections: a special
+        trade each (the larger price; the same items written as a regular one)."""
+        from geocritters.usecases import trades
+
+        a, b, trade_id = self.proposed_trade()
+        creature_id = self.add_creature(b, species_id=4)
+        trades.offer(self.ctx, b, trade_id, creature_id, *self.keyed("offer"))
+        return a, b, trade_id
+
+    def social_hub(self) -> tuple[str, str]:
+        """(player, trade id): one long-lived player with 3 friends, one request each
+        way, 2 unopened gifts and one open trade (read-only scenarios share it)."""
+        if "hub" not in self._fixtures:
+            from geocritters.usecases import trades
+
+            hub = self.new_player(**_trader())
+            friends = [self.new_player(**_trader(), gifts=1) for _ in range(3)]
+            for friend in friends:
+                self.befriend(friend, hub)
+            for friend in friends[:2]:
+                self.send_gift(friend, hub)
+            self.friend_request(self.new_player(), hub)
+            self.friend_request(hub, self.new_player())
+            from geocritters.usecases.map import view_map
+
+            for player_id in (hub, friends[0]):
+                view_map(self.ctx, player_id, *HOME)
+            trade = trades.propose(self.ctx, hub, friends[0], self.add_creature(hub),
+                                   *self.keyed("propose"))
+            self._fixtures["hub"] = (hub, trade["trade_id"])
+        return self._fixtures["hub"]
+
     def seed_curated(self) -> int:
         """The project's sample curated POIs (around Times Square) into the cells table."""
         from geocritters.game.world import parse_geojson_pois
@@ -542,6 +631,101 @@ def _raid_claim(h: Harness) -> Request:
                    body={}, headers={"Idempotency-Key": h.fresh("raid-claim")}, principal=player_id)
 
 
+# Friends, gifts, trades.
+
+def _trader() -> dict:
+    """Level 10 (trading opens) and stardust for a special trade's price (20,000)."""
+    from geocritters.game.levels import TRAINER_XP_THRESHOLDS
+
+    return {"xp": TRAINER_XP_THRESHOLDS[9], "stardust": 100_000}
+
+
+def _friend_list(h: Harness) -> Request:
+    return Request("GET", "/v1/me/friends", principal=h.social_hub()[0])
+
+
+def _friend_requests(h: Harness) -> Request:
+    return Request("GET", "/v1/me/friend-requests", principal=h.social_hub()[0])
+
+
+def _send_friend_request(h: Harness) -> Request:
+    receiver = h.new_player()
+    code = h.ctx.store.get_player(receiver).trainer_code
+    return Request("POST", "/v1/friend-requests", body={"trainer_code": code},
+                   headers={"Idempotency-Key": h.fresh("request")}, principal=h.new_player())
+
+
+def _answer_request(answer: str) -> Callable[[Harness], Request]:
+    """Accept or decline (by the receiver) or cancel (by the sender) a pending request."""
+    def prepare(h: Harness) -> Request:
+        sender, receiver = h.new_player(), h.new_player()
+        request_id = h.friend_request(sender, receiver)
+        return Request("POST", f"/v1/friend-requests/{{request_id}}/{answer}",
+                       path_params={"request_id": request_id},
+                       headers={"Idempotency-Key": h.fresh(answer)},
+                       principal=sender if answer == "cancel" else receiver)
+    return prepare
+
+
+def _remove_friend(h: Harness) -> Request:
+    a, b = h.friends_pair()
+    return Request("POST", "/v1/me/friends/{friend_id}/remove", path_params={"friend_id": b},
+                   headers={"Idempotency-Key": h.fresh("remove")}, principal=a)
+
+
+def _gift_box(h: Harness) -> Request:
+    return Request("GET", "/v1/me/gifts", principal=h.social_hub()[0])
+
+
+def _send_gift(h: Harness) -> Request:
+    a, b = h.friends_pair(gifts=1)
+    return Request("POST", "/v1/me/friends/{friend_id}/gifts", path_params={"friend_id": b},
+                   headers={"Idempotency-Key": h.fresh("send-gift")}, principal=a)
+
+
+def _open_gift(h: Harness) -> Request:
+    a, b = h.friends_pair(gifts=1)
+    gift_id = h.send_gift(a, b)
+    return Request("POST", "/v1/me/gifts/{gift_id}/open", path_params={"gift_id": gift_id},
+                   headers={"Idempotency-Key": h.fresh("open-gift")}, principal=b)
+
+
+def _my_trades(h: Harness) -> Request:
+    return Request("GET", "/v1/me/trades", principal=h.social_hub()[0])
+
+
+def _trade_view(h: Harness) -> Request:
+    hub, trade_id = h.social_hub()
+    return Request("GET", "/v1/trades/{trade_id}", path_params={"trade_id": trade_id}, principal=hub)
+
+
+def _propose(h: Harness) -> Request:
+    a, b = h.traders()
+    return Request("POST", "/v1/trades", body={"friend_id": b, "creature_id": h.add_creature(a)},
+                   headers={"Idempotency-Key": h.fresh("propose")}, principal=a)
+
+
+def _offer(h: Harness) -> Request:
+    _, b, trade_id = h.proposed_trade()
+    return Request("POST", "/v1/trades/{trade_id}/offer", path_params={"trade_id": trade_id},
+                   body={"creature_id": h.add_creature(b, species_id=4)},
+                   headers={"Idempotency-Key": h.fresh("offer")}, principal=b)
+
+
+def _confirm(h: Harness) -> Request:
+    """The execution: both creatures, both players, the trade, both friendship sides,
+    both links and the action record in one TransactWriteItems."""
+    a, _, trade_id = h.offered_trade()
+    return Request("POST", "/v1/trades/{trade_id}/confirm", path_params={"trade_id": trade_id},
+                   headers={"Idempotency-Key": h.fresh("confirm")}, principal=a)
+
+
+def _cancel_trade(h: Harness) -> Request:
+    _, b, trade_id = h.proposed_trade()
+    return Request("POST", "/v1/trades/{trade_id}/cancel", path_params={"trade_id": trade_id},
+                   headers={"Idempotency-Key": h.fresh("cancel-trade")}, principal=b)
+
+
 @functools.cache
 def _feature_by_route() -> dict[tuple[str, str], str]:
     """(METHOD, path) -> the feature that declares it: the function a scenario measures."""
@@ -576,6 +760,8 @@ class Scenario:
 
 _THROWS = ("POST", "/v1/encounters/{encounter_id}/throws")
 _CHANGE = "/v1/me/creatures/{creature_id}/"
+_REQUEST = "/v1/friend-requests/{request_id}/"
+_TRADE = "/v1/trades/{trade_id}/"
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("auth", ("POST", "/v1/auth/guest"), _auth),
     Scenario("player", ("GET", "/v1/me"), _me),
@@ -604,5 +790,21 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("raids", ("GET", "/v1/raids/{raid_id}"), _raid_view),
     Scenario("raids.join", ("POST", "/v1/raids/{raid_id}/join"), _raid_join),
     Scenario("raids.claim", ("POST", "/v1/raids/{raid_id}/claim"), _raid_claim),
+    Scenario("friends", ("GET", "/v1/me/friends"), _friend_list),
+    Scenario("friends.requests", ("GET", "/v1/me/friend-requests"), _friend_requests),
+    Scenario("friends.send", ("POST", "/v1/friend-requests"), _send_friend_request),
+    Scenario("friends.accept", ("POST", _REQUEST + "accept"), _answer_request("accept")),
+    Scenario("friends.decline", ("POST", _REQUEST + "decline"), _answer_request("decline")),
+    Scenario("friends.cancel", ("POST", _REQUEST + "cancel"), _answer_request("cancel")),
+    Scenario("friends.remove", ("POST", "/v1/me/friends/{friend_id}/remove"), _remove_friend),
+    Scenario("gifts", ("GET", "/v1/me/gifts"), _gift_box),
+    Scenario("gifts.send", ("POST", "/v1/me/friends/{friend_id}/gifts"), _send_gift),
+    Scenario("gifts.open", ("POST", "/v1/me/gifts/{gift_id}/open"), _open_gift),
+    Scenario("trades", ("GET", "/v1/me/trades"), _my_trades),
+    Scenario("trades.view", ("GET", "/v1/trades/{trade_id}"), _trade_view),
+    Scenario("trades.propose", ("POST", "/v1/trades"), _propose),
+    Scenario("trades.offer", ("POST", _TRADE + "offer"), _offer),
+    Scenario("trades.confirm", ("POST", _TRADE + "confirm"), _confirm),
+    Scenario("trades.cancel", ("POST", _TRADE + "cancel"), _cancel_trade),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}

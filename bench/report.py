@@ -3,6 +3,7 @@ from __future__ import annotations
 
 MAP_CPU_TARGET_MS = 3.0  # issue #5: map handler CPU <= 3 ms
 IMPORT_TARGET_RATIO = 1.5  # issue #5: a function's cold import <= 1.5 x bare import boto3
+TRANSACTION_ITEM_LIMIT = 100  # DynamoDB: items per TransactWriteItems
 
 
 def _f(value, digits=1, width=0):
@@ -61,6 +62,16 @@ def render(results: dict) -> str:
                 f"{n} (model {actions[n]['rru_model']}/{actions[n]['wru_model']})" for n in mismatches))
         else:
             out.append("RRU/WRU: DynamoDB Local's figures and the item-size model agree for every action.")
+        trade = actions.get("trades.confirm")
+        if trade and trade.get("transactions"):
+            (txn,) = trade["transactions"]
+            kinds = ", ".join(f"{k} {n}" for k, n in txn["kinds"].items())
+            out.append(f"trade confirmation: one TransactWriteItems of {txn['items']} items ({kinds}; "
+                       f"limit {TRANSACTION_ITEM_LIMIT}), {_f(txn['wru_model'])} WRU by item sizes "
+                       f"(DynamoDB Local reports {_f(txn['wru_emulator_raw'])}: it counts small items "
+                       f"in one table as one); local p50/p99 {_f(trade['local_p50_ms'])}/"
+                       f"{_f(trade['local_p99_ms'])} ms of {trade['local_samples']} "
+                       "(make bench-trades: of 100).")
         map_row = actions.get("map")
         if map_row:
             verdict = "meets" if map_row["cpu_p50_ms"] <= MAP_CPU_TARGET_MS else "MISSES"

@@ -1,9 +1,11 @@
-"""Give a player of the local dev server (``make run``) a team, XP, items and strong
-creatures, written straight into its embedded AWS: gyms and raids can then be tried by
-hand (or by a scripted session) without levelling up first. Never for a deployed stage.
+"""Give a player of the local dev server (``make run``) a team, XP, items, stardust,
+gifts and strong creatures, written straight into its embedded AWS: gyms, raids and
+trades can then be tried by hand (or by a scripted session) without levelling up first.
+Never for a deployed stage.
 
     python -m devtools.seed --aws-url http://127.0.0.1:4510 --player pl-... \\
         --team blue --xp 10000 --item raid_pass=1 --creatures 6 --level 35
+    python -m devtools.seed --player pl-... --xp 45000 --stardust 50000 --gifts 1 --creatures 1
 """
 import argparse
 import json
@@ -16,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def seed(player_id: str, *, team: str | None, xp: int, items: dict, creatures: int,
-         level: float, first_species: int) -> list[str]:
+         level: float, first_species: int, stardust: int | None = None,
+         gifts: int | None = None) -> list[str]:
     """The player edited in the store the running server uses; the new creatures' ids."""
     from geocritters import bootstrap
     from geocritters.game.entities import Creature
@@ -28,13 +31,17 @@ def seed(player_id: str, *, team: str | None, xp: int, items: dict, creatures: i
     state = store.get_player(player_id)
     if state is None:
         raise SystemExit(f"no player {player_id}: log in first")
-    store.commit([SavePlayer(replace(state, team=team or state.team, xp=max(state.xp, xp),
-                                     items={**state.items, **items}))])
+    store.commit([SavePlayer(replace(
+        state, team=team or state.team, xp=max(state.xp, xp), items={**state.items, **items},
+        stardust=state.stardust if stardust is None else stardust,
+        gifts=state.gifts if gifts is None else gifts))])
     made = []
     for n in range(creatures):
         kind = species(first_species + n)
         ivs = IVs(15, 15, 15)
-        creature = Creature(player_id, f"cr-{1_700_000_000_000 + n:013d}-seed{n:06d}", kind.id,
+        # Unique across players too: a trade moves a creature, id and all, to the friend.
+        creature_id = f"cr-{1_700_000_000_000 + n:013d}-seed{player_id[3:9]}{n:04d}"
+        creature = Creature(player_id, creature_id, kind.id,
                             level, combat_power(kind, level, ivs), ivs, 1_700_000_000_000 + n,
                             f"en-seed-{n}")
         store.commit([AddCreature(creature)])
@@ -52,6 +59,8 @@ def main(argv=None) -> int:
     parser.add_argument("--creatures", type=int, default=0)
     parser.add_argument("--level", type=float, default=35.0)
     parser.add_argument("--first-species", type=int, default=30)
+    parser.add_argument("--stardust", type=int, help="set the player's stardust")
+    parser.add_argument("--gifts", type=int, help="set the unsent gifts in the gift bag")
     args = parser.parse_args(argv)
 
     from devtools.run_local import configure_environment
@@ -63,7 +72,8 @@ def main(argv=None) -> int:
     os.environ.update(provision("dev"))  # the dev stage's names (the tables exist already)
     items = {name: int(count) for name, _, count in (i.partition("=") for i in args.item)}
     made = seed(args.player, team=args.team, xp=args.xp, items=items, creatures=args.creatures,
-                level=args.level, first_species=args.first_species)
+                level=args.level, first_species=args.first_species, stardust=args.stardust,
+                gifts=args.gifts)
     print(json.dumps({"player": args.player, "creatures": made}))
     return 0
 

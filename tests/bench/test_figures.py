@@ -36,7 +36,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Cold = after geocritters.bootstrap.reset(); the Secrets Manager read of a cold
 # container is not a DynamoDB call (round trips below include it).
 BUDGETS = {
-    "auth": (1, 1, 0, 1),  # PutItem (new device)
+    # A new device: one transaction, the player and its trainer code's item (the code is
+    # unique: its item is put only if absent), x2 WRU (2026-12-02, with friends).
+    "auth": (1, 1, 0, 4),
     "player": (1, 1, 1, 0),  # GetItem, strongly consistent
     "player.team": (2, 2, 1, 1),
     # Cold: UpdateItem + BatchGetItem of curated cells in flight together, then the curated
@@ -82,7 +84,43 @@ BUDGETS = {
     # BatchGetItem (player, record, the gym: its team decides the bonus) + GetItem header +
     # Query members + transaction: player, boss encounter, record.
     "raids.claim": (4, 4, 5, 6),
+    # Friends, gifts, trades, measured 2026-12-02. A mutating action reads, in one strongly
+    # consistent BatchGetItem: both players, the record, and the pair: both friendship
+    # sides, both friend counts, both request items, the acting player's gift in the
+    # friend's inbox (10 items; a trade adds its creatures and the trade item), then one
+    # transaction (x2 WRU).
+    "friends": (2, 2, 2, 0),  # GetItem player + Query of the friends partition
+    "friends.requests": (2, 2, 2, 0),  # the same two reads
+    # GetItem of the trainer code (who it names) + the read + transaction: player, the
+    # request's two items (sender's and receiver's partitions), record.
+    "friends.send": (3, 3, 11, 8),
+    # player, both request items deleted, both friendship sides, both counts, record.
+    "friends.accept": (2, 2, 10, 16),
+    "friends.decline": (2, 2, 10, 8),  # player, both request items, record
+    "friends.cancel": (2, 2, 10, 8),
+    "friends.remove": (2, 2, 10, 12),  # player, both sides, both counts, record
+    "gifts": (2, 2, 2, 0),  # GetItem player + Query of the inbox's gifts
+    "gifts.send": (2, 2, 10, 10),  # player, the gift, both friendship sides, record
+    "gifts.open": (2, 2, 11, 10),  # + the gift read; player, gift deleted, both sides, record
+    # GetItem player + Query of the player's trade links + BatchGetItem of the trades.
+    "trades": (3, 3, 3, 0),
+    "trades.view": (1, 1, 1, 0),  # GetItem of the trade
+    # The read (+ the creature) + transaction: player, trade, both players' links, record.
+    "trades.propose": (2, 2, 11, 10),
+    # GetItem of the trade (its parties and creatures: what to read) + the read (+ both
+    # creatures, the trade) + transaction: player, trade, record (the trade ~1 KB).
+    "trades.offer": (3, 3, 14, 6),
+    # The execution (TRADE_TRANSACTION below): as the offer's reads, then one transaction.
+    "trades.confirm": (3, 3, 14, 28),
+    "trades.cancel": (2, 2, 3, 10),  # player, trade, both links, record
 }
+# The trade's execution is ONE TransactWriteItems: both creatures deleted and put at
+# their new owners (4), both players (2), the trade (1), both friendship sides (2), both
+# players' links to it (2) and the confirming player's action record (1) = 12 items of
+# DynamoDB's 100. WRU = 2 per KB per item: 10 items under 1 KB + the trade item and the
+# action record (each ~1.1 KB: both creatures' snapshots and the outcome) at 2 KB
+# = (10 + 2 x 2) x 2 = 28. Measured 2026-12-02.
+TRADE_TRANSACTION = {"items": 12, "wru": 28}
 # Cold map: the curated cells read once (two geohash-6 cells around Times Square, 1.0)
 # and the curated gyms' states (0.5, eventually consistent).
 MAP_COLD_RRU = 1.5
@@ -97,10 +135,13 @@ MAP_COLD_RRU = 1.5
 # 2026-12-02, with gyms: every function + 2 (authorizer 476, catch 491); the map 483 ->
 # 490 (game.gyms, game.raids, game.rewards, usecases.gyms, gym_board, idempotency,
 # player: the map's gym summaries come from usecases.gyms); gyms 489, battles 491. The
-# map's, gyms' and battles' budgets = measured + 10.
+# map's, gyms' and battles' budgets = measured + 10. 2026-12-02, with friends, gifts and
+# trades: friends 495, gifts 496, trades 497 (game.friends, gifts, trades and their use
+# cases); budgets = measured + 10.
 MODULE_BUDGET = {"auth": 495, "player": 495, "map": 500, "encounter": 496, "catch": 501,
                  "spin": 498, "items": 495, "creatures": 498, "jwt_authorizer": 488,
-                 "gyms": 499, "battles": 501, "raids": 501}
+                 "gyms": 499, "battles": 501, "raids": 501,
+                 "friends": 505, "gifts": 506, "trades": 507}
 
 
 @contextlib.contextmanager
@@ -159,6 +200,17 @@ def test_capacity_units_per_request(figures, name):
         wru -= 2  # no creature written
     assert row["rru_model_warm"] <= rru
     assert row["wru_model_warm"] <= wru
+
+
+def test_a_trade_executes_in_one_transaction_of_twelve_items(figures):
+    """Issue #11: the trade's whole execution in one TransactWriteItems; its size in
+    items and write units (the size model's: 2 WRU per KB of each item written)."""
+    row = figures["trades.confirm"]
+    assert row["ddb_ops_warm"].count("TransactWriteItems") == 1, row["ddb_ops_warm"]
+    (transaction,) = row["transactions_warm"]
+    assert transaction["items"] == TRADE_TRANSACTION["items"], transaction
+    assert transaction["kinds"] == {"Delete": 4, "Put": 4, "Update": 4}, transaction
+    assert row["wru_model_warm"] <= TRADE_TRANSACTION["wru"]
 
 
 def test_map_budget_as_the_issue_states_it(figures):
@@ -327,3 +379,15 @@ def test_modules_imported_per_deployed_function(tmp_path):
     assert set(counts) == set(MODULE_BUDGET)
     over = {name: (n, MODULE_BUDGET[name]) for name, n in counts.items() if n > MODULE_BUDGET[name]}
     assert not over, f"modules imported (measured, budget): {over}"
+
+
+def test_the_trade_bench_runs():
+    """``make bench-trades`` (bench.trades) on moto, at two confirmations: its set-up
+    and its transaction's shape keep working between its runs on DynamoDB Local."""
+    from bench.trades import one_after_another
+
+    with _bench_harness() as harness:
+        measured = one_after_another(harness, 2, _size_model())
+    assert measured["transaction"]["items"] == TRADE_TRANSACTION["items"]
+    assert measured["transaction"]["wru"] <= TRADE_TRANSACTION["wru"]
+    assert measured["latency_ms"]["n"] == 2

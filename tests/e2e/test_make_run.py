@@ -1,5 +1,6 @@
 """`make run` for real: the dev server (moto server + chalice local) in a subprocess,
-and the scripted player over HTTP: log in, see spawns and stops, spin, catch, list."""
+and scripted players over HTTP: one logs in, sees spawns and stops, spins, catches,
+lists; two become friends, exchange gifts and trade; several take a gym and win a raid."""
 import os
 import subprocess
 import sys
@@ -8,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from devtools.play import play
+from devtools.play_social import social
 from tests.support.chalice_local import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_scripted_session_against_the_dev_server(tmp_path):
+def test_scripted_sessions_against_the_dev_server(tmp_path):
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
@@ -29,6 +31,15 @@ def test_scripted_session_against_the_dev_server(tmp_path):
         transcript = "\n".join(lines)
         assert "spun " in transcript and ": 200 " in transcript
         assert "caught" in transcript and "collection: ['" in transcript
+        # Issue #11's "done when": friends, gifts both ways, a trade (play_social checks
+        # both collections and both stardust balances itself, and says so in its answer).
+        lines = []
+        assert social(url, f"http://127.0.0.1:{aws_port}", 40.758, -73.9855, out=lines.append), \
+            "\n".join(lines)
+        transcript = "\n".join(lines)
+        assert "misty accepts: 200 count=1" in transcript
+        assert transcript.count(" opens it: 200 ") == 2
+        assert "ash confirms: 200 status=completed" in transcript
     finally:
         process.terminate()
         process.wait(timeout=10)
