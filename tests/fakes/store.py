@@ -286,7 +286,7 @@ class MemoryActionSnapshots:
             gym=(copy.deepcopy(self._t.gyms.get(reads.gym_id)) or GymState(reads.gym_id)
                  if reads.gym_id is not None else None),
             friend=copy.deepcopy(self._t.players.get(reads.friend_id)) if reads.friend_id else None,
-            pair=self._pair(player_id, reads.friend_id) if reads.friend_id else None,
+            pair=self._pair(player_id, reads.friend_id, reads.pair_parts) if reads.friend_id else None,
             friend_creatures={c: copy.deepcopy(self._t.creatures[(reads.friend_id, c)])
                               for c in reads.friend_creature_ids
                               if (reads.friend_id, c) in self._t.creatures},
@@ -294,14 +294,21 @@ class MemoryActionSnapshots:
             trade=copy.deepcopy(self._t.trades.get(reads.trade_id)),
         )
 
-    def _pair(self, me: str, friend: str) -> Pair:
+    def _pair(self, me: str, friend: str, parts) -> Pair:
+        """Only the parts asked, as DynamoDB reads them (the rest: None / 0)."""
         f = self._t.friends
-        return Pair(mine=copy.deepcopy(f.get((me, f"f#{friend}"))),
-                    theirs=copy.deepcopy(f.get((friend, f"f#{me}"))),
-                    my_count=self._t.friend_counts.get(me, 0),
-                    their_count=self._t.friend_counts.get(friend, 0),
-                    sent=f.get((friend, f"in#{me}")), received=f.get((me, f"in#{friend}")),
-                    my_gift_there=copy.deepcopy(self._t.gifts.get((friend, me))))
+        pair = Pair()
+        if "sides" in parts:
+            pair = replace(pair, mine=copy.deepcopy(f.get((me, f"f#{friend}"))),
+                           theirs=copy.deepcopy(f.get((friend, f"f#{me}"))))
+        if "counts" in parts:
+            pair = replace(pair, my_count=self._t.friend_counts.get(me, 0),
+                           their_count=self._t.friend_counts.get(friend, 0))
+        if "requests" in parts:
+            pair = replace(pair, sent=f.get((friend, f"in#{me}")), received=f.get((me, f"in#{friend}")))
+        if "gift" in parts:
+            pair = replace(pair, my_gift_there=copy.deepcopy(self._t.gifts.get((friend, me))))
+        return pair
 
 
 # --- the unit of work: one check and one apply per change type -------------------------

@@ -23,6 +23,7 @@ from .mapping import (
     gift_from_record,
     gift_item_id,
     gym_from_record,
+    incoming_request_item_id,
     player_from_record,
     request_from_record,
     trade_from_record,
@@ -108,7 +109,7 @@ class DynamoActionSnapshots:
         gym_key = (GymRecord, (reads.gym_id,))
         if reads.gym_id is not None:
             keys.append(gym_key)
-        pair_keys = _pair_keys(player_id, reads.friend_id) if reads.friend_id else {}
+        pair_keys = _pair_keys(player_id, reads.friend_id, reads.pair_parts) if reads.friend_id else {}
         keys += pair_keys.values()
         friend_creature_keys = {c: (CreatureRecord, (reads.friend_id, c))
                                 for c in reads.friend_creature_ids if reads.friend_id}
@@ -145,28 +146,32 @@ class DynamoActionSnapshots:
         )
 
 
-def _pair_keys(me: str, friend: str) -> dict:
-    return {
-        "friend": (PlayerRecord, (friend,)),
-        "mine": (FriendRecord, (me, friendship_item_id(friend))),
-        "theirs": (FriendRecord, (friend, friendship_item_id(me))),
-        "my_count": (FriendRecord, (me, FRIEND_COUNT_ITEM)),
-        "their_count": (FriendRecord, (friend, FRIEND_COUNT_ITEM)),
-        "sent": (FriendRecord, (friend, f"in#{me}")),
-        "received": (FriendRecord, (me, f"in#{friend}")),
-        "my_gift_there": (InboxRecord, (friend, gift_item_id(me))),
-    }
+def _pair_keys(me: str, friend: str, parts) -> dict:
+    keys = {"friend": (PlayerRecord, (friend,))}
+    if "sides" in parts:
+        keys["mine"] = (FriendRecord, (me, friendship_item_id(friend)))
+        keys["theirs"] = (FriendRecord, (friend, friendship_item_id(me)))
+    if "counts" in parts:
+        keys["my_count"] = (FriendRecord, (me, FRIEND_COUNT_ITEM))
+        keys["their_count"] = (FriendRecord, (friend, FRIEND_COUNT_ITEM))
+    if "requests" in parts:
+        keys["sent"] = (FriendRecord, (friend, incoming_request_item_id(me)))
+        keys["received"] = (FriendRecord, (me, incoming_request_item_id(friend)))
+    if "gift" in parts:
+        keys["my_gift_there"] = (InboxRecord, (friend, gift_item_id(me)))
+    return keys
 
 
 def _pair(keys: dict, mapped) -> Pair:
-    def count(key):
-        record = mapped(key, lambda r: r)
+    def item(name, mapping):
+        return mapped(keys[name], mapping) if name in keys else None
+
+    def count(name):
+        record = item(name, lambda r: r)
         return int(record.count or 0) if record is not None else 0
     return Pair(
-        mine=mapped(keys["mine"], friendship_from_record),
-        theirs=mapped(keys["theirs"], friendship_from_record),
-        my_count=count(keys["my_count"]), their_count=count(keys["their_count"]),
-        sent=mapped(keys["sent"], request_from_record),
-        received=mapped(keys["received"], request_from_record),
-        my_gift_there=mapped(keys["my_gift_there"], gift_from_record),
+        mine=item("mine", friendship_from_record), theirs=item("theirs", friendship_from_record),
+        my_count=count("my_count"), their_count=count("their_count"),
+        sent=item("sent", request_from_record), received=item("received", request_from_record),
+        my_gift_there=item("my_gift_there", gift_from_record),
     )

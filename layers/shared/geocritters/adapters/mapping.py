@@ -316,9 +316,15 @@ def friendship_item_id(friend_id: str) -> str:
     return f"f#{friend_id}"
 
 
+def incoming_request_item_id(sender_id: str) -> str:
+    return f"in#{sender_id}"
+
+
 def request_item_id(request: FriendRequest, holder_id: str) -> str:
     """The receiver holds "in#<sender>", the sender "out#<receiver>"."""
-    return f"in#{request.from_id}" if holder_id == request.to_id else f"out#{request.to_id}"
+    if holder_id == request.to_id:
+        return incoming_request_item_id(request.from_id)
+    return f"out#{request.to_id}"
 
 
 def friendship_from_record(r: FriendRecord) -> Friendship:

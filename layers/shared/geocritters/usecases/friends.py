@@ -81,7 +81,9 @@ def send_request(ctx, player_id: str, trainer_code: str, key: str, request_finge
                    AddFriendRequest(request, player_id, now_ms)]
         return changes, request_json(request)
 
-    return run_once(ctx, ActionReads(player_id, key, friend_id=receiver_id),
+    reads = ActionReads(player_id, key, friend_id=receiver_id,
+                        pair_parts=frozenset({"sides", "counts", "requests"}))
+    return run_once(ctx, reads,
                     Action.SEND_FRIEND_REQUEST, request_fingerprint, compute)
 
 
@@ -112,7 +114,10 @@ def accept(ctx, player_id: str, request_id: str, key: str, request_fingerprint: 
         return changes, {"friend": friendship_json(theirs, now_ms, ctx.config),
                          "count": pair.my_count + 1}
 
-    return run_once(ctx, ActionReads(player_id, key, friend_id=sender_id), Action.ACCEPT_FRIEND,
+    # The friendship sides aren't read: creating them "if absent" is the accept's guard.
+    reads = ActionReads(player_id, key, friend_id=sender_id,
+                        pair_parts=frozenset({"counts", "requests"}))
+    return run_once(ctx, reads, Action.ACCEPT_FRIEND,
                     request_fingerprint, compute)
 
 
@@ -136,7 +141,8 @@ def _drop_request(ctx, player_id: str, request_id: str, key: str, request_finger
         verb = "declined" if action == Action.DECLINE_FRIEND else "cancelled"
         return changes, {verb: request.request_id}
 
-    return run_once(ctx, ActionReads(player_id, key, friend_id=other_id), action,
+    reads = ActionReads(player_id, key, friend_id=other_id, pair_parts=frozenset({"requests"}))
+    return run_once(ctx, reads, action,
                     request_fingerprint, compute)
 
 
@@ -165,5 +171,7 @@ def remove(ctx, player_id: str, friend_id: str, key: str, request_fingerprint: s
             changes += [RemoveFriendship(pair.theirs), CountFriends(friend_id, -1, limit)]
         return changes, {"removed": friend_id, "count": pair.my_count - 1}
 
-    return run_once(ctx, ActionReads(player_id, key, friend_id=friend_id), Action.REMOVE_FRIEND,
+    reads = ActionReads(player_id, key, friend_id=friend_id,
+                        pair_parts=frozenset({"sides", "counts"}))
+    return run_once(ctx, reads, Action.REMOVE_FRIEND,
                     request_fingerprint, compute)

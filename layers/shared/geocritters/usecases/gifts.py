@@ -46,7 +46,8 @@ def send_gift(ctx, player_id: str, friend_id: str, key: str, request_fingerprint
                     "friendship": friendship_json(mine, now_ms, ctx.config)}
         return [SavePlayer(state), SendGift(gift), SaveFriendship(mine), SaveFriendship(theirs)], response
 
-    return run_once(ctx, ActionReads(player_id, key, friend_id=friend_id), Action.SEND_GIFT,
+    reads = ActionReads(player_id, key, friend_id=friend_id, pair_parts=frozenset({"sides", "gift"}))
+    return run_once(ctx, reads, Action.SEND_GIFT,
                     request_fingerprint, compute)
 
 
@@ -70,5 +71,7 @@ def open_gift(ctx, player_id: str, gift_id: str, key: str, request_fingerprint: 
             response["friendship"] = friendship_json(mine, now_ms, ctx.config)
         return changes, response
 
-    return run_once(ctx, ActionReads(player_id, key, friend_id=sender_id, gift_from=sender_id),
+    reads = ActionReads(player_id, key, friend_id=sender_id, gift_from=sender_id,
+                        pair_parts=frozenset({"sides"}))
+    return run_once(ctx, reads,
                     Action.OPEN_GIFT, request_fingerprint, compute)

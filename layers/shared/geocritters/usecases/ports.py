@@ -404,6 +404,10 @@ class ActionReads:
     # Two-player actions: the other player (their item, the pair's friends items,
     # their creatures), an unopened gift from them, a trade.
     friend_id: str | None = None
+    # With friend_id: which of the pair's items to read (each costs a read unit):
+    # "sides" of the friendship, friend "counts", "requests" both ways, my unopened "gift"
+    # in their inbox. The friend's player item is always read.
+    pair_parts: frozenset = frozenset({"sides", "counts", "requests", "gift"})
     friend_creature_ids: tuple[str, ...] = ()
     gift_from: str | None = None
     trade_id: str | None = None
@@ -411,7 +415,7 @@ class ActionReads:
 
 @dataclass(frozen=True)
 class Pair:
-    """Both players' items about each other (None / 0: no such item)."""
+    """Both players' items about each other (None / 0: no such item, or not read)."""
 
     mine: Friendship | None = None  # my side of our friendship
     theirs: Friendship | None = None

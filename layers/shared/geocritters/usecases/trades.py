@@ -33,6 +33,8 @@ from .ports import (
     UnlinkTrade,
 )
 
+SIDES = frozenset({"sides"})  # of the pair's items, a trade needs the friendship only
+
 
 def _snapshot_json(creature) -> dict | None:
     if creature is None:
@@ -100,7 +102,8 @@ def propose(ctx, player_id: str, friend_id: str, creature_id: str, key: str,
                    LinkTrade(friend_id, trade.trade_id)]
         return changes, trade_json(_stored(trade), player_id, now_ms)
 
-    reads = ActionReads(player_id, key, creature_id=creature_id, friend_id=friend_id)
+    reads = ActionReads(player_id, key, creature_id=creature_id, friend_id=friend_id,
+                        pair_parts=SIDES)
     return run_once(ctx, reads, Action.PROPOSE_TRADE, request_fingerprint, compute)
 
 
@@ -145,6 +148,7 @@ def offer(ctx, player_id: str, trade_id: str, creature_id: str, key: str,
         return [SavePlayer(state), SaveTrade(trade)], response
 
     reads = ActionReads(player_id, key, creature_id=creature_id, friend_id=known.proposer_id,
+                        pair_parts=SIDES,
                         friend_creature_ids=(known.proposer_creature.creature_id,),
                         trade_id=trade_id)
     return run_once(ctx, reads, Action.OFFER_TRADE, request_fingerprint, compute)
@@ -197,7 +201,7 @@ def confirm(ctx, player_id: str, trade_id: str, key: str, request_fingerprint: s
         return changes, trade_json(_stored(done), player_id, now_ms)
 
     reads = ActionReads(
-        player_id, key, friend_id=known.receiver_id, trade_id=trade_id,
+        player_id, key, friend_id=known.receiver_id, pair_parts=SIDES, trade_id=trade_id,
         creature_ids=(known.proposer_creature.creature_id,),
         friend_creature_ids=((known.receiver_creature.creature_id,)
                              if known.receiver_creature is not None else ()))
