@@ -20,7 +20,7 @@ from geocritters.edge.requests import MAX_BODY_BYTES, MAX_ID_BYTES, MAX_JSON_DEP
 from tests.security.conftest import changed_items, db_snapshot
 from tests.support.api_calls import start_encounter
 from tests.support.game_state import edit_player, give_creature
-from tests.support.nearby import a_gym, a_spawn, a_stop
+from tests.support.nearby import HOME, a_gym, a_stop
 from tests.support.raid_state import tier_one_raid
 from tests.support.social import TRADE_LEVEL_XP, befriend, code_of, show_on_map
 
@@ -185,13 +185,26 @@ def _social_requests(api) -> dict[str, Valid]:
     }
 
 
+def _a_lasting_spawn(lat=HOME[0], lng=HOME[1], lasting_ms=10 * 60_000):
+    """An active spawn that stays up ``lasting_ms`` more: the encounter and its throw are
+    sent as they are minutes after this setup (a minute per route), and the clock is
+    wherever earlier tests' raids left it, so the nearest spawn may be about to go."""
+    ctx = bootstrap.game_context()
+    now_ms = ctx.clock.now_ms()
+    for step in range(50):
+        for spawn in ctx.world.spawns_near(lat + 0.002 * step, lng, 200.0, now_ms):
+            if spawn.despawn_ms - now_ms >= lasting_ms:
+                return spawn
+    raise AssertionError(f"no spawn north of ({lat}, {lng}) up for {lasting_ms} ms more")
+
+
 def _valid_requests(api, clock) -> dict[str, Valid]:
     """A valid request per POST route, for a fresh player that can afford everything."""
     # First: finding a raid moves the clock (hours, maybe days) into its battle phase.
     raid, raid_gym = tier_one_raid(clock)
     player_id, token = api.login("device-abuse-0001")
     edit_player(player_id, xp=5_000_000, stardust=10_000_000, candy={"Mossling": 10_000})
-    spawn = a_spawn()
+    spawn = _a_lasting_spawn()
     encounter = start_encounter(api, token, spawn)
     stop = a_stop(spawn.lat, spawn.lng)
     creatures = {action: give_creature(player_id, n, level=5.0)
