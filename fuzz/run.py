@@ -28,7 +28,9 @@ and a guest login as the bearer token of every secured operation.
 
 Before the run, the fuzzing player is given real objects (``seed_game``): a spot with a
 spawn and a stop in reach, an open encounter, 40 creatures with the candy, stardust and
-XP to evolve and power them up, a real cursor, the gyms near the spot and raids at them.
+XP to evolve and power them up, a real cursor, the gyms near the spot and raids at them,
+and a social life (``seed_social``): a friend who sent a gift, friend requests both ways,
+a trade each way with that friend, and another trainer's code.
 They go into schemathesis dictionaries bound to the matching parameters (``BINDINGS``),
 so a share of the generated requests hit objects that exist and reach the game rules
 instead of stopping at a 404; the rest stay generated (valid or not). ``--no-seed`` turns this off.
@@ -239,7 +241,83 @@ def seed_game(url: str, creatures: int = 40) -> dict[str, list]:
     status, page = _http_json("GET", url + "/v1/me/creatures?limit=2", token=token)
     if status == 200 and page.get("next_cursor"):
         values["cursors"] = [page["next_cursor"]]
+    here = (values["lat"][0], values["lng"][0]) if "lat" in values else HOME
+    values.update(seed_social(url, token, made[-1].creature_id, here))
     return values
+
+
+def seed_social(url: str, token: str, creature_id: str, spot: tuple[float, float]) -> dict[str, list]:
+    """The fuzzing player's friends, requests, gift and trades (ids of every social kind
+    that exist): a friend (level 10, like the fuzzing player) who sent a gift and is
+    standing at ``spot`` with the player; a request from another trainer and one to
+    another; a trade the player proposed to the friend (with ``creature_id``) and one the
+    friend proposed to the player; a trainer's code nobody asked yet."""
+    from dataclasses import replace
+
+    from geocritters import bootstrap
+    from geocritters.game.entities import Creature
+    from geocritters.game.levels import TRAINER_XP_THRESHOLDS
+    from geocritters.game.stats import IVs
+    from geocritters.usecases.ports import AddCreature, SavePlayer
+
+    ctx = bootstrap.game_context()
+
+    def login(device):
+        status, body = _http_json("POST", url + "/v1/auth/guest", {"device_id": device})
+        assert status == 200, body
+        return body["player_id"], body["token"]
+
+    def code_of(who_token):
+        status, me = _http_json("GET", url + "/v1/me", token=who_token)
+        assert status == 200, me
+        return me["trainer_code"]
+
+    def act(path, body, who_token, key):
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            url + path, data=json.dumps(body or {}).encode(), method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {who_token}",
+                     "Idempotency-Key": f"fuzz-seed-{key}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise AssertionError(f"seeding {path}: {error.code} {error.read()!r}") from None
+        return answer
+
+    friend_id, friend = login("fuzz-friend-0001")
+    _, asker = login("fuzz-asker-0001")
+    _, asked = login("fuzz-asked-0001")
+    _, stranger = login("fuzz-stranger-0001")
+    state = ctx.store.get_player(friend_id)
+    ctx.store.commit([SavePlayer(replace(state, xp=TRAINER_XP_THRESHOLDS[9], stardust=1_000_000, gifts=1))])
+    now_ms = ctx.clock.now_ms()
+    theirs = Creature(player_id=friend_id, creature_id=f"cr-{now_ms:013d}-{0xf1:010x}", species_id=1,
+                      level=10.0, cp=100, ivs=IVs(10, 10, 10), caught_ms=now_ms, encounter_id="en-fuzz-friend")
+    ctx.store.commit([AddCreature(theirs)])
+
+    sent = act("/v1/friend-requests", {"trainer_code": code_of(friend)}, token, "request-friend")
+    act(f"/v1/friend-requests/{sent['request_id']}/accept", None, friend, "accept")
+    incoming = act("/v1/friend-requests", {"trainer_code": code_of(token)}, asker, "request-in")
+    outgoing = act("/v1/friend-requests", {"trainer_code": code_of(asked)}, token, "request-out")
+    me = _http_json("GET", url + "/v1/me", token=token)[1]["player_id"]
+    gift = act(f"/v1/me/friends/{me}/gifts", None, friend, "gift")
+    for who in (token, friend):  # trades need both seen on the map in the last minute
+        status, body = _http_json("GET", url + f"/v1/map?lat={spot[0]}&lng={spot[1]}", token=who)
+        assert status == 200, body
+    mine = act("/v1/trades", {"friend_id": friend_id, "creature_id": creature_id}, token, "trade-mine")
+    offered_to_me = act("/v1/trades", {"friend_id": me, "creature_id": theirs.creature_id}, friend,
+                        "trade-theirs")
+    stranger_code = code_of(stranger)
+    return {
+        "friend_ids": [friend_id],
+        "request_ids": [incoming["request_id"], outgoing["request_id"]],
+        "gift_ids": [gift["gift_id"]],
+        "trade_ids": [mine["trade_id"], offered_to_me["trade_id"]],
+        "trainer_codes": [stranger_code, f"{stranger_code[:4]} {stranger_code[4:8]} {stranger_code[8:]}"],
+    }
 
 
 def _gyms_and_raids(ctx, lat: float, lng: float) -> tuple[list[str], list[str]]:
@@ -268,6 +346,12 @@ BINDINGS = {
     "path.stop_id": ("stop_ids", 0.5),
     "path.gym_id": ("gym_ids", 0.5),
     "path.raid_id": ("raid_ids", 0.5),
+    "path.friend_id": ("friend_ids", 0.5),
+    "path.request_id": ("request_ids", 0.5),
+    "path.gift_id": ("gift_ids", 0.5),
+    "path.trade_id": ("trade_ids", 0.5),
+    "body.friend_id": ("friend_ids", 0.5),
+    "body.trainer_code": ("trainer_codes", 0.5),
     "body.spawn_id": ("spawn_ids", 0.5),
     "body.lat": ("lat", 0.7),
     "body.lng": ("lng", 0.7),

@@ -9,7 +9,8 @@ without an entry fails the suite until someone decides how it is protected.
 For each route, A owns real objects (an encounter with a throw, creatures, a transfer,
 a spun stop, a listing cursor, a defender at a gym, a spun gym and a raid lobby A joined —
 all with stored idempotent responses — and a knocked-out defender waiting in A's inbox
-with its coins),
+with its coins; a friend F, a request A sent to C and one D sent A, a gift from F
+unopened in A's box, a trade A proposed to F and one F answered),
 B is rich enough that a missing ownership check would succeed, and B's probes must
 answer as listed and change nothing stored: compared through the game store (players,
 creatures, encounters, action records, visits, inbox returns, the gyms A's objects are
@@ -34,6 +35,7 @@ from tests.support.api_calls import start_encounter, throw
 from tests.support.game_state import edit_player, give_creature, player, raid_lobby, send_back
 from tests.support.nearby import HOME, a_spawn, a_stop
 from tests.support.raid_state import tier_one_raid
+from tests.support.social import TRADE_LEVEL_XP, befriend, code_of, show_on_map
 
 
 def _route_table():
@@ -43,6 +45,7 @@ def _route_table():
 
 
 ROUTES = _route_table()
+PUBLIC_ROUTES = {("POST", "/v1/auth/guest")}
 
 
 @dataclass
@@ -79,6 +82,15 @@ class World:
     join_key: str
     join_body: dict  # A's join: standing at the raid gym with a creature whose id B's has too
     join: dict  # A's stored answer; the lobby's countdown is over, A hasn't claimed
+    f_id: str  # A's friend (level 10, like A and B)
+    f: str  # F's token
+    outgoing_request: str  # A asked C to be friends: fq-A.C, pending
+    incoming_request: str  # D asked A: fq-D.A, pending
+    request_key: str  # A's key of its stored request to C
+    gift_id: str  # F's gift to A, unopened in A's box (A still holds gifts to send)
+    proposed_trade: str  # A proposed it to F (A's creature kept), with propose_key
+    propose_key: str
+    offered_trade: str  # A proposed it to F, F offered a creature: A's confirmation would execute
 
 
 @dataclass
@@ -354,6 +366,172 @@ MATRIX: dict[tuple[str, str], Entry] = {
                   after=lambda: raid_lobby(w.a_id, w.raid.raid_id).result is None,
                   note="A's join key on A's raid"),
         ]),
+    # --- friends ---------------------------------------------------------------------------
+    ("GET", "/v1/me/friends"): Entry(
+        foreign_object=None,
+        how="the token's player's friends partition only; a query naming A lists B's "
+            "(none), never A's friend F",
+        probes=lambda w: [
+            Probe("GET", f"/v1/me/friends?player_id={w.a_id}", {200},
+                  check=lambda body: body["friends"] == [] and body["count"] == 0
+                  and w.f_id not in json.dumps(body)),
+        ]),
+    ("GET", "/v1/me/friend-requests"): Entry(
+        foreign_object=None,
+        how="the token's player's pending requests only; a query naming A shows B's (none), "
+            "never A's request to C or D's to A",
+        probes=lambda w: [
+            Probe("GET", f"/v1/me/friend-requests?player_id={w.a_id}", {200},
+                  check=lambda body: body == {"incoming": [], "outgoing": []}),
+        ]),
+    ("POST", "/v1/friend-requests"): Entry(
+        foreign_object="A's identity as a request's sender (A's trainer code is public by "
+                       "design: it is how friends find each other)",
+        how="a request is always from the token's player: a body naming a sender is 400 "
+            "unknown_field, and A's own request replayed by B with A's key is B's own request "
+            "(B sending to A's friend F would write F's partition, so B aims at its own code: "
+            "400 own_trainer_code, never A's stored answer)",
+        probes=lambda w: [
+            Probe("POST", "/v1/friend-requests", {400},
+                  body={"trainer_code": code_of(w.api, w.f), "from": w.a_id}, headers=_key("request"),
+                  check=_code("unknown_field")),
+            Probe("POST", "/v1/friend-requests", {400},
+                  body={"trainer_code": code_of(w.api, w.b)}, headers={"Idempotency-Key": w.request_key},
+                  check=_code("own_trainer_code"), note="A's key"),
+        ]),
+    ("POST", "/v1/friend-requests/{request_id}/accept"): Entry(
+        foreign_object="the requests A sent and received",
+        how="404 friend_request_not_found: only a request's receiver accepts it and B is "
+            "neither's; its sender can't accept for the receiver (A its own to C), and a "
+            "forged id naming B as A's receiver finds no request",
+        probes=lambda w: [
+            Probe("POST", f"/v1/friend-requests/{w.incoming_request}/accept", {404},
+                  headers=_key("accept"), check=_code("friend_request_not_found")),
+            Probe("POST", f"/v1/friend-requests/{w.outgoing_request}/accept", {404}, token=w.a,
+                  headers=_key("accept-own"), check=_code("friend_request_not_found"),
+                  note="the sender accepting its own request"),
+            Probe("POST", f"/v1/friend-requests/fq-{w.a_id}.{w.b_id}/accept", {404},
+                  headers=_key("accept-forged"), check=_code("friend_request_not_found")),
+        ]),
+    ("POST", "/v1/friend-requests/{request_id}/decline"): Entry(
+        foreign_object="the requests A sent and received",
+        how="404 friend_request_not_found: only a request's receiver declines it; B is "
+            "neither's, and A can't decline its own request to C",
+        probes=lambda w: [
+            Probe("POST", f"/v1/friend-requests/{w.incoming_request}/decline", {404},
+                  headers=_key("decline"), check=_code("friend_request_not_found")),
+            Probe("POST", f"/v1/friend-requests/{w.outgoing_request}/decline", {404}, token=w.a,
+                  headers=_key("decline-own"), check=_code("friend_request_not_found"),
+                  note="the sender declining for the receiver"),
+        ]),
+    ("POST", "/v1/friend-requests/{request_id}/cancel"): Entry(
+        foreign_object="the requests A sent and received",
+        how="404 friend_request_not_found: only a request's sender cancels it; B is neither's, "
+            "and A can't cancel D's request to A",
+        probes=lambda w: [
+            Probe("POST", f"/v1/friend-requests/{w.outgoing_request}/cancel", {404},
+                  headers=_key("cancel"), check=_code("friend_request_not_found")),
+            Probe("POST", f"/v1/friend-requests/{w.incoming_request}/cancel", {404}, token=w.a,
+                  headers=_key("cancel-theirs"), check=_code("friend_request_not_found"),
+                  note="the receiver cancelling for the sender"),
+        ]),
+    ("POST", "/v1/me/friends/{friend_id}/remove"): Entry(
+        foreign_object="A's friendship with F",
+        how="404 friend_not_found: removal reads the token's player's own side of the pair; "
+            "B is friends with neither A nor F, so neither side of A and F's friendship goes",
+        probes=lambda w: [
+            Probe("POST", f"/v1/me/friends/{w.f_id}/remove", {404}, headers=_key("remove"),
+                  check=_code("friend_not_found")),
+            Probe("POST", f"/v1/me/friends/{w.a_id}/remove", {404}, headers=_key("remove-a"),
+                  check=_code("friend_not_found")),
+        ]),
+    # --- gifts -----------------------------------------------------------------------------
+    ("GET", "/v1/me/gifts"): Entry(
+        foreign_object=None,
+        how="the token's player's bag and inbox only; a query naming A shows B's box, "
+            "never F's gift to A",
+        probes=lambda w: [
+            Probe("GET", f"/v1/me/gifts?player_id={w.a_id}", {200},
+                  check=lambda body: body["received"] == [] and body["bag"] == player(w.b_id).gifts),
+        ]),
+    ("POST", "/v1/me/friends/{friend_id}/gifts"): Entry(
+        foreign_object="A (and A's friend F) as a gift's receiver",
+        how="403 not_friends: a gift goes only to the token's player's friend; B holds gifts "
+            "to send, and is friends with neither A nor F",
+        probes=lambda w: [
+            Probe("POST", f"/v1/me/friends/{w.a_id}/gifts", {403}, headers=_key("gift"),
+                  check=_code("not_friends")),
+            Probe("POST", f"/v1/me/friends/{w.f_id}/gifts", {403}, headers=_key("gift-f"),
+                  check=_code("not_friends")),
+        ]),
+    ("POST", "/v1/me/gifts/{gift_id}/open"): Entry(
+        foreign_object="F's gift to A, unopened in A's box",
+        how="404 gift_not_found: a gift is read from the token's player's own inbox; B opening "
+            "A's gift gets nothing and A's gift stays unopened",
+        probes=lambda w: [
+            Probe("POST", f"/v1/me/gifts/{w.gift_id}/open", {404}, headers=_key("open"),
+                  check=_code("gift_not_found")),
+        ]),
+    # --- trades ----------------------------------------------------------------------------
+    ("POST", "/v1/trades"): Entry(
+        foreign_object="A (and A's friend F) as a trade partner, A's creature, A's propose key",
+        how="403 not_friends: a trade is proposed only to the token's player's friend (B is "
+            "level 10 with a creature, next to A: only the friendship is missing); with A's "
+            "creature or A's key it is the same refusal, never A's stored trade",
+        probes=lambda w: [
+            Probe("POST", "/v1/trades", {403}, body={"friend_id": w.a_id, "creature_id": w.b_creature_id},
+                  headers=_key("propose"), check=_code("not_friends")),
+            Probe("POST", "/v1/trades", {403}, body={"friend_id": w.f_id, "creature_id": w.kept.creature_id},
+                  headers={"Idempotency-Key": w.propose_key}, check=_code("not_friends"),
+                  note="A's creature and A's key, to A's friend"),
+        ]),
+    ("GET", "/v1/me/trades"): Entry(
+        foreign_object=None,
+        how="the token's player's trade links only; a query naming A lists B's (none), never "
+            "A's trades with F",
+        probes=lambda w: [
+            Probe("GET", f"/v1/me/trades?player_id={w.a_id}", {200},
+                  check=lambda body: body == {"trades": []}),
+        ]),
+    ("GET", "/v1/trades/{trade_id}"): Entry(
+        foreign_object="A's trades with F",
+        how="404 trade_not_found: a trade is visible to its two players only",
+        probes=lambda w: [
+            Probe("GET", f"/v1/trades/{w.proposed_trade}", {404}, check=_code("trade_not_found")),
+            Probe("GET", f"/v1/trades/{w.offered_trade}", {404}, check=_code("trade_not_found")),
+        ]),
+    ("POST", "/v1/trades/{trade_id}/offer"): Entry(
+        foreign_object="A's proposed trade with F",
+        how="404 trade_not_found for B (not a party); 403 trade_wrong_side for the proposer "
+            "A: only the receiver answers a trade",
+        probes=lambda w: [
+            Probe("POST", f"/v1/trades/{w.proposed_trade}/offer", {404},
+                  body={"creature_id": w.b_creature_id}, headers=_key("offer"), check=_code("trade_not_found")),
+            Probe("POST", f"/v1/trades/{w.proposed_trade}/offer", {403}, token=w.a,
+                  body={"creature_id": w.kept.creature_id}, headers=_key("offer-own"),
+                  check=_code("trade_wrong_side"), note="the proposer answering its own trade"),
+        ]),
+    ("POST", "/v1/trades/{trade_id}/confirm"): Entry(
+        foreign_object="A's offered trade with F (A's confirmation would execute it)",
+        how="404 trade_not_found for B (not a party); 403 trade_wrong_side for the receiver "
+            "F: only the proposer confirms; nothing changes owner",
+        probes=lambda w: [
+            Probe("POST", f"/v1/trades/{w.offered_trade}/confirm", {404}, headers=_key("confirm"),
+                  check=_code("trade_not_found")),
+            Probe("POST", f"/v1/trades/{w.offered_trade}/confirm", {403}, token=w.f,
+                  headers=_key("confirm-receiver"), check=_code("trade_wrong_side"),
+                  note="the receiver confirming for the proposer"),
+        ]),
+    ("POST", "/v1/trades/{trade_id}/cancel"): Entry(
+        foreign_object="A's open trades with F",
+        how="404 trade_not_found: only the trade's two players can cancel it; B's cancel "
+            "leaves both open",
+        probes=lambda w: [
+            Probe("POST", f"/v1/trades/{w.proposed_trade}/cancel", {404}, headers=_key("cancel-trade"),
+                  check=_code("trade_not_found")),
+            Probe("POST", f"/v1/trades/{w.offered_trade}/cancel", {404}, headers=_key("cancel-offered"),
+                  check=_code("trade_not_found")),
+        ]),
 }
 
 
@@ -391,14 +569,33 @@ def world(api, clock):
     edit_player(b_id, xp=5_000_000, stardust=10_000_000, candy={"Mossling": 10_000})
     edit_player(a_id, stardust=10_000_000, candy={"Mossling": 10_000})
     kept, moved = give_creature(a_id, 1), give_creature(a_id, 2)
-    give_creature(a_id, 3)
+    for_trade = give_creature(a_id, 3)
     b_creature = give_creature(b_id, 9)
 
-    # Gyms: A (blue, level 5) defends one and has a knocked-out defender back from another,
+    # Gyms: A (blue, level 10) defends one and has a knocked-out defender back from another,
     # unclaimed, with coins of its own; B (red, with razz berries) may attack A's gym.
     a_coins = 37
-    edit_player(a_id, team="blue", xp=10_000, coins=a_coins)
+    edit_player(a_id, team="blue", xp=TRADE_LEVEL_XP, coins=a_coins)
     edit_player(b_id, team="red")
+
+    # Friends: F is A's friend; A asked C, D asked A (both pending); F sent A a gift. A and
+    # B hold gifts to send (a missing friendship check would let B's go out).
+    f_id, f = api.login("device-matrix-f001")
+    edit_player(f_id, xp=TRADE_LEVEL_XP, stardust=100_000, gifts=1)
+    befriend(api, (a_id, a), (f_id, f), tag="matrix-af")
+    c_token, d_token = api.login("device-matrix-c001")[1], api.login("device-matrix-d001")[1]
+    request_key = "matrix-a-request"
+    status, outgoing, _ = api.call("POST", "/v1/friend-requests", {"trainer_code": code_of(api, c_token)},
+                                   token=a, headers={"Idempotency-Key": request_key})
+    assert status == 200, outgoing
+    status, incoming, _ = api.call("POST", "/v1/friend-requests", {"trainer_code": code_of(api, a)},
+                                   token=d_token, headers={"Idempotency-Key": "matrix-d-request"})
+    assert status == 200, incoming
+    status, gift, _ = api.call("POST", f"/v1/me/friends/{a_id}/gifts", token=f,
+                               headers={"Idempotency-Key": "matrix-f-gift"})
+    assert status == 200, gift
+    edit_player(a_id, gifts=2)
+    edit_player(b_id, gifts=2)
 
     # Raids: A (one raid pass) joins at the raid gym with a creature whose id B's only
     # creature has too (ids are per player); B has no raid pass.
@@ -450,6 +647,21 @@ def world(api, clock):
     status, page, _ = api.call("GET", "/v1/me/creatures?limit=1", token=a)
     assert status == 200 and page["next_cursor"], page
 
+    # Trades (last: a trade is open for 30 minutes): A, F and B (level 10, one creature)
+    # seen together on the map; A proposed one trade to F, and another that F answered.
+    show_on_map(api, (a_id, a), (f_id, f), (b_id, b), lat=stop.lat, lng=stop.lng)
+    propose_key = "matrix-a-propose"
+    status, proposed, _ = api.call("POST", "/v1/trades", {"friend_id": f_id, "creature_id": kept.creature_id},
+                                   token=a, headers={"Idempotency-Key": propose_key})
+    assert status == 200, proposed
+    status, offered, _ = api.call("POST", "/v1/trades", {"friend_id": f_id, "creature_id": for_trade.creature_id},
+                                  token=a, headers={"Idempotency-Key": "matrix-a-propose-2"})
+    assert status == 200, offered
+    status, answer, _ = api.call("POST", f"/v1/trades/{offered['trade_id']}/offer",
+                                 {"creature_id": give_creature(f_id, 1).creature_id}, token=f,
+                                 headers={"Idempotency-Key": "matrix-f-offer"})
+    assert status == 200 and answer["status"] == "offered", answer
+
     return World(api=api, a_id=a_id, a=a, b_id=b_id, b=b, b_device=f"device-matrix-b001-{api.namespace}",
               encounter=encounter, throw_key=throw_key, kept=kept, moved_id=moved.creature_id,
               transfer_key=transfer_key, stop=stop, spin_key=spin_key, cursor=page["next_cursor"],
@@ -457,7 +669,10 @@ def world(api, clock):
               gym=gym, defender_id=defender.creature_id, deploy_key=deploy_key,
               gym_spin_key=gym_spin_key, gym_spin=gym_spin, empty_gym=empty_gym,
               a_return=a_return, a_coins=a_coins, raid=raid, raid_gym=raid_gym, join_key=join_key,
-              join_body=join_body, join=join)
+              join_body=join_body, join=join, f_id=f_id, f=f, outgoing_request=outgoing["request_id"],
+              incoming_request=incoming["request_id"], request_key=request_key, gift_id=gift["gift_id"],
+              proposed_trade=proposed["trade_id"], propose_key=propose_key,
+              offered_trade=offered["trade_id"])
 
 
 def _domain_state(w: World, probe_keys: list[str]) -> dict:
@@ -474,7 +689,13 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             if after is None:
                 return found
 
-    a_keys = [w.throw_key, w.spin_key, w.transfer_key, w.deploy_key, w.gym_spin_key, w.join_key]
+    a_keys = [w.throw_key, w.spin_key, w.transfer_key, w.deploy_key, w.gym_spin_key, w.join_key,
+              w.request_key, w.propose_key]
+
+    def social(player_id):
+        """Friends partition, gift box and open trades."""
+        return (ctx.friends.friend_book(player_id), ctx.inbox.gifts(player_id),
+                sorted(ctx.inbox.trade_links(player_id)))
 
     def boss(player_id):
         return store.get_encounter(player_id, boss_encounter_id(ctx.keys.outcomes, player_id, w.raid.raid_id))
@@ -490,6 +711,9 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             "gyms": {g.id: store.get_gym(g.id) for g in (w.gym, w.empty_gym)},
             "raid": (raid_lobby(w.a_id, w.raid.raid_id), store.raid_lobbies(w.raid.raid_id),
                      boss(w.a_id)),
+            "social": social(w.a_id),
+            "trades": [ctx.trades.get_trade(t) for t in (w.proposed_trade, w.offered_trade)],
+            "friend F": (store.get_player(w.f_id), social(w.f_id)),
         },
         "B": {
             "player": store.get_player(w.b_id),
@@ -499,6 +723,7 @@ def _domain_state(w: World, probe_keys: list[str]) -> dict:
             "visited": store.has_visited(w.b_id, w.stop.id),
             "returns": store.pending_returns(w.b_id),
             "raid": (raid_lobby(w.b_id, w.raid.raid_id), boss(w.b_id)),
+            "social": social(w.b_id),
         },
     }
 
@@ -531,6 +756,13 @@ def test_player_b_on_player_a_objects(world, route):
     assert probes, route
     probe_keys = [p.headers["Idempotency-Key"] for p in probes if "Idempotency-Key" in p.headers]
     domain_before, raw_before = _domain_state(world, probe_keys), db_snapshot()
+
+    if route not in PUBLIC_ROUTES:
+        # Without a token, nobody gets past the gateway: the first probe, anonymous.
+        first = probes[0]
+        status, body, _ = world.api.call(first.method, first.path, first.body, headers=first.headers)
+        assert (status, body["error"]["code"]) == (401, "unauthorized"), \
+            f"no token: {first.method} {first.path} -> {status} {body}"
 
     for probe in probes:
         assert probe.path.split("?")[0].count("/") == route[1].count("/"), "probe aims at another route"

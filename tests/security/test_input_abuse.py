@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import boto3
@@ -19,8 +20,9 @@ from geocritters.edge.requests import MAX_BODY_BYTES, MAX_ID_BYTES, MAX_JSON_DEP
 from tests.security.conftest import changed_items, db_snapshot
 from tests.support.api_calls import start_encounter
 from tests.support.game_state import edit_player, give_creature
-from tests.support.nearby import a_gym, a_spawn, a_stop
+from tests.support.nearby import HOME, a_gym, a_stop
 from tests.support.raid_state import tier_one_raid
+from tests.support.social import TRADE_LEVEL_XP, befriend, code_of, show_on_map
 
 
 def _post_routes():
@@ -41,6 +43,9 @@ class Valid:
     headers: dict = field(default_factory=dict)
     token: str | None = None
     ok: tuple = (200, 201)
+    # What must hold right before it is sent as it is (a trade needs both players seen on
+    # the map in the last minute).
+    prepare: Callable[[], None] | None = None
 
 
 def _gym_requests(api) -> dict[str, Valid]:
@@ -99,13 +104,107 @@ def _raid_requests(api, raid, gym) -> dict[str, Valid]:
     }
 
 
+def _social_requests(api) -> dict[str, Valid]:
+    """A valid request per friends, gifts and trades POST route, each on objects of its
+    own: P (level 10, with stardust and gifts) asks R1; R2 and R3 asked P (to accept, to
+    decline); P asked R4 (to cancel); R5 is P's friend (to remove); Q is P's friend who
+    sent P a gift (to open) and trades with P: one trade to cancel, one Q answered (to
+    confirm), one to answer (Q offers). Every creature is a Mossling both already own: no
+    trade is special (at most one a day), each costs 100 stardust.
+
+    The trades are proposed here and sent as they are up to ~30 minutes later (a minute
+    per route in between): a trade expires 30 minutes after it was proposed."""
+    devices = ("p", "q", "r1", "r2", "r3", "r4", "r5")
+    who = {name: api.login(f"device-abuse-social-{name}") for name in devices}
+    for name in ("p", "q"):
+        edit_player(who[name][0], xp=TRADE_LEVEL_XP, stardust=100_000, gifts=2, dex=frozenset({1}))
+    (p_id, p), (q_id, q) = who["p"], who["q"]
+    befriend(api, who["p"], who["q"], tag="abuse-pq")
+    befriend(api, who["p"], who["r5"], tag="abuse-pr5")
+
+    def asked(sender, receiver, key):
+        status, body, _ = api.call("POST", "/v1/friend-requests", {"trainer_code": code_of(api, receiver[1])},
+                                   token=sender[1], headers={"Idempotency-Key": key})
+        assert status == 200, body
+        return body["request_id"]
+
+    to_accept = asked(who["r2"], who["p"], "abuse-setup-r2-request")
+    to_decline = asked(who["r3"], who["p"], "abuse-setup-r3-request")
+    to_cancel = asked(who["p"], who["r4"], "abuse-setup-p-request")
+    status, gift, _ = api.call("POST", f"/v1/me/friends/{p_id}/gifts", token=q,
+                               headers={"Idempotency-Key": "abuse-setup-q-gift"})
+    assert status == 200, gift
+
+    def side_by_side():
+        show_on_map(api, who["p"], who["q"])
+
+    side_by_side()
+    mine = [give_creature(p_id, 200 + n, species_id=1) for n in range(4)]
+    theirs = [give_creature(q_id, 210 + n, species_id=1) for n in range(2)]
+
+    def proposed(creature, key):
+        status, body, _ = api.call("POST", "/v1/trades", {"friend_id": q_id, "creature_id": creature.creature_id},
+                                   token=p, headers={"Idempotency-Key": key})
+        assert status == 200, body
+        return f"/v1/trades/{body['trade_id']}"
+
+    to_cancel_trade = proposed(mine[1], "abuse-setup-trade-1")
+    to_confirm = proposed(mine[2], "abuse-setup-trade-2")
+    status, body, _ = api.call("POST", f"{to_confirm}/offer", {"creature_id": theirs[0].creature_id}, token=q,
+                               headers={"Idempotency-Key": "abuse-setup-offer-1"})
+    assert status == 200, body
+    to_answer = proposed(mine[3], "abuse-setup-trade-3")
+    r1_code = code_of(api, who["r1"][1])
+
+    def key(label):
+        return {"Idempotency-Key": f"abuse-{label}"}
+
+    return {
+        "/v1/friend-requests": Valid("/v1/friend-requests", {"trainer_code": r1_code},
+                                     headers=key("request-01"), token=p),
+        "/v1/friend-requests/{request_id}/accept": Valid(f"/v1/friend-requests/{to_accept}/accept", {},
+                                                         headers=key("accept-001"), token=p),
+        "/v1/friend-requests/{request_id}/decline": Valid(f"/v1/friend-requests/{to_decline}/decline", {},
+                                                          headers=key("decline-01"), token=p),
+        "/v1/friend-requests/{request_id}/cancel": Valid(f"/v1/friend-requests/{to_cancel}/cancel", {},
+                                                         headers=key("cancel-001"), token=p),
+        "/v1/me/friends/{friend_id}/remove": Valid(f"/v1/me/friends/{who['r5'][0]}/remove", {},
+                                                   headers=key("remove-001"), token=p),
+        "/v1/me/friends/{friend_id}/gifts": Valid(f"/v1/me/friends/{q_id}/gifts", {},
+                                                  headers=key("gift-00001"), token=p),
+        "/v1/me/gifts/{gift_id}/open": Valid(f"/v1/me/gifts/{gift['gift_id']}/open", {},
+                                             headers=key("open-00001"), token=p),
+        "/v1/trades": Valid("/v1/trades", {"friend_id": q_id, "creature_id": mine[0].creature_id},
+                            headers=key("propose-01"), token=p, prepare=side_by_side),
+        "/v1/trades/{trade_id}/cancel": Valid(f"{to_cancel_trade}/cancel", {}, headers=key("trade-cancel"),
+                                              token=q),
+        "/v1/trades/{trade_id}/confirm": Valid(f"{to_confirm}/confirm", {}, headers=key("confirm-01"),
+                                               token=p, prepare=side_by_side),
+        "/v1/trades/{trade_id}/offer": Valid(f"{to_answer}/offer", {"creature_id": theirs[1].creature_id},
+                                             headers=key("offer-0001"), token=q, prepare=side_by_side),
+    }
+
+
+def _a_lasting_spawn(lat=HOME[0], lng=HOME[1], lasting_ms=10 * 60_000):
+    """An active spawn that stays up ``lasting_ms`` more: the encounter and its throw are
+    sent as they are minutes after this setup (a minute per route), and the clock is
+    wherever earlier tests' raids left it, so the nearest spawn may be about to go."""
+    ctx = bootstrap.game_context()
+    now_ms = ctx.clock.now_ms()
+    for step in range(50):
+        for spawn in ctx.world.spawns_near(lat + 0.002 * step, lng, 200.0, now_ms):
+            if spawn.despawn_ms - now_ms >= lasting_ms:
+                return spawn
+    raise AssertionError(f"no spawn north of ({lat}, {lng}) up for {lasting_ms} ms more")
+
+
 def _valid_requests(api, clock) -> dict[str, Valid]:
     """A valid request per POST route, for a fresh player that can afford everything."""
     # First: finding a raid moves the clock (hours, maybe days) into its battle phase.
     raid, raid_gym = tier_one_raid(clock)
     player_id, token = api.login("device-abuse-0001")
     edit_player(player_id, xp=5_000_000, stardust=10_000_000, candy={"Mossling": 10_000})
-    spawn = a_spawn()
+    spawn = _a_lasting_spawn()
     encounter = start_encounter(api, token, spawn)
     stop = a_stop(spawn.lat, spawn.lng)
     creatures = {action: give_creature(player_id, n, level=5.0)
@@ -127,6 +226,7 @@ def _valid_requests(api, clock) -> dict[str, Valid]:
             headers={"Idempotency-Key": f"abuse-{action}-00001"}, token=token)
     requests.update(_gym_requests(api))
     requests.update(_raid_requests(api, raid, raid_gym))
+    requests.update(_social_requests(api))
     return requests
 
 
@@ -160,7 +260,8 @@ SERVER_OWNED = {
 }
 # Fields a route accepts from the client (the field is the request, not mass assignment).
 CLIENT_FIELDS = {"/v1/me/team": {"team"}, "/v1/gyms/{gym_id}/defenders": {"creature_id"},
-                 "/v1/gyms/{gym_id}/berries": {"creature_id"}}
+                 "/v1/gyms/{gym_id}/berries": {"creature_id"}, "/v1/trades": {"creature_id"},
+                 "/v1/trades/{trade_id}/offer": {"creature_id"}}
 
 
 def test_server_owned_fields_are_400_and_change_nothing(api, clock):
@@ -186,6 +287,8 @@ def test_server_owned_fields_are_400_and_change_nothing(api, clock):
     for route in POST_ROUTES:
         clock.advance(60_000)  # a walking pace between actions
         valid = requests[route]
+        if valid.prepare is not None:
+            valid.prepare()
         status, body, _ = _send(api, valid, body=valid.body)
         assert status in valid.ok, (route, status, body)
 
@@ -278,6 +381,10 @@ SURROGATE_FIELDS = [
     ("/v1/encounters/{encounter_id}/throws", "ball"),
     ("/v1/encounters/{encounter_id}/throws", "berry"),
     ("/v1/encounters/{encounter_id}/throws", "throw"),
+    ("/v1/friend-requests", "trainer_code"),
+    ("/v1/trades", "friend_id"),
+    ("/v1/trades", "creature_id"),
+    ("/v1/trades/{trade_id}/offer", "creature_id"),
 ]
 
 
@@ -453,6 +560,15 @@ PATH_ID_CODES = {
     "/v1/gyms/{gym_id}/battles": "invalid_fort_id",
     "/v1/raids/{raid_id}/join": "invalid_raid_id",
     "/v1/raids/{raid_id}/claim": "invalid_raid_id",
+    "/v1/friend-requests/{request_id}/accept": "invalid_request_id",
+    "/v1/friend-requests/{request_id}/decline": "invalid_request_id",
+    "/v1/friend-requests/{request_id}/cancel": "invalid_request_id",
+    "/v1/me/friends/{friend_id}/remove": "invalid_player_id",
+    "/v1/me/friends/{friend_id}/gifts": "invalid_player_id",
+    "/v1/me/gifts/{gift_id}/open": "invalid_gift_id",
+    "/v1/trades/{trade_id}/offer": "invalid_trade_id",
+    "/v1/trades/{trade_id}/confirm": "invalid_trade_id",
+    "/v1/trades/{trade_id}/cancel": "invalid_trade_id",
 }
 # As they appear in the URL (percent-encoded where a client would have to).
 BAD_PATH_IDS = {
@@ -517,7 +633,66 @@ def test_the_longest_allowed_path_ids_are_answered_not_refused_by_the_store(api,
     assert changed_items(before, db_snapshot()) == []
 
 
-KEYED_ROUTES = sorted(PATH_ID_CODES)
+# Ids made only of the characters an id may hold, that still don't parse as the route's
+# kind of id (fq-<player>.<player>, gf-<player>.<day>, tr-<24 hex>, pl-<1-61 letters or
+# digits>): 400 with the route's code, before any read.
+MALFORMED_SOCIAL_IDS = {
+    "invalid_request_id": ["fq-", "fq-pl-a", "fq-pl-a.", "fq-.pl-a", "fq-pl-a.pl-b.pl-c", "fq-pl-.pl-b",
+                           "pl-a.pl-b", "FQ-pl-a.pl-b", "fq-pl-a_b.pl-c", "fq-pl-a:b.pl-c",
+                           "fq-pl-a.pl-" + "b" * 62, "fq-x.y", "fq-pl-a-pl-b"],
+    "invalid_player_id": ["pl-", "pl", "PL-abc", "pl-a_b", "pl-a.b", "pl-a:b", "pl-a-b",
+                          "pl-" + "a" * 62, "cr-0000000000000-0000000000", "x"],
+    "invalid_gift_id": ["gf-", "gf-pl-a", "gf-pl-a.", "gf-.1", "gf-pl-.1", "gf-pl-a.12345678", "gf-pl-a.-1",
+                        "gf-pl-a.1.2", "gf-pl-a_b.1", "GF-pl-a.1", "pl-a.1", "gf-pl-" + "a" * 62 + ".1",
+                        "gf-pl-a.1e3"],
+    "invalid_trade_id": ["tr-", "tr-" + "0" * 23, "tr-" + "0" * 25, "tr-" + "A" * 24, "tr-" + "g" * 24,
+                         "TR-" + "0" * 24, "tr_" + "0" * 24, "tr-" + "0" * 23 + ":", "0" * 27],
+}
+# The longest ids that parse reach the store as keys it accepts, and are answered.
+LONGEST_SOCIAL_IDS = {
+    "/v1/me/friends/{friend_id}/remove": ("pl-" + "a" * 61, 404, "friend_not_found"),
+    "/v1/me/friends/{friend_id}/gifts": ("pl-" + "a" * 61, 403, "not_friends"),
+    "/v1/me/gifts/{gift_id}/open": ("gf-pl-" + "a" * 61 + ".9999999", 404, "gift_not_found"),
+    "/v1/trades/{trade_id}/confirm": ("tr-" + "f" * 24, 404, "trade_not_found"),
+}
+
+
+def test_social_ids_that_dont_parse_are_400_and_the_longest_that_do_are_answered(api, clock):
+    requests = _valid_requests(api, clock)
+    before = db_snapshot()
+    failures = []
+    for route, code in PATH_ID_CODES.items():
+        for bad in MALFORMED_SOCIAL_IDS.get(code, []):
+            aimed = _with_id(requests[route], route, bad)
+            status, error, _ = _send(api, aimed, body=aimed.body)
+            if not _refused(status, error, code=code):
+                failures.append(f"POST {route} id {bad!r}: {status} {error}")
+    for bad in MALFORMED_SOCIAL_IDS["invalid_trade_id"]:
+        status, error, _ = api.call("GET", f"/v1/trades/{bad}", token=requests["/v1/trades"].token)
+        if not _refused(status, error, code="invalid_trade_id"):
+            failures.append(f"GET /v1/trades/{bad}: {status} {error}")
+    for body_field, code in (("friend_id", "invalid_player_id"), ("creature_id", "invalid_creature_id")):
+        valid = requests["/v1/trades"]
+        for bad in MALFORMED_SOCIAL_IDS["invalid_player_id"] if body_field == "friend_id" else ["", "cr-%"]:
+            status, error, _ = _send(api, valid, body={**valid.body, body_field: bad})
+            if not _refused(status, error, code=code):
+                failures.append(f"POST /v1/trades {body_field}={bad!r}: {status} {error}")
+    for route, (longest, expect_status, code) in LONGEST_SOCIAL_IDS.items():
+        aimed = _with_id(requests[route], route, longest)
+        status, error, _ = _send(api, aimed, body=aimed.body)
+        if not _refused(status, error, expect_status, code):
+            failures.append(f"POST {route} longest id: {status} {error}")
+    assert not failures, "\n".join(failures)
+    assert changed_items(before, db_snapshot()) == [], "a refused request changed stored state"
+
+
+def _keyed_routes():
+    from infra.functions import keyed_routes
+
+    return sorted(path for _, path in keyed_routes())
+
+
+KEYED_ROUTES = _keyed_routes()
 
 
 def test_idempotency_keys_out_of_bounds_are_400_and_change_nothing(api, clock):
@@ -596,14 +771,15 @@ def test_body_coordinates_closer_to_0_than_dynamodb_numbers_read_as_0(tiny):
 
 def test_a_device_id_is_never_stored_so_its_128_characters_need_no_byte_bound(api):
     """The longest device id (128 four-byte characters, 512 bytes) logs in; only its
-    HMAC (the player id) reaches the store, so DynamoDB's limits never see it."""
+    HMAC (the player id) reaches the store, so DynamoDB's limits never see it (the new
+    player's item, and its trainer code's item pointing at it)."""
     device = "\U0001f98a" * 127 + api.namespace[0]
     before = db_snapshot()
     status, body, _ = api.call("POST", "/v1/auth/guest", {"device_id": device})
     assert status == 200, body
     added = changed_items(before, db_snapshot())
     assert [(table, after["player_id"]["S"]) for table, _, _, after in added] == \
-        [("players", body["player_id"])]
+        [("players", body["player_id"]), ("trainer_codes", body["player_id"])]
     assert device not in json.dumps(added, ensure_ascii=False)
     assert "\U0001f98a" not in json.dumps(added, ensure_ascii=False)
 

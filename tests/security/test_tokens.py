@@ -32,7 +32,8 @@ def _secured_requests():
 
     fill = {"encounter_id": "en-000000000000000000000000", "stop_id": "st-dr5ru7c-0",
             "creature_id": "cr-0000000000000-0000000000", "gym_id": "gy-dr5ru7c-0",
-            "raid_id": "rd-0-gy-dr5ru7c-0"}
+            "raid_id": "rd-0-gy-dr5ru7c-0", "friend_id": GHOST, "request_id": f"fq-{GHOST}.{GHOST}",
+            "gift_id": f"gf-{GHOST}.20000", "trade_id": "tr-000000000000000000000000"}
     bodies = {"/v1/me/team": {"team": "blue"},
               "/v1/encounters": {"spawn_id": "sp-dr5ru7c-0-1", "lat": 40.758, "lng": -73.9855},
               "/v1/encounters/{encounter_id}/throws": {"ball": "ball"},
@@ -45,7 +46,10 @@ def _secured_requests():
               "/v1/gyms/{gym_id}/battles": {"creature_ids": ["cr-0000000000000-0000000000"],
                                             "lat": 40.758, "lng": -73.9855},
               "/v1/raids/{raid_id}/join": {"creature_ids": ["cr-0000000000000-0000000000"],
-                                           "lat": 40.758, "lng": -73.9855}}
+                                           "lat": 40.758, "lng": -73.9855},
+              "/v1/friend-requests": {"trainer_code": "000000000000"},
+              "/v1/trades": {"friend_id": GHOST, "creature_id": "cr-0000000000000-0000000000"},
+              "/v1/trades/{trade_id}/offer": {"creature_id": "cr-0000000000000-0000000000"}}
     queries = {"/v1/map": "?lat=40.758&lng=-73.9855", "/v1/gyms/{gym_id}": "?lat=40.758&lng=-73.9855"}
     requests = []
     for path, methods in sorted(app.app.routes.items()):
@@ -215,6 +219,19 @@ PAST_THE_AUTHORIZER = {
     # rd-0-gy-dr5ru7c-0 is well-formed but its gym doesn't exist: no such raid.
     "/v1/raids/{raid_id}": (404, "raid_not_found"), "/v1/raids/{raid_id}/join": (404, "raid_not_found"),
     "/v1/raids/{raid_id}/claim": (404, "raid_not_found"),
+    # The fill's ids name the ghost player: nobody's friend, request, gift or trade.
+    "/v1/me/friends": (200, None), "/v1/me/friend-requests": (200, None),
+    "/v1/friend-requests": (404, "trainer_code_not_found"),
+    "/v1/friend-requests/{request_id}/accept": (404, "friend_request_not_found"),
+    "/v1/friend-requests/{request_id}/decline": (404, "friend_request_not_found"),
+    "/v1/friend-requests/{request_id}/cancel": (404, "friend_request_not_found"),
+    "/v1/me/friends/{friend_id}/remove": (404, "friend_not_found"),
+    "/v1/me/gifts": (200, None), "/v1/me/friends/{friend_id}/gifts": (403, "not_friends"),
+    "/v1/me/gifts/{gift_id}/open": (404, "gift_not_found"),
+    "/v1/me/trades": (200, None), "/v1/trades": (403, "not_friends"),
+    "/v1/trades/{trade_id}": (404, "trade_not_found"), "/v1/trades/{trade_id}/offer": (404, "trade_not_found"),
+    "/v1/trades/{trade_id}/confirm": (404, "trade_not_found"),
+    "/v1/trades/{trade_id}/cancel": (404, "trade_not_found"),
 }
 
 
@@ -293,6 +310,13 @@ def test_token_for_a_player_that_does_not_exist(api, tokens, game):
         "/v1/gyms/{gym_id}/battles": (404, "creature_not_found"),
         # The fill's raid id names no raid (its gym doesn't exist): refused before the player.
         "/v1/raids/{raid_id}/join": (404, "raid_not_found"),
+        # No player with that code: refused before the player is read.
+        "/v1/friend-requests": (404, "trainer_code_not_found"),
+        # A trade is looked up before the player (to know whose items to read with it);
+        # a cancel reads the player first.
+        "/v1/trades/{trade_id}": (404, "trade_not_found"),
+        "/v1/trades/{trade_id}/offer": (404, "trade_not_found"),
+        "/v1/trades/{trade_id}/confirm": (404, "trade_not_found"),
     }
     before = db_snapshot()
     failures = []
