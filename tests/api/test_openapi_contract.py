@@ -715,3 +715,16 @@ def test_unlisted_content_type_gets_the_error_body(api, spec):
     c = Contract(api, spec)
     c.call("POST", "/v1/auth/guest", raw=json.dumps({"device_id": "contract-device-0005"}),
            headers={"Content-Type": "application/octet-stream"}, expect=415)
+
+
+def test_every_property_documented_as_nullable_accepts_null(spec):
+    """``nullable`` beside ``allOf`` is ignored by validators (and generators): a field
+    that may be null needs a nullable schema of its own."""
+    refused = []
+    for name, schema in spec["components"]["schemas"].items():
+        for field, prop in (schema.get("properties") or {}).items():
+            target = _resolve(spec, prop)
+            if prop.get("nullable") or target.get("nullable"):
+                if schema_errors(spec, prop, None):
+                    refused.append(f"{name}.{field}")
+    assert refused == []

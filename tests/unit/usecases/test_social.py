@@ -140,3 +140,14 @@ def test_a_removed_friend_can_no_longer_complete_a_trade(ctx, store):
         trades.confirm(ctx, a, trade["trade_id"], _key(), "fp")
     assert refused.value.code == "not_friends"
     assert store.get_creature(a, mine.creature_id) == mine
+
+
+def test_a_friend_whose_account_is_gone_is_no_one_to_trade_with(ctx, store):
+    a, b = _player(ctx, store, "device-gone-a"), _player(ctx, store, "device-gone-b")
+    _friends(ctx, store, a, b)
+    mine = _give(store, a, 1)
+    _seen(ctx, store, a, b)
+    del store.tables.players[b]  # a deleted account, or a partial restore
+    with pytest.raises(RuleRefused) as refused:
+        trades.propose(ctx, a, b, mine.creature_id, _key(), "fp")
+    assert refused.value.code == "not_friends"

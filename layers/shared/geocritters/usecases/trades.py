@@ -90,7 +90,7 @@ def propose(ctx, player_id: str, friend_id: str, creature_id: str, key: str,
         state = acting_player(ctx, read.player, Action.PROPOSE_TRADE, now_ms)
         found_friendship(read.pair.mine)
         creature = rules.check_tradable(read.creature, player_id)
-        friend = read.friend
+        friend = _friend(read)
         rules.check_levels(state, friend, ctx.config)
         rules.check_proximity(state, friend, now_ms, ctx.config)
         trade = Trade(
@@ -105,6 +105,14 @@ def propose(ctx, player_id: str, friend_id: str, creature_id: str, key: str,
     reads = ActionReads(player_id, key, creature_id=creature_id, friend_id=friend_id,
                         pair_parts=SIDES)
     return run_once(ctx, reads, Action.PROPOSE_TRADE, request_fingerprint, compute)
+
+
+def _friend(read: ActionState):
+    """The friend's player item; a friendship whose other player is gone (a deleted
+    account, a partial restore) is no friendship to trade with."""
+    if read.friend is None:
+        found_friendship(None)
+    return read.friend
 
 
 def _terms(trade: Trade, me, friend, mine, theirs_creature, my_creature, config):
@@ -136,7 +144,7 @@ def offer(ctx, player_id: str, trade_id: str, creature_id: str, key: str,
         creature = rules.check_tradable(read.creature, player_id)
         theirs = rules.check_unchanged(read.friend_creatures.get(trade.proposer_creature.creature_id),
                                        trade.proposer_creature)
-        friend = read.friend
+        friend = _friend(read)
         rules.check_levels(state, friend, ctx.config)
         rules.check_proximity(state, friend, now_ms, ctx.config)
         my_terms, their_terms = _terms(trade, state, friend, mine, theirs, creature, ctx.config)
@@ -173,7 +181,7 @@ def confirm(ctx, player_id: str, trade_id: str, key: str, request_fingerprint: s
                                          trade.proposer_creature)
         theirs_out = rules.check_unchanged(
             read.friend_creatures.get(trade.receiver_creature.creature_id), trade.receiver_creature)
-        friend = read.friend
+        friend = _friend(read)
         rules.check_levels(state, friend, config)
         rules.check_proximity(state, friend, now_ms, config)
         my_terms, their_terms = _terms(trade, state, friend, mine, theirs_out, mine_out, config)
