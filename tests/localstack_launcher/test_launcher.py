@@ -53,8 +53,8 @@ def test_launcher_needs_only_the_standard_library_boto3_and_infra():
 
 def test_export_names_follow_the_infra_convention():
     names = launcher_deploy.export_names(load_template())
-    expected = {f"{info.short_name.capitalize()}TableName": info.env_var
-                for info in tables().values()}
+    # Each table's output is named after its resource (TrainerCodesTable -> ...TableName).
+    expected = {f"{info.logical_id}Name": info.env_var for info in tables().values()}
     expected["GameSecretArn"] = "GAME_SECRET_ID"
     assert names == expected
 
