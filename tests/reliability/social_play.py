@@ -178,18 +178,22 @@ class SocialPlay:
         today = now // DAY_MS
         can_give = [f for f in friends if self.friendships[_pair(pid, f)]["gift_day"].get(pid) != today]
         mate = self.patch_mate(sim)
+        # One open trade per pair at a time, mostly (two-player actions cost about twice
+        # a one-player one: their share is kept small so the run's length stays).
+        idle = mate is not None and not any(mate.player_id in (self.trades[t]["proposer"], self.trades[t]["receiver"])
+                                            for t in self.open_trades(pid))
         return {
-            "friend_request": 3 if strangers else 0.2,
-            "answer_request": 10 if pending else 0,
+            "friend_request": 2 if strangers else 0.2,
+            "answer_request": 6 if pending else 0,
             "remove_friend": 0.3 if friends else 0,
-            "friends": 1,
-            "send_gift": (6 if can_give and sim.ledger.gifts else 0.5) if friends else 0,
-            "open_gift": 8 if self.unopened_to(pid) else 0.3,
-            "propose_trade": 6 if mate and self.tradable(sim) else (0.3 if friends else 0),
+            "friends": 0.5,
+            "send_gift": (4 if can_give and sim.ledger.gifts else 0.3) if friends else 0,
+            "open_gift": 5 if self.unopened_to(pid) else 0.2,
+            "propose_trade": 5 if idle and self.tradable(sim) else (0.3 if friends else 0),
             "offer_trade": 15 if self.open_trades(pid, "receiver", "proposed")
             and sim.ledger.free_creatures() else 0,
             "confirm_trade": 15 if self.open_trades(pid, "proposer", "offered") else 0,
-            "cancel_trade": 2 if self.open_trades(pid) else 0,
+            "cancel_trade": 1 if self.open_trades(pid) else 0,
         }
 
     # --- friends ---
