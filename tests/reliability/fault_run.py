@@ -4,7 +4,8 @@ Players play in pairs of rival teams, each pair on its own patch (everything wit
 400 m of a home point with a stop and two gyms, so no travel cooldown applies): they
 start encounters, throw balls (catches), spin stops, transfer, evolve and power up
 creatures, and deploy to, battle, feed and spin gyms, take back their defenders, join
-raids and throw Premier Balls at the bosses they won (gym_play.py), while the fake clock
+raids and throw Premier Balls at the bosses they won (gym_play.py), befriend each other,
+send and open gifts and trade with their patch mate (social_play.py), while the fake clock
 moves on 2-15 s per action. Each player is one sequential client, so every answer it gets can be checked
 against its ledger at once (``balls_left``, ``candy_total``, ``first_visit``), and at
 the end the ledger must equal what is stored.

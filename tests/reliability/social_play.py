@@ -50,6 +50,7 @@ SOCIAL_REFUSALS = {
     "answer_request": {(404, "friend_request_not_found"), (429, "rate_limited")},
     "remove_friend": {(404, "friend_not_found"), (429, "rate_limited")},
     "friends": set(),
+    "gift_box": set(),
     "send_gift": {(409, "gift_already_sent"), (409, "gift_unopened"), (409, "no_gifts"),
                   (403, "not_friends"), (429, "rate_limited")},
     "open_gift": {(404, "gift_not_found"), (403, "gift_open_limit"), (409, "bag_full"),
@@ -187,6 +188,7 @@ class SocialPlay:
             "answer_request": 6 if pending else 0,
             "remove_friend": 0.3 if friends else 0,
             "friends": 0.5,
+            "gift_box": 0.5,
             "send_gift": (4 if can_give and sim.ledger.gifts else 0.3) if friends else 0,
             "open_gift": 5 if self.unopened_to(pid) else 0.2,
             "propose_trade": 5 if idle and self.tradable(sim) else (0.3 if friends else 0),
@@ -276,6 +278,15 @@ class SocialPlay:
 
     # --- gifts ---
 
+    def _gift_box(self, sim, _open):
+        status, body, _ = self.send("GET", "/v1/me/gifts", token=sim.token)
+        self._record("gift_box", status, body, sim)
+        if status == 200:
+            received = sorted(g["gift_id"] for g in body["received"])
+            if body["bag"] != sim.ledger.gifts or received != self.unopened_to(sim.player_id):
+                sim.ledger._disagree("my gifts page", told=body, bag=sim.ledger.gifts,
+                                     unopened=self.unopened_to(sim.player_id))
+
     def _send_gift(self, sim, _open):
         pid = sim.player_id
         now = self.clock.now_ms()
@@ -328,7 +339,8 @@ class SocialPlay:
         if waiting and self.rng.random() > MISTAKE:
             gid = self.rng.choice(waiting)
         else:  # one already opened (or none at all): gift_not_found
-            gid = self.rng.choice(opened or waiting or [gift_id(self.sims[0].player_id, 0)])
+            stranger = next(s.player_id for s in self.sims if s is not sim)
+            gid = self.rng.choice(opened or waiting or [gift_id(stranger, 0)])
         info = self.gifts_sent.get((pid, gid))
         key = sim.next_key(self.number)
         status, body, _ = self.send("POST", f"/v1/me/gifts/{gid}/open", None, token=sim.token, key=key)
