@@ -456,7 +456,9 @@ class SocialPlay:
         key = sim.next_key(self.number)
         status, body, _ = self.send("POST", f"/v1/trades/{trade_id}/offer", {"creature_id": creature_id},
                                     token=sim.token, key=key)
-        code = self._record("offer_trade", status, body, sim, target=creature_id)
+        # Not the creature as target: creature_defending may be about the proposer's creature
+        # (deployed since it proposed); _trade_refusal checks both.
+        code = self._record("offer_trade", status, body, sim, target=trade_id)
         agreed = self._agreed(sim, creature_id)
         if status == 200:
             sim.ledger.keyed_200s.add(key)
