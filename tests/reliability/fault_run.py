@@ -4,7 +4,8 @@ Players play in pairs of rival teams, each pair on its own patch (everything wit
 400 m of a home point with a stop and two gyms, so no travel cooldown applies): they
 start encounters, throw balls (catches), spin stops, transfer, evolve and power up
 creatures, and deploy to, battle, feed and spin gyms, take back their defenders, join
-raids and throw Premier Balls at the bosses they won (gym_play.py), while the fake clock
+raids and throw Premier Balls at the bosses they won (gym_play.py), befriend each other,
+send and open gifts and trade with their patch mate (social_play.py), while the fake clock
 moves on 2-15 s per action. Each player is one sequential client, so every answer it gets can be checked
 against its ledger at once (``balls_left``, ``candy_total``, ``first_visit``), and at
 the end the ledger must equal what is stored.
@@ -39,6 +40,7 @@ from tests.reliability.gym_play import (
     team_for,
 )
 from tests.reliability.ledger import BALLS, BERRY, PREMIER, Ledger, duplicate_units
+from tests.reliability.social_play import SOCIAL_REFUSALS, SocialPlay
 from tests.support.nearby import HOME
 
 PATCH_RADIUS_M = 400.0  # every action of a player happens within this of its home
@@ -57,6 +59,7 @@ EXPECTED_REFUSALS = {
     "power_up": {(409, "not_enough_candy"), (409, "not_enough_stardust"), (403, "level_cap"),
                  (429, "rate_limited")} | LOCKED_REFUSALS,
     **GYM_REFUSALS,
+    **SOCIAL_REFUSALS,
 }
 
 
@@ -131,7 +134,7 @@ def new_players(api, count: int, prefix: str) -> list[Sim]:
     return sims
 
 
-class Session(GymPlay):
+class Session(GymPlay, SocialPlay):
     def __init__(self, number: int, api, clock, injector, sims: list[Sim], seed: int):
         self.number = number
         self.api = api
@@ -148,6 +151,7 @@ class Session(GymPlay):
         self.skipped = Counter()
         self.sent: dict = {}  # (token, key) -> (method, path, body) of every keyed request
         self.init_gym_play(bootstrap.game_context())
+        self.init_social_play(bootstrap.game_context())
 
     def send(self, method, path, body=None, token=None, key=None):
         if key is not None:
@@ -170,6 +174,7 @@ class Session(GymPlay):
             "evolve": 6 if owned else 0,
             "power_up": 8 if owned else 0,
             **self.gym_weights(sim, now),
+            **self.social_weights(sim, now),
         }
         kinds = [k for k, w in weights.items() if w]
         kind = self.rng.choices(kinds, [weights[k] for k in kinds])[0]
@@ -331,6 +336,7 @@ class Session(GymPlay):
                     "told_not_stored": sorted(sim.ledger.keyed_200s - records)[:10]}
         report["creature_owners"] = {k: v for k, v in report["creature_owners"].items() if v > 1}
         report["gym_problems"] = self.verify_gyms(store)
+        report["social"] = self.verify_social(store)
         return report
 
     def replay(self, sample: int) -> int:

@@ -40,6 +40,9 @@ class Ledger:
     returns_due: set = field(default_factory=set)  # defenders a battle answer said left
     raids: dict = field(default_factory=dict)  # raid id -> (lobby, claimed)
     boss: dict = field(default_factory=dict)  # encounter id -> {raid_id, premier_balls, throws}
+    gifts: int = 0  # unsent gifts in the gift bag
+    dex: set = field(default_factory=set)  # species ever owned (a trade of a new one is special)
+    traded: set = field(default_factory=set)  # creatures received in trades (never tradable again)
     # Answers that disagree with the ledger at the moment they were given.
     disagreements: list = field(default_factory=list)
 
@@ -50,7 +53,8 @@ class Ledger:
                    stardust=state.stardust, candy=Counter(state.candy),
                    creatures={c["id"]: creature_view(c) for c in creatures},
                    coins=state.coins, defending=dict(state.defending),
-                   raids={r: (int(e[0]), bool(e[1])) for r, e in state.raids.items()})
+                   raids={r: (int(e[0]), bool(e[1])) for r, e in state.raids.items()},
+                   gifts=state.gifts, dex=set(state.dex))
 
     def free_creatures(self) -> list:
         """The creatures that may be sent to battle, transferred, evolved, powered up."""
@@ -81,6 +85,7 @@ class Ledger:
             if creature["id"] in self.creatures:
                 self._disagree("creature caught twice", creature=creature["id"])
             self.creatures[creature["id"]] = creature_view(creature)
+            self.dex.add(creature_view(creature)[0])
         elif response["candy"] or response["outcome"] == "caught":
             self._disagree("catch without a creature", response=response)
         left = boss["premier_balls"] - boss["throws"] if boss else self.items[request["ball"]]
@@ -180,6 +185,7 @@ class Ledger:
         for item, count in response["items"].items():
             self.items[item] += count
         self.xp += response["xp"]
+        self.gifts += response["gifts"]
         self.spins[stop_id] += 1
         if response["first_visit"] != (self.spins[stop_id] == 1):
             self._disagree("first_visit", stop=stop_id, told=response["first_visit"],
@@ -202,6 +208,7 @@ class Ledger:
             return
         self.candy[family_of(before[0])] -= response["candy_spent"]
         self.creatures[creature_id] = creature_view(response["creature"])
+        self.dex.add(creature_view(response["creature"])[0])
 
     def power_up(self, creature_id: str, response: dict, key: str) -> None:
         self.keyed_200s.add(key)
@@ -212,6 +219,35 @@ class Ledger:
         self.stardust -= response["stardust_spent"]
         self.candy[family_of(before[0])] -= response["candy_spent"]
         self.creatures[creature_id] = creature_view(response["creature"])
+
+    # friends, gifts, trades
+
+    def send_gift(self, response: dict, key: str, send_xp: int) -> None:
+        self.keyed_200s.add(key)
+        self.gifts -= 1
+        self.xp += response["xp"]
+        if response["xp"] != send_xp or response["bag"] != self.gifts:
+            self._disagree("gift send", told=response, bag=self.gifts, xp=send_xp, key=key)
+
+    def open_gift(self, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        for item, count in response["items"].items():
+            self.items[item] += count
+
+    def trade(self, gave: str, result: dict, key: str | None) -> None:
+        """A completed trade's ``result`` for this player (what they received and paid);
+        ``key``: this player confirmed it."""
+        if key is not None:
+            self.keyed_200s.add(key)
+        if self.creatures.pop(gave, None) is None or gave in self.defending:
+            self._disagree("traded away a creature the ledger doesn't have free", creature=gave)
+        received = result["received"]
+        if received["id"] in self.creatures:
+            self._disagree("received a creature already owned", creature=received["id"])
+        self.creatures[received["id"]] = creature_view(received)
+        self.traded.add(received["id"])
+        self.dex.add(int(received["species"]))
+        self.stardust -= result["stardust"]
 
     # --- what the ledger predicts about refusals ----------------------------------------
 
@@ -251,6 +287,10 @@ class Ledger:
             diffs["candy"] = (stored_candy, ledger_candy)
         if state.coins != self.coins:
             diffs["coins"] = (state.coins, self.coins)
+        if state.gifts != self.gifts:
+            diffs["gifts"] = (state.gifts, self.gifts)
+        if set(state.dex) != self.dex:
+            diffs["dex"] = (sorted(state.dex), sorted(self.dex))
         if dict(state.defending) != self.defending:
             diffs["defending"] = (dict(state.defending), dict(self.defending))
         stored_raids = {r: (int(e[0]), bool(e[1])) for r, e in state.raids.items()}
@@ -277,7 +317,7 @@ def duplicate_units(diffs: dict) -> int:
     """How many units of grants or spends the stored state has beyond the ledger (or
     short of it): 0 when nothing was applied twice or lost."""
     units = 0
-    for name in ("xp", "stardust", "coins"):
+    for name in ("xp", "stardust", "coins", "gifts"):
         if name in diffs:
             stored, told = diffs[name]
             units += abs(stored - told)
@@ -289,6 +329,8 @@ def duplicate_units(diffs: dict) -> int:
         if name in diffs:
             stored, told = diffs[name]
             units += sum(stored.get(k) != told.get(k) for k in set(stored) | set(told))
+    if "dex" in diffs:
+        units += len(set(diffs["dex"][0]) ^ set(diffs["dex"][1]))
     if "creatures" in diffs:
         units += sum(len(v) for v in diffs["creatures"].values())
     return units

@@ -6,7 +6,9 @@ TransactWriteItems attempt that got through has another 10 % chance of a transac
 conflict. Clients resend the same request (same Idempotency-Key) after every 503 until
 they get another answer. Then the ledger of what clients were told must equal what is
 stored, nothing may have been applied twice, and replays 11 minutes later must return
-the same answers and change nothing.
+the same answers and change nothing. Trades conserve creatures (each id has one stored
+owner, the one the answers imply) and charge the cost table; each sent gift is opened
+at most once; friend books are mirrored and counted (social_play.py).
 
 Environment: FAULT_ACTIONS (default 10000) in epochs of FAULT_EPOCH_ACTIONS (250), each
 a fresh session of FAULT_PLAYERS (4) new players on an empty backend; FAULT_WORKERS
@@ -40,6 +42,10 @@ LOST_ANSWER_ERRORS = {"ReadTimeoutError", "ConnectionClosedError"}
 # Every gym and raid action the run must have sent at least once.
 GYM_KINDS = ("deploy", "battle", "feed", "gym_spin", "claim_defenders", "defenders", "join_raid",
              "claim_raid", "raid_throw")
+# Every friends, gifts and trades action the run must have sent at least once (a remove
+# and a friends page are rare: they may not come up in a short run).
+SOCIAL_KINDS = ("friend_request", "answer_request", "send_gift", "open_gift", "propose_trade",
+                "offer_trade", "confirm_trade")
 
 
 def _the_run(api, clock, faults, report) -> dict:
@@ -75,6 +81,11 @@ def _the_run(api, clock, faults, report) -> dict:
             for creature_id, n in epoch[phase]["creature_owners"].items():
                 owners[creature_id] = max(owners.get(creature_id, 0), n)
     total["creatures_owned_twice"] = owners
+    social = {}
+    for epoch in epochs:  # the session's figures (replays don't add to them)
+        for name, n in epoch["after_replays"]["social"]["figures"].items():
+            social[name] = social.get(name, 0) + n
+    total["social"] = social
     _result.update(total)
 
     injected = total["injected_by_kind"]
@@ -97,10 +108,20 @@ def _the_run(api, clock, faults, report) -> dict:
     gym_kinds = set(GYM_KINDS)
     report("  gyms and raids: " + _fmt({k: n for k, n in total["outcomes"].items()
                                           if k.split()[0] in gym_kinds}))
+    social_kinds = set(SOCIAL_KINDS) | {"remove_friend", "friends", "cancel_trade"}
+    report("  friends, gifts, trades: " + _fmt({k: n for k, n in total["outcomes"].items()
+                                                if k.split()[0] in social_kinds}))
+    report(
+        f"  trades: {social.get('trades_completed', 0)} completed ({social.get('trades_special', 0)} "
+        f"special sides), {social.get('trades_cancelled', 0)} cancelled of "
+        f"{social.get('trades_proposed', 0)} proposed; stardust paid {social.get('trade_stardust_told', 0)} "
+        f"(cost table {social.get('trade_stardust_table', 0)}); gifts: {social.get('gifts_sent', 0)} "
+        f"sent, {social.get('gifts_opened', 0)} opened")
     report(
         f"  duplicates: {_duplicates(total)} (ledger units off {_units(total)}, replay mismatches "
         f"{len(total['replay_mismatches'])}, creatures owned twice {len(owners)}, gym/raid "
-        f"conservation problems {_gym_problems(total)})")
+        f"conservation problems {_gym_problems(total)}, friends/gifts/trades conservation problems "
+        f"{_social_problems(total)})")
     return _result
 
 
@@ -110,6 +131,11 @@ def _fmt(counts: dict) -> str:
 
 def _gym_problems(total) -> int:
     return sum(len(s[phase]["gym_problems"]) for s in total["epochs"]
+               for phase in ("after_run", "after_replays"))
+
+
+def _social_problems(total) -> int:
+    return sum(len(s[phase]["social"]["problems"]) for s in total["epochs"]
                for phase in ("after_run", "after_replays"))
 
 
@@ -125,7 +151,7 @@ def _duplicates(total) -> int:
                   for phase in ("after_run", "after_replays")
                   for v in s[phase]["action_record_diffs"].values())
     return (_units(total) + visit + records + len(total["replay_mismatches"])
-            + len(total["creatures_owned_twice"]) + _gym_problems(total))
+            + len(total["creatures_owned_twice"]) + _gym_problems(total) + _social_problems(total))
 
 
 def _short(entries, n=5) -> str:
@@ -135,7 +161,8 @@ def _short(entries, n=5) -> str:
 def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, faults, report):
     run = _the_run(api, clock, faults, report)
     assert sum(run["actions"].values()) >= ACTIONS * 0.9, run["skipped"]
-    for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up", *GYM_KINDS):
+    for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up", *GYM_KINDS,
+                 *SOCIAL_KINDS):
         assert run["actions"].get(kind, 0) > 0, f"no {kind} in the run"
     assert run["injected_by_kind"].get(LOST, 0) > 0 and run["injected_by_kind"].get(THROTTLE, 0) > 0
     # all went through the injector
@@ -151,7 +178,11 @@ def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, fau
             assert not checked["negative"], f"{phase}: negative balances: {checked['negative']}"
             assert not checked["gym_problems"], \
                 f"{phase}: gyms, inboxes, lobbies, boss encounters: {_short(checked['gym_problems'])}"
+            assert not checked["social"]["problems"], \
+                f"{phase}: friends, gifts, trades, creature owners: {_short(checked['social']['problems'])}"
     assert not run["creatures_owned_twice"], run["creatures_owned_twice"]
+    assert run["social"].get("trades_completed", 0) > 0 and run["social"].get("gifts_opened", 0) > 0, \
+        run["social"]
     assert not run["disagreements"], f"answers contradicting the ledger: {_short(run['disagreements'])}"
     assert not run["contradictions"], f"refusals the ledger contradicts: {_short(run['contradictions'])}"
     assert not run["unexpected"], f"unexpected refusals: {_short(run['unexpected'])}"
