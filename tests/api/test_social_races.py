@@ -212,7 +212,7 @@ def test_a_creature_transferred_or_deployed_during_its_confirmation_does_one_or_
             assert player(actor[0]).defending == {}
         return
     # The other action won: the trade can't execute, and is still waiting.
-    refusal = "trade_creature_gone" if action == "transfer" else "creature_defending"
+    refusal = "trade_creature_gone" if action == "transfer" else "trade_creature_busy"
     assert (c_status, code(c_body)) == (409, refusal), c_body
     assert o_status == 200, o_body
     assert stored.status == "offered" and stored.revision == 2

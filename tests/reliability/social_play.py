@@ -41,6 +41,7 @@ _TRADE_STEP = {(429, "rate_limited"), (403, "position_stale"), (403, "not_friend
                (409, "trade_already_offered"), (404, "creature_not_found"),
                (409, "creature_defending"), (409, "creature_already_traded"),
                (409, "trade_creature_gone"), (409, "trade_creature_changed"),
+               (409, "trade_creature_busy"),
                (403, "trade_too_far"), (403, "trade_limit"), (403, "special_trade_limit"),
                (409, "not_enough_stardust"), (404, "trade_not_found")}
 SOCIAL_REFUSALS = {
@@ -573,6 +574,7 @@ class SocialPlay:
         why = {
             "creature_defending": not any(c in sim.ledger.defending for c in creature_ids) and not any(
                 t[0] in self.by_id[o].ledger.defending for t, o in agreed),
+            "trade_creature_busy": not any(t[0] in self.by_id[o].ledger.defending for t, o in agreed),
             "not_enough_stardust": payable, "special_trade_limit": payable, "trade_limit": payable,
             "not_friends": _pair(pid, partner.player_id) in self.friendships,
             "creature_not_found": any(c in sim.ledger.creatures for c in creature_ids),

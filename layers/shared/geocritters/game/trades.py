@@ -103,11 +103,14 @@ def check_tradable(creature: Creature | None, player_id: str) -> Creature:
 
 
 def check_unchanged(current: Creature | None, agreed: Creature) -> Creature:
-    """At execution, each creature must still be the one agreed to."""
+    """Each creature already agreed to must still be as agreed, and free. Its own codes:
+    the player acting may not be its owner, so "your creature defends a gym" would mislead."""
     if current is None:
         raise Conflict("a creature in this trade is gone", code="trade_creature_gone")
-    check_tradable(current, agreed.player_id)
-    if (current.species_id, current.level, current.ivs) != (agreed.species_id, agreed.level, agreed.ivs):
+    if current.defending_gym is not None:
+        raise Conflict("a creature in this trade now defends a gym", code="trade_creature_busy")
+    if (current.species_id, current.level, current.ivs, current.traded_ms) != (
+            agreed.species_id, agreed.level, agreed.ivs, agreed.traded_ms):
         raise Conflict("a creature in this trade changed since it was offered",
                        code="trade_creature_changed")
     return current
