@@ -13,8 +13,9 @@ for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "G
     os.environ.pop(_name, None)
 
 # The api client and its fixtures (clock, aws, api, game, ...), and the app packaged once
-# per session (packaged, template, packaged_template), for every tier.
-pytest_plugins = ("tests.support.game_api", "tests.support.packaged")
+# per session (packaged, template, packaged_template), for every tier; the races' rule
+# (real_database_only).
+pytest_plugins = ("tests.support.game_api", "tests.support.packaged", "tests.support.races")
 
 
 def pytest_addoption(parser):

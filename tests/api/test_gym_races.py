@@ -9,23 +9,15 @@ import pytest
 from geocritters import bootstrap
 from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
-from tests.api.test_races import TRIALS, race, until_settled
 from tests.support.game_state import give_creature, player
 from tests.support.gym_setup import battle, claim, deploy, fresh_gyms, team_player, transfer
+from tests.support.races import TRIALS, race, settled, until_settled
 
 SLOTS = 6
 DAILY_COIN_CAP = 50
 
 
-@pytest.fixture(autouse=True)
-def _only_on_a_real_database(pytestconfig):
-    if pytestconfig.getoption("--backend") != "localstack":
-        pytest.skip("races run on DynamoDB Local (make test-localstack), never on moto")
-
-
-def _settled(send, *args):
-    """``send(*args)`` until it is not a 503 (see test_races.until_settled)."""
-    return until_settled(lambda: send(*args))
+pytestmark = pytest.mark.usefixtures("real_database_only")
 
 
 def _store():
@@ -102,7 +94,7 @@ def test_two_teams_battling_two_gyms_at_once_return_each_defender_once_and_credi
         clock.advance(0 if k == 0 else HOUR_MS)
         for n, gym in enumerate(gyms):
             creature = give_creature(owner_id, 10 * k + n, species_id=k + 1, level=1.0)
-            status, body = _settled(deploy, api, token, gym, creature.creature_id,
+            status, body = settled(deploy, api, token, gym, creature.creature_id,
                                     f"own-{trial}-{k}-{n}")
             assert status == 200, body
             defenders[creature.creature_id] = (k, gym)
@@ -118,10 +110,10 @@ def test_two_teams_battling_two_gyms_at_once_return_each_defender_once_and_credi
 
     def battle_or_claim(round_no, i):
         if i < 20:
-            return _settled(battle, api, attackers[i][1], gyms[i % 2], teams[i],
+            return settled(battle, api, attackers[i][1], gyms[i % 2], teams[i],
                             f"battle-{trial}-{round_no}-{i:02d}")
         k = i - 20  # the owners claim while the battles land
-        return _settled(claim, api, owners[k][1], f"claim-{trial}-{round_no}-{k}")
+        return settled(claim, api, owners[k][1], f"claim-{trial}-{round_no}-{k}")
 
     left = Counter()
     for round_no in range(5):

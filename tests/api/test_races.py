@@ -1,12 +1,8 @@
 """Concurrency: requests that really race (a barrier releases them together) over HTTP
 against DynamoDB Local. Never run on moto: it is not thread-safe, so a pass there
 would prove nothing. ``RACE_TRIALS`` repeats each race (default 3), ``RACE_TRIALS_HEAVY``
-the two 40+-racer ones (default 1)."""
+the two 40+-racer ones (default 1). The race helpers are tests/support/races.py's."""
 import os
-import random
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,41 +14,12 @@ from geocritters.usecases.encounter import encounter_id_for
 from tests.support.api_calls import start_encounter
 from tests.support.game_state import edit_player, player
 from tests.support.nearby import a_stop, spawns_around, spawns_walking_north
+from tests.support.races import TRIALS, race, until_settled
 
-TRIALS = int(os.environ.get("RACE_TRIALS", "3"))
 # 40+ racers on ONE player serialise on its revision: O(n²) work, ~1 min a trial here.
 HEAVY_TRIALS = int(os.environ.get("RACE_TRIALS_HEAVY", "1"))
+pytestmark = pytest.mark.usefixtures("real_database_only")
 BEST_THROW = {"ball": "ultra_ball", "berry": "razz_berry", "throw": "excellent", "curveball": True}
-
-
-@pytest.fixture(autouse=True)
-def _only_on_a_real_database(pytestconfig):
-    if pytestconfig.getoption("--backend") != "localstack":
-        pytest.skip("races run on DynamoDB Local (make test-localstack), never on moto")
-
-
-def race(n: int, request):
-    """Run ``request(i)`` n times at once; the barrier makes them start together."""
-    barrier = threading.Barrier(n)
-
-    def go(i):
-        barrier.wait()
-        return request(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(go, range(n)))
-
-
-def until_settled(send, attempts: int = 60):
-    """A mobile client: retry a 503 (same key) until the server settles the request,
-    after a short jittered pause (Retry-After says 1 s; a test can't wait that long)."""
-    for _ in range(attempts):
-        status, body, headers = send()
-        if status != 503:
-            return status, body
-        assert "Retry-After" in headers
-        time.sleep(random.uniform(0.05, 0.3))
-    raise AssertionError("still 503 after many retries")
 
 
 def _first_throw_catches(player_id: str):

@@ -4,53 +4,20 @@ thread-safe, so a pass there would prove nothing. ``RACE_TRIALS`` repeats each r
 (default 3), ``RACE_TRIALS_HEAVY`` the 200-player one (default 1)."""
 import json
 import os
-import random
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from geocritters import bootstrap
 from tests.support.game_state import edit_player, give_creature, player
+from tests.support.races import TRIALS, race, until_settled
 from tests.support.raid_state import boss_encounters, stored_lobbies, tier_one_raid
 
-TRIALS = int(os.environ.get("RACE_TRIALS", "3"))
 HEAVY_TRIALS = int(os.environ.get("RACE_TRIALS_HEAVY", "1"))
 STRONG = 39  # Auroxen: at level 40, one player's six beat a tier-1 boss
 
 
-@pytest.fixture(autouse=True)
-def _only_on_a_real_database(pytestconfig):
-    if pytestconfig.getoption("--backend") != "localstack":
-        pytest.skip("races run on DynamoDB Local (make test-localstack), never on moto")
-
-
-def race(n: int, request):
-    """Run ``request(i)`` n times at once; the barrier makes them start together."""
-    barrier = threading.Barrier(n)
-
-    def go(i):
-        barrier.wait()
-        return request(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(go, range(n)))
-
-
-def until_settled(send, attempts: int = 60, busy: list | None = None):
-    """A mobile client: retry a 503 (same key) until the server settles the request,
-    after a short jittered pause (Retry-After says 1 s; a test can't wait that long).
-    Each 503 is appended to ``busy`` when given (a test reports how many it took)."""
-    for _ in range(attempts):
-        status, body, headers = send()
-        if status != 503:
-            return status, body
-        assert "Retry-After" in headers
-        if busy is not None:
-            busy.append(1)
-        time.sleep(random.uniform(0.05, 0.3))
-    raise AssertionError("still 503 after many retries")
+pytestmark = pytest.mark.usefixtures("real_database_only")
 
 
 def _raider(api, name: str, attackers: int = 1, passes: int = 1):

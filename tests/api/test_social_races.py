@@ -13,9 +13,9 @@ import pytest
 from geocritters import bootstrap
 from geocritters.game.config import DAY_MS, MINUTE_MS
 from geocritters.game.species import species
-from tests.api.test_raid_races import TRIALS, race, until_settled
 from tests.support.game_state import give_creature, player
 from tests.support.gym_setup import fresh_gyms
+from tests.support.races import TRIALS, race, settled, until_settled
 from tests.support.social_setup import (
     accept,
     answered_trade,
@@ -38,15 +38,7 @@ SMALL_FRIEND_LIMIT = 3  # GAME_CONFIG_OVERRIDES for the friend-limit race (defau
 ACCEPTERS = 50
 
 
-@pytest.fixture(autouse=True)
-def _only_on_a_real_database(pytestconfig):
-    if pytestconfig.getoption("--backend") != "localstack":
-        pytest.skip("races run on DynamoDB Local (make test-localstack), never on moto")
-
-
-def _settled(send, *args):
-    """``send(*args)`` until it is not a 503."""
-    return until_settled(lambda: send(*args))
+pytestmark = pytest.mark.usefixtures("real_database_only")
 
 
 def _special_price() -> int:
@@ -90,7 +82,7 @@ def test_one_creature_in_two_trades_confirmed_at_once_is_traded_once(api, trial)
               for n, (friend, answer) in enumerate(zip(friends, answers, strict=True))]
     before = {p: player(p).stardust for p in (a[0], b[0], c[0])}
 
-    results = race(2, lambda i: _settled(confirm, api, a, trades[i], f"confirm-{i}"))
+    results = race(2, lambda i: settled(confirm, api, a, trades[i], f"confirm-{i}"))
 
     assert sorted(status for status, _ in results) == [200, 409], results
     won = next(i for i, (status, _) in enumerate(results) if status == 200)
@@ -141,8 +133,8 @@ def test_a_confirm_and_a_cancel_at_once_have_exactly_one_outcome(api, trial, can
 
     def confirm_or_cancel(i):
         if i == 0:
-            return _settled(confirm, api, a, trade_id, "confirm")
-        return _settled(cancel, api, who, trade_id, "cancel")
+            return settled(confirm, api, a, trade_id, "confirm")
+        return settled(cancel, api, who, trade_id, "cancel")
 
     (c_status, c_body), (x_status, x_body) = race(2, confirm_or_cancel)
 
@@ -190,10 +182,10 @@ def test_a_creature_transferred_or_deployed_during_its_confirmation_does_one_or_
 
     def confirm_or_other(i):
         if i == 0:
-            return _settled(confirm, api, a, trade_id, "confirm")
+            return settled(confirm, api, a, trade_id, "confirm")
         if action == "transfer":
-            return _settled(transfer, api, actor, creature.creature_id, "transfer")
-        return _settled(deploy, api, actor, gym, creature.creature_id, "deploy")
+            return settled(transfer, api, actor, creature.creature_id, "transfer")
+        return settled(deploy, api, actor, gym, creature.creature_id, "deploy")
 
     (c_status, c_body), (o_status, o_body) = race(2, confirm_or_other)
 
@@ -308,7 +300,7 @@ def test_two_friends_gifting_each_other_at_once_send_one_each_counted_as_one_day
     today = clock.now_ms() // DAY_MS
 
     # Each sends twice, with two keys: one gift each, the second refused.
-    sent = race(4, lambda i: _settled(send_gift, api, pairs[i % 2][0], pairs[i % 2][1][0],
+    sent = race(4, lambda i: settled(send_gift, api, pairs[i % 2][0], pairs[i % 2][1][0],
                                       f"send-{i // 2}"))
 
     gifts = {}
@@ -332,7 +324,7 @@ def test_two_friends_gifting_each_other_at_once_send_one_each_counted_as_one_day
 
     # Both open theirs at once, each twice: delivered once each, still one day.
     items_before = {p: dict(player(p).items) for p in (a[0], b[0])}
-    opened = race(4, lambda i: _settled(open_gift, api, pairs[i % 2][1], gifts[pairs[i % 2][1][0]],
+    opened = race(4, lambda i: settled(open_gift, api, pairs[i % 2][1], gifts[pairs[i % 2][1][0]],
                                         f"open-{i // 2}"))
     for k, (_, receiver) in enumerate(pairs):
         answers = [opened[k], opened[k + 2]]
