@@ -172,7 +172,10 @@ def test_haversine_is_a_metric(lat1, lng1, lat2, lng2, lat3, lng3):
     assert 0 <= d12 <= R * math.pi + 1e-6
     d13 = geo.haversine_m(lat1, lng1, lat3, lng3)
     d23 = geo.haversine_m(lat2, lng2, lat3, lng3)
-    assert d13 <= d12 + d23 + 1e-6
+    # Haversine is ill-conditioned for nearly antipodal points (asin near 1 keeps only
+    # ~sqrt(machine epsilon) of the angle: ~0.1 m on Earth), so the triangle inequality
+    # holds to a metre, not to a micrometre (found: (0, 0), (1, 0), (0.03125, 180)).
+    assert d13 <= d12 + d23 + 1.0
 
 
 @given(lats, lngs, lats, lngs, st.floats(min_value=-360, max_value=360, allow_nan=False))
