@@ -115,8 +115,9 @@ def _friend(read: ActionState):
     return read.friend
 
 
-def _terms(trade: Trade, me, friend, mine, theirs_creature, my_creature, config):
-    """(what I pay, what my friend pays): each by what they receive."""
+def _terms(me, friend, mine, theirs_creature, my_creature, config):
+    """(what I pay, what my friend pays): each by what they receive, at the pair's
+    friendship level."""
     level = mine.level(config)
     return (rules.terms_for(me, theirs_creature, level, config),
             rules.terms_for(friend, my_creature, level, config))
@@ -147,7 +148,7 @@ def offer(ctx, player_id: str, trade_id: str, creature_id: str, key: str,
         friend = _friend(read)
         rules.check_levels(state, friend, ctx.config)
         rules.check_proximity(state, friend, now_ms, ctx.config)
-        my_terms, their_terms = _terms(trade, state, friend, mine, theirs, creature, ctx.config)
+        my_terms, their_terms = _terms(state, friend, mine, theirs, creature, ctx.config)
         rules.check_caps(state, my_terms, now_ms, ctx.config)
         rules.check_caps(friend, their_terms, now_ms, ctx.config, who="your friend")
         trade = replace(trade, status="offered", receiver_creature=creature)
@@ -184,7 +185,7 @@ def confirm(ctx, player_id: str, trade_id: str, key: str, request_fingerprint: s
         friend = _friend(read)
         rules.check_levels(state, friend, config)
         rules.check_proximity(state, friend, now_ms, config)
-        my_terms, their_terms = _terms(trade, state, friend, mine, theirs_out, mine_out, config)
+        my_terms, their_terms = _terms(state, friend, mine, theirs_out, mine_out, config)
         rules.check_caps(state, my_terms, now_ms, config)
         rules.check_caps(friend, their_terms, now_ms, config, who="your friend")
 
