@@ -50,8 +50,9 @@ class Valid:
 
 def _gym_requests(api) -> dict[str, Valid]:
     """A valid request per gym POST route: a blue player's defender is in the gym (to be
-    fed), another blue player deploys, a red one battles."""
-    gym = a_gym()
+    fed), another blue player deploys, a red one battles. The requests are sent a
+    minute apart, up to an hour later: no raid may start at the gym meanwhile."""
+    gym = a_gym(quiet_ms=2 * 60 * 60_000)
     here = {"lat": gym.lat, "lng": gym.lng}
     players = {}
     for name, team in (("blue-1", "blue"), ("blue-2", "blue"), ("red", "red")):

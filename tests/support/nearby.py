@@ -59,20 +59,23 @@ def spawn_on_map(map_spawns: Callable[[float, float], list], lat: float, lng: fl
 
 
 
+QUIET_STEP_MS = 30 * 60_000  # shorter than a raid's battle phase (45 min): none slips between
+
+
 def a_gym(lat=HOME[0], lng=HOME[1], quiet_ms: int = 0):
     """A generated gym nobody has written to yet (the LocalStack tier's tables outlive a
-    test), with no raid under way now or within ``quiet_ms``: near (lat, lng) if one is
-    left there, else in a random place (tests/support/gym_setup.py fresh_gyms)."""
+    test), with no raid under way from now until ``quiet_ms`` later: near (lat, lng) if
+    one is left there, else in a random place (tests/support/gym_setup.py fresh_gyms)."""
     from geocritters.usecases.gyms import raid_under_way
     from tests.support.gym_setup import fresh_gyms
     ctx = bootstrap.game_context()
     now_ms = ctx.clock.now_ms()
+    moments = (*range(now_ms, now_ms + quiet_ms, QUIET_STEP_MS), now_ms + quiet_ms)
     for fort in ctx.world.forts_near(lat, lng, 1000):
         if fort.kind == "gym" and ctx.store.get_gym(fort.id).revision == 0 \
-                and not raid_under_way(ctx, fort, now_ms) \
-                and not raid_under_way(ctx, fort, now_ms + quiet_ms):
+                and not any(raid_under_way(ctx, fort, t) for t in moments):
             return fort
-    return fresh_gyms(1, at_ms=(now_ms + quiet_ms,))[0]
+    return fresh_gyms(1, at_ms=moments)[0]
 
 
 def a_raid(clock, lat=HOME[0], lng=HOME[1]):
