@@ -7,10 +7,11 @@ from geocritters.game.actions import Action
 from geocritters.game.geo import validate_coordinates
 from geocritters.usecases.map import view_map
 
-# The one call every client makes every few seconds: the most concurrency, and 1 GB
+# The one call every client makes every few seconds: the most concurrency (160 of the
+# account's 900 reservable, 40 left for the world-over-time functions), and 1 GB
 # (memory buys CPU; cold starts are import-bound).
 feature = Feature("map", Deployment(
-    memory_mb=1024, reserved_concurrency=200,
+    memory_mb=1024, reserved_concurrency=160,
     # GetItem only tells a rate-limited player from a missing one.
     # The gyms' states overlap the position update (usecases/gym_board.py).
     tables={"players": ("UpdateItem", "GetItem"), "cells": ("BatchGetItem",),
