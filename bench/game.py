@@ -413,6 +413,21 @@ def _map_gyms_stale(h: Harness) -> Request:
                    principal=player_id)
 
 
+def _map_fold(h: Harness) -> Request:
+    """A refresh whose report makes the walking fold due (game/walking.py): the player
+    walked north the last 7 minutes, one report a minute, nothing folded yet. About once
+    every 7 minutes of walking a map request is this one: a second, conditional write."""
+    from geocritters.game.walking import sample_at
+
+    player_id = h.new_player()
+    now = h.ctx.clock.now_ms()
+    for minutes_ago in range(7, 0, -1):
+        h.ctx.store.record_position(player_id, sample_at(HOME[0] - 0.0007 * minutes_ago, HOME[1],
+                                                         now - minutes_ago * 60_000), 30)
+    return Request("GET", "/v1/map", query={"lat": str(HOME[0]), "lng": str(HOME[1])},
+                   principal=player_id)
+
+
 def _map_new_minute(h: Harness) -> Request:
     """The first map request of a clock minute for this player."""
     return Request("GET", "/v1/map", query={"lat": str(HOME[0]), "lng": str(HOME[1])},
@@ -762,12 +777,80 @@ _THROWS = ("POST", "/v1/encounters/{encounter_id}/throws")
 _CHANGE = "/v1/me/creatures/{creature_id}/"
 _REQUEST = "/v1/friend-requests/{request_id}/"
 _TRADE = "/v1/trades/{trade_id}/"
+# Eggs and the buddy.
+def _walker(h: Harness, walked_m: float = 0.0, eggs: int = 0, incubating: bool = False) -> str:
+    """A player who walked ``walked_m`` (folded, as the map leaves it) holding ``eggs``
+    2 km eggs, the first in the infinite incubator from 0 m if ``incubating``."""
+    from geocritters.game.eggs import INFINITE_INCUBATOR, Egg
+    from geocritters.game.walking import Walk
+
+    held = {}
+    for n in range(eggs):
+        h._serial += 1
+        egg = Egg(f"eg-{START_MS - 10_000_000 + h._serial:013d}-{h._serial:016x}", 2, 1,
+                  START_MS - 10_000_000, INFINITE_INCUBATOR if incubating and n == 0 else None, 0.0)
+        held[egg.egg_id] = egg
+    player_id = h.new_player(eggs=held)
+    if walked_m:
+        h.ctx.store.fold_walk(player_id, Walk(walked_m=walked_m, folded_ms=START_MS - 60_000), 0)
+    return player_id
+
+
+def _first_egg(h: Harness, player_id: str) -> str:
+    return next(iter(h.ctx.store.get_player(player_id).eggs))
+
+
+def _egg_list(h: Harness) -> Request:
+    return Request("GET", "/v1/me/eggs", principal=_walker(h, 1_500.0, eggs=3, incubating=True))
+
+
+def _incubate(h: Harness) -> Request:
+    player_id = _walker(h, eggs=1)
+    return Request("POST", "/v1/me/eggs/{egg_id}/incubate", path_params={"egg_id": _first_egg(h, player_id)},
+                   body={"incubator_id": "infinite"}, headers={"Idempotency-Key": h.fresh("incubate")},
+                   principal=player_id)
+
+
+def _hatch(h: Harness) -> Request:
+    player_id = _walker(h, 2_500.0, eggs=1, incubating=True)
+    return Request("POST", "/v1/me/eggs/{egg_id}/hatch", path_params={"egg_id": _first_egg(h, player_id)},
+                   headers={"Idempotency-Key": h.fresh("hatch")}, principal=player_id)
+
+
+def _with_buddy(h: Harness, walked_m: float) -> str:
+    """A player whose Mossling (a candy a km) walked ``walked_m`` with them."""
+    from geocritters.game.buddy import Buddy
+    from geocritters.usecases.ports import SavePlayer
+
+    player_id = _walker(h, walked_m)
+    creature_id = h.add_creature(player_id)
+    state = h.ctx.store.get_player(player_id)
+    h.ctx.store.commit([SavePlayer(replace(state, buddy=Buddy(creature_id, 1, 0.0)))])
+    return player_id
+
+
+def _buddy_view(h: Harness) -> Request:
+    return Request("GET", "/v1/me/buddy", principal=_with_buddy(h, 2_500.0))
+
+
+def _choose_buddy(h: Harness) -> Request:
+    player_id = _with_buddy(h, 2_500.0)  # the swap pays the old buddy's 2 candies
+    return Request("POST", "/v1/me/buddy", body={"creature_id": h.add_creature(player_id)},
+                   headers={"Idempotency-Key": h.fresh("buddy")}, principal=player_id)
+
+
+def _claim_buddy_candy(h: Harness) -> Request:
+    return Request("POST", "/v1/me/buddy/candy", headers={"Idempotency-Key": h.fresh("candy")},
+                   principal=_with_buddy(h, 2_500.0))
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("auth", ("POST", "/v1/auth/guest"), _auth),
     Scenario("player", ("GET", "/v1/me"), _me),
     Scenario("player.team", ("POST", "/v1/me/team"), _team),
     Scenario("map", ("GET", "/v1/map"), _map),
     Scenario("map.new_minute", ("GET", "/v1/map"), _map_new_minute),
+    Scenario("map.fold", ("GET", "/v1/map"), _map_fold),
     Scenario("map.gyms_stale", ("GET", "/v1/map"), _map_gyms_stale,
              before_warm_replay=Harness.expire_gym_states),
     Scenario("encounter", ("POST", "/v1/encounters"), _encounter, 201),
@@ -806,5 +889,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("trades.offer", ("POST", _TRADE + "offer"), _offer),
     Scenario("trades.confirm", ("POST", _TRADE + "confirm"), _confirm),
     Scenario("trades.cancel", ("POST", _TRADE + "cancel"), _cancel_trade),
+    Scenario("eggs", ("GET", "/v1/me/eggs"), _egg_list),
+    Scenario("eggs.incubate", ("POST", "/v1/me/eggs/{egg_id}/incubate"), _incubate),
+    Scenario("eggs.hatch", ("POST", "/v1/me/eggs/{egg_id}/hatch"), _hatch),
+    Scenario("eggs.buddy", ("GET", "/v1/me/buddy"), _buddy_view),
+    Scenario("eggs.choose_buddy", ("POST", "/v1/me/buddy"), _choose_buddy),
+    Scenario("eggs.buddy_candy", ("POST", "/v1/me/buddy/candy"), _claim_buddy_candy),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}

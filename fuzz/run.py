@@ -255,6 +255,7 @@ def seed_social(url: str, token: str, creature_id: str, spot: tuple[float, float
     from dataclasses import replace
 
     from geocritters import bootstrap
+    from geocritters.game.eggs import INFINITE_INCUBATOR, Egg
     from geocritters.game.entities import Creature
     from geocritters.game.levels import TRAINER_XP_THRESHOLDS
     from geocritters.game.stats import IVs
@@ -311,7 +312,13 @@ def seed_social(url: str, token: str, creature_id: str, spot: tuple[float, float
     offered_to_me = act("/v1/trades", {"friend_id": me, "creature_id": theirs.creature_id}, friend,
                         "trade-theirs")
     stranger_code = code_of(stranger)
+    # Eggs: one waiting and one incubating, stored directly (a stop gives one by chance).
+    eggs = {f"eg-{now_ms:013d}-{n:016x}": Egg(f"eg-{now_ms:013d}-{n:016x}", 2, 1, now_ms,
+                                                INFINITE_INCUBATOR if n else None, 0.0) for n in (0, 1)}
+    state = ctx.store.get_player(me)
+    ctx.store.commit([SavePlayer(replace(state, eggs={**state.eggs, **eggs}))])
     return {
+        "egg_ids": sorted(eggs),
         "friend_ids": [friend_id],
         "request_ids": [incoming["request_id"], outgoing["request_id"]],
         "gift_ids": [gift["gift_id"]],
@@ -350,6 +357,7 @@ BINDINGS = {
     "path.request_id": ("request_ids", 0.5),
     "path.gift_id": ("gift_ids", 0.5),
     "path.trade_id": ("trade_ids", 0.5),
+    "path.egg_id": ("egg_ids", 0.5),
     "body.friend_id": ("friend_ids", 0.5),
     "body.trainer_code": ("trainer_codes", 0.5),
     "body.spawn_id": ("spawn_ids", 0.5),

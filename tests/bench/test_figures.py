@@ -46,6 +46,9 @@ BUDGETS = {
     # read). Warm, gym states < 5 s old: UpdateItem alone.
     "map": (3, 1, 0, 1),
     "map.new_minute": (4, 2, 0, 2),  # the minute's first map: a failed conditional update first
+    # The walking fold due (about once per 7 minutes of walking): the minute's first map
+    # + the fold's conditional UpdateItem (usecases/map.py).
+    "map.fold": (5, 3, 0, 3),
     # Warm, gym states >= 5 s old: UpdateItem, then the curated gyms' BatchGetItem. Around
     # HOME every gym within 300 m is curated, so the read starts only after the update
     # (usecases/map.py starts the board read with the generated gyms alone): 2 round trips.
@@ -113,6 +116,15 @@ BUDGETS = {
     # The execution (TRADE_TRANSACTION below): as the offer's reads, then one transaction.
     "trades.confirm": (3, 3, 14, 28),
     "trades.cancel": (2, 2, 3, 10),  # player, trade, both links, record
+    # Eggs and the buddy, measured 2026-12-02: GetItem of the player for the views; a
+    # mutating action reads player + record (+ the creature to be the buddy) in one
+    # BatchGetItem, then one transaction: player, record (+ the hatchling), x2 WRU.
+    "eggs": (1, 1, 1, 0),
+    "eggs.incubate": (2, 2, 2, 4),
+    "eggs.hatch": (2, 2, 2, 6),
+    "eggs.buddy": (1, 1, 1, 0),
+    "eggs.choose_buddy": (2, 2, 3, 4),
+    "eggs.buddy_candy": (2, 2, 2, 4),
 }
 # The trade's execution is ONE TransactWriteItems: both creatures deleted and put at
 # their new owners (4), both players (2), the trade (1), both friendship sides (2), both
@@ -138,10 +150,13 @@ MAP_COLD_RRU = 1.5
 # map's, gyms' and battles' budgets = measured + 10. 2026-12-02, with friends, gifts and
 # trades: friends 495, gifts 496, trades 497 (game.friends, gifts, trades and their use
 # cases); budgets = measured + 10.
-MODULE_BUDGET = {"auth": 495, "player": 495, "map": 500, "encounter": 496, "catch": 501,
-                 "spin": 498, "items": 495, "creatures": 498, "jwt_authorizer": 488,
-                 "gyms": 499, "battles": 501, "raids": 501,
-                 "friends": 505, "gifts": 506, "trades": 507}
+# 2026-12-02, with eggs and the buddy: every function + 3 (game.walking, game.eggs and
+# game.buddy: the player item holds the walk, the eggs and the buddy); eggs (its use case
+# too) within the same budget as trades.
+MODULE_BUDGET = {"auth": 498, "player": 498, "map": 503, "encounter": 499, "catch": 504,
+                 "spin": 501, "items": 498, "creatures": 501, "jwt_authorizer": 488,
+                 "gyms": 502, "battles": 504, "raids": 504,
+                 "friends": 508, "gifts": 509, "trades": 510, "eggs": 510}
 
 
 @contextlib.contextmanager

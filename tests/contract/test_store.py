@@ -10,6 +10,7 @@ from geocritters.game.entities import Creature, Encounter
 from geocritters.game.errors import NotFound, RateLimited
 from geocritters.game.player import Place, PlayerState
 from geocritters.game.stats import IVs
+from geocritters.game.walking import TRAIL_SLOTS, Sample, Walk, sample_at, trail_slot
 from geocritters.game.world import Fort
 from geocritters.usecases.ports import (
     ActionAlreadyRecorded,
@@ -109,38 +110,66 @@ def test_saving_a_player_that_does_not_exist_is_stale_and_creates_nothing(store)
     assert store.get_player(ghost.player_id) is None
 
 
+def _report(store, player_id, at_ms, max_per_minute=3, lat=40.0, lng=-73.0):
+    return store.record_position(player_id, sample_at(lat, lng, at_ms), max_per_minute)
+
+
 def test_positions_are_rate_limited_per_window(store):
     player = _new_player(store, xp=300)
     for n in range(3):
-        seen = store.record_position(player.player_id, 40.0, -73.0, NOW + n, max_per_minute=3)
-        # The player's game state, unchanged by a position; the position recorded.
-        assert replace(seen, position=None) == player
-        assert seen.position == Place(40.0, -73.0, NOW + n)
+        before = _report(store, player.player_id, NOW + n)
+        # The player as it was before this report: the game state unchanged by positions.
+        assert replace(before, position=None, trail={}) == player
+        assert before.position == (Place(40.0, -73.0, NOW + n - 1) if n else None)
         assert store.get_player(player.player_id).position == Place(40.0, -73.0, NOW + n)
     with pytest.raises(RateLimited) as refused:
-        store.record_position(player.player_id, 40.0, -73.0, NOW + 30_000, max_per_minute=3)
+        _report(store, player.player_id, NOW + 30_000)
     assert refused.value.retry_after_s == 30
     # The next window counts afresh, and the position write leaves the revision alone.
-    assert store.record_position(player.player_id, 40.0, -73.0, NOW + MINUTE_MS, 3).revision == 0
-    store.record_position(player.player_id, 40.0, -73.0, NOW + MINUTE_MS + 1, 3)
-    store.record_position(player.player_id, 40.0, -73.0, NOW + MINUTE_MS + 2, 3)
+    assert _report(store, player.player_id, NOW + MINUTE_MS).revision == 0
+    _report(store, player.player_id, NOW + MINUTE_MS + 1)
+    _report(store, player.player_id, NOW + MINUTE_MS + 2)
     with pytest.raises(RateLimited):
-        store.record_position(player.player_id, 40.0, -73.0, NOW + MINUTE_MS + 3, 3)
+        _report(store, player.player_id, NOW + MINUTE_MS + 3)
+    assert store.get_player(player.player_id).revision == 0
+
+
+def test_a_position_report_writes_its_minute_trail_slot_and_returns_what_it_replaced(store):
+    player = _new_player(store)
+    first = sample_at(40.0, -73.0, NOW)
+    store.record_position(player.player_id, first, 30)
+    later = sample_at(40.001, -73.0, NOW + TRAIL_SLOTS * MINUTE_MS)  # the same slot, 10 min on
+    before = store.record_position(player.player_id, later, 30)
+    assert before.trail == {trail_slot(NOW): first}
+    assert store.get_player(player.player_id).trail == {trail_slot(NOW): later}
+
+
+def test_a_walk_fold_is_written_once_per_expected_fold(store):
+    player = _new_player(store)
+    walk = Walk(walked_m=120.5, week=2900, week_m=120.5, folded_ms=NOW,
+                anchor=Sample(40.0, -73.0, NOW), last=Sample(40.0, -73.0, NOW))
+    assert store.fold_walk(player.player_id, walk, expected_folded_ms=0)
+    assert not store.fold_walk(player.player_id, replace(walk, walked_m=999.0), expected_folded_ms=0)
+    stored = store.get_player(player.player_id)
+    assert stored.walk == walk and stored.revision == 0
+    # An action's save leaves the map's walk alone.
+    store.commit([SavePlayer(replace(stored, xp=5, walk=Walk()))])
+    assert store.get_player(player.player_id).walk == walk
 
 
 def test_a_position_of_an_unknown_player_is_not_found(store):
     with pytest.raises(NotFound) as refused:
-        store.record_position(_id("pl"), 40.0, -73.0, NOW, max_per_minute=3)
+        _report(store, _id("pl"), NOW)
     assert refused.value.code == "player_not_found"
 
 
 def test_a_saved_player_keeps_its_position_window(store):
     player = _new_player(store)
-    store.record_position(player.player_id, 40.0, -73.0, NOW, max_per_minute=2)
+    _report(store, player.player_id, NOW, max_per_minute=2)
     store.commit([SavePlayer(replace(player, xp=10))])
-    store.record_position(player.player_id, 40.0, -73.0, NOW + 1, max_per_minute=2)
+    _report(store, player.player_id, NOW + 1, max_per_minute=2)
     with pytest.raises(RateLimited):
-        store.record_position(player.player_id, 40.0, -73.0, NOW + 2, max_per_minute=2)
+        _report(store, player.player_id, NOW + 2, max_per_minute=2)
 
 
 # --- encounters --------------------------------------------------------------------------

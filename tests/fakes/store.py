@@ -21,6 +21,7 @@ from geocritters.game.gyms import DefenderReturn, GymState
 from geocritters.game.lobbies import Lobby, Member
 from geocritters.game.player import Place, PlayerState, rate_limited, rate_window
 from geocritters.game.trades import Trade
+from geocritters.game.walking import Sample, Walk, trail_slot
 from geocritters.game.world import Fort
 from geocritters.usecases.ports import (
     ActionAlreadyRecorded,
@@ -119,21 +120,29 @@ class MemoryPlayers:
             candy=dict(state.candy), trainer_code=state.trainer_code)
         return state
 
-    def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
-                        max_per_minute: int) -> PlayerState:
+    def record_position(self, player_id: str, sample: Sample, max_per_minute: int) -> PlayerState:
         if player_id not in self._t.players:
             raise NotFound("no such player", code="player_not_found")
-        minute = rate_window(now_ms)
+        minute = rate_window(sample.at_ms)
         window, count = self._t.map_windows.get(player_id, (None, 0))
         if window == minute:
             if count >= max_per_minute:
-                raise rate_limited(Action.MAP, max_per_minute, now_ms)
+                raise rate_limited(Action.MAP, max_per_minute, sample.at_ms)
             self._t.map_windows[player_id] = (minute, count + 1)
         else:
             self._t.map_windows[player_id] = (minute, 1)
-        self._t.players[player_id] = replace(self._t.players[player_id],
-                                             position=Place(lat, lng, now_ms))
-        return self.get_player(player_id)
+        before = self._t.players[player_id]
+        self._t.players[player_id] = replace(
+            before, position=Place(sample.lat, sample.lng, sample.at_ms),
+            trail={**before.trail, trail_slot(sample.at_ms): sample})
+        return before
+
+    def fold_walk(self, player_id: str, walk: Walk, expected_folded_ms: int) -> bool:
+        state = self._t.players[player_id]
+        if state.walk.folded_ms != expected_folded_ms:
+            return False
+        self._t.players[player_id] = replace(state, walk=walk)
+        return True
 
 
 class MemoryEncounters:
@@ -320,11 +329,12 @@ def _player_ok(t: Tables, c: SavePlayer) -> bool:
 
 def _save_player(t: Tables, c: SavePlayer) -> None:
     stored = t.players[c.state.player_id]
-    # Like the update: identity, trainer code and the map's position stay, an absent
-    # last action doesn't erase the stored one.
+    # Like the update: identity, trainer code and the map's own fields (position, walk,
+    # trail) stay, an absent last action doesn't erase the stored one.
     t.players[stored.player_id] = replace(
         copy.deepcopy(c.state), name=stored.name, created_ms=stored.created_ms,
-        trainer_code=stored.trainer_code, position=stored.position,
+        trainer_code=stored.trainer_code, position=stored.position, walk=stored.walk,
+        trail=stored.trail,
         last_action=c.state.last_action or stored.last_action,
         rates={action: tuple(window) for action, window in c.state.rates.items()},
         revision=c.state.revision + 1)

@@ -26,13 +26,15 @@ import pytest
 
 from geocritters import bootstrap
 from geocritters.game import geo
+from geocritters.game.buddy import Buddy
 from geocritters.game.config import MINUTE_MS
 from geocritters.game.travel import travel_cooldown_ms
+from geocritters.game.walking import Walk
 from geocritters.usecases.gyms import raid_under_way
 from geocritters.usecases.raids import boss_encounter_id
 from tests.security.conftest import changed_items, db_snapshot, owner_of
 from tests.support.api_calls import start_encounter, throw
-from tests.support.game_state import edit_player, give_creature, player, raid_lobby, send_back
+from tests.support.game_state import edit_player, give_creature, give_egg, player, raid_lobby, send_back
 from tests.support.nearby import HOME, a_spawn, a_stop
 from tests.support.raid_state import tier_one_raid
 from tests.support.social import TRADE_LEVEL_XP, befriend, code_of, show_on_map
@@ -91,6 +93,8 @@ class World:
     proposed_trade: str  # A proposed it to F (A's creature kept), with propose_key
     propose_key: str
     offered_trade: str  # A proposed it to F, F offered a creature: A's confirmation would execute
+    egg_id: str  # A's egg, not incubating
+    ready_egg_id: str  # A's egg in the infinite incubator, walked far enough to hatch
 
 
 @dataclass
@@ -532,6 +536,49 @@ MATRIX: dict[tuple[str, str], Entry] = {
             Probe("POST", f"/v1/trades/{w.offered_trade}/cancel", {404}, headers=_key("cancel-offered"),
                   check=_code("trade_not_found")),
         ]),
+    # --- eggs and the buddy ----------------------------------------------------------------
+    ("GET", "/v1/me/eggs"): Entry(
+        foreign_object=None,
+        how="the token's player's eggs and incubators only; a query naming A shows B's (none)",
+        probes=lambda w: [
+            Probe("GET", f"/v1/me/eggs?player_id={w.a_id}", {200},
+                  check=lambda body: body["eggs"] == []),
+        ]),
+    ("POST", "/v1/me/eggs/{egg_id}/incubate"): Entry(
+        foreign_object="A's egg (not incubating)",
+        how="404 egg_not_found: eggs are read from the token's player's own item",
+        probes=lambda w: [
+            Probe("POST", f"/v1/me/eggs/{w.egg_id}/incubate", {404}, body={"incubator_id": "infinite"},
+                  headers=_key("incubate"), check=_code("egg_not_found")),
+        ]),
+    ("POST", "/v1/me/eggs/{egg_id}/hatch"): Entry(
+        foreign_object="A's egg, incubated and walked: A's hatch would succeed",
+        how="404 egg_not_found: eggs are read from the token's player's own item",
+        probes=lambda w: [
+            Probe("POST", f"/v1/me/eggs/{w.ready_egg_id}/hatch", {404}, headers=_key("hatch"),
+                  check=_code("egg_not_found")),
+        ]),
+    ("GET", "/v1/me/buddy"): Entry(
+        foreign_object=None,
+        how="the token's player's buddy only; a query naming A shows B's (none), not A's",
+        probes=lambda w: [
+            Probe("GET", f"/v1/me/buddy?player_id={w.a_id}", {200},
+                  check=lambda body: body["buddy"] is None),
+        ]),
+    ("POST", "/v1/me/buddy"): Entry(
+        foreign_object="A's creature id (A's buddy)",
+        how="404 creature_not_found: the creature is read under the token's player only",
+        probes=lambda w: [
+            Probe("POST", "/v1/me/buddy", {404}, body={"creature_id": w.kept.creature_id},
+                  headers=_key("buddy"), check=_code("creature_not_found")),
+        ]),
+    ("POST", "/v1/me/buddy/candy"): Entry(
+        foreign_object=None,
+        how="pays the token's player's own buddy: B has none (409 no_buddy); nothing names A's",
+        probes=lambda w: [
+            Probe("POST", f"/v1/me/buddy/candy?player_id={w.a_id}", {409}, headers=_key("candy"),
+                  check=_code("no_buddy")),
+        ]),
 }
 
 
@@ -662,6 +709,14 @@ def world(api, clock):
                                  headers={"Idempotency-Key": "matrix-f-offer"})
     assert status == 200 and answer["status"] == "offered", answer
 
+    # Eggs and the buddy: A holds an egg, and one ready to hatch (walked 2 km, folded);
+    # A's buddy is A's kept creature.
+    egg = give_egg(a_id, 1)
+    ready_egg = give_egg(a_id, 2, incubator="infinite", start_m=0.0)
+    bootstrap.game_context().store.fold_walk(a_id, Walk(walked_m=2_500.0, folded_ms=1),
+                                             player(a_id).walk.folded_ms)
+    edit_player(a_id, buddy=Buddy(kept.creature_id, kept.species_id, 0.0))
+
     return World(api=api, a_id=a_id, a=a, b_id=b_id, b=b, b_device=f"device-matrix-b001-{api.namespace}",
               encounter=encounter, throw_key=throw_key, kept=kept, moved_id=moved.creature_id,
               transfer_key=transfer_key, stop=stop, spin_key=spin_key, cursor=page["next_cursor"],
@@ -672,7 +727,7 @@ def world(api, clock):
               join_body=join_body, join=join, f_id=f_id, f=f, outgoing_request=outgoing["request_id"],
               incoming_request=incoming["request_id"], request_key=request_key, gift_id=gift["gift_id"],
               proposed_trade=proposed["trade_id"], propose_key=propose_key,
-              offered_trade=offered["trade_id"])
+              offered_trade=offered["trade_id"], egg_id=egg.egg_id, ready_egg_id=ready_egg.egg_id)
 
 
 def _domain_state(w: World, probe_keys: list[str]) -> dict:

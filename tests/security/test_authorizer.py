@@ -89,7 +89,11 @@ from functions import FEATURES
 seen = {{}}
 for feature in ("",) + FEATURES + ("none",):
     os.environ["GEOCRITTERS_FEATURE"] = feature
-    sys.modules.pop("app", None)
+    # Each function imports its features once, in its own interpreter: drop them too
+    # (Chalice pops a route's methods when it registers it, so a blueprint registered
+    # twice would come back as GET routes).
+    for name in [m for m in sys.modules if m == "app" or m.startswith("functions.")]:
+        sys.modules.pop(name)
     app = importlib.import_module("app")
     seen[feature or "<all>"] = app.app.debug
 print(json.dumps(seen))

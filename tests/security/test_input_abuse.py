@@ -17,9 +17,11 @@ from botocore.exceptions import ClientError
 
 from geocritters import bootstrap
 from geocritters.edge.requests import MAX_BODY_BYTES, MAX_ID_BYTES, MAX_JSON_DEPTH, number
+from geocritters.game.buddy import Buddy
+from geocritters.game.walking import Walk
 from tests.security.conftest import changed_items, db_snapshot
 from tests.support.api_calls import start_encounter
-from tests.support.game_state import edit_player, give_creature
+from tests.support.game_state import edit_player, give_creature, give_egg
 from tests.support.nearby import HOME, a_gym, a_stop
 from tests.support.raid_state import tier_one_raid
 from tests.support.social import TRADE_LEVEL_XP, befriend, code_of, show_on_map
@@ -46,6 +48,9 @@ class Valid:
     # What must hold right before it is sent as it is (a trade needs both players seen on
     # the map in the last minute).
     prepare: Callable[[], None] | None = None
+    # Sent somewhere else than the request before: a minute's walk first (the travel
+    # cooldown). Eggs and buddy requests carry no position.
+    walks_first: bool = True
 
 
 def _gym_requests(api) -> dict[str, Valid]:
@@ -199,6 +204,34 @@ def _a_lasting_spawn(lat=HOME[0], lng=HOME[1], lasting_ms=10 * 60_000):
     raise AssertionError(f"no spawn north of ({lat}, {lng}) up for {lasting_ms} ms more")
 
 
+def _egg_requests(api) -> dict[str, Valid]:
+    """A valid request per eggs and buddy POST route: E holds an egg to incubate and one
+    walked far enough in a limited incubator; E's buddy has earned candy, and E has a
+    creature to make the next buddy."""
+    egg_player, token = api.login("device-abuse-eggs")
+    edit_player(egg_player, xp=5_000_000, incubators={"ic-1700000000000-00000000000000aa": 2})
+    waiting = give_egg(egg_player, 301)
+    walked = give_egg(egg_player, 302, incubator="ic-1700000000000-00000000000000aa")
+    bootstrap.game_context().store.fold_walk(egg_player, Walk(walked_m=3_000.0, folded_ms=1), 0)
+    buddy, next_buddy = give_creature(egg_player, 301), give_creature(egg_player, 302)
+    edit_player(egg_player, buddy=Buddy(buddy.creature_id, buddy.species_id, 0.0))
+
+    def key(label):
+        return {"Idempotency-Key": f"abuse-{label}"}
+
+    return {
+        "/v1/me/eggs/{egg_id}/incubate": Valid(f"/v1/me/eggs/{waiting.egg_id}/incubate",
+                                               {"incubator_id": "infinite"}, headers=key("incubate"),
+                                               token=token, walks_first=False),
+        "/v1/me/eggs/{egg_id}/hatch": Valid(f"/v1/me/eggs/{walked.egg_id}/hatch", {}, headers=key("hatch-0001"),
+                                            token=token, walks_first=False),
+        "/v1/me/buddy": Valid("/v1/me/buddy", {"creature_id": next_buddy.creature_id},
+                              headers=key("buddy-0001"), token=token, walks_first=False),
+        "/v1/me/buddy/candy": Valid("/v1/me/buddy/candy", {}, headers=key("candy-0001"), token=token,
+                                    walks_first=False),
+    }
+
+
 def _valid_requests(api, clock) -> dict[str, Valid]:
     """A valid request per POST route, for a fresh player that can afford everything."""
     # First: finding a raid moves the clock (hours, maybe days) into its battle phase.
@@ -228,6 +261,7 @@ def _valid_requests(api, clock) -> dict[str, Valid]:
     requests.update(_gym_requests(api))
     requests.update(_raid_requests(api, raid, raid_gym))
     requests.update(_social_requests(api))
+    requests.update(_egg_requests(api))
     return requests
 
 
@@ -262,7 +296,7 @@ SERVER_OWNED = {
 # Fields a route accepts from the client (the field is the request, not mass assignment).
 CLIENT_FIELDS = {"/v1/me/team": {"team"}, "/v1/gyms/{gym_id}/defenders": {"creature_id"},
                  "/v1/gyms/{gym_id}/berries": {"creature_id"}, "/v1/trades": {"creature_id"},
-                 "/v1/trades/{trade_id}/offer": {"creature_id"}}
+                 "/v1/trades/{trade_id}/offer": {"creature_id"}, "/v1/me/buddy": {"creature_id"}}
 
 
 def test_server_owned_fields_are_400_and_change_nothing(api, clock):
@@ -286,8 +320,9 @@ def test_server_owned_fields_are_400_and_change_nothing(api, clock):
     assert changed_items(before, db_snapshot()) == [], "a refused request changed stored state"
     # Control: each request without the extra fields is accepted.
     for route in POST_ROUTES:
-        clock.advance(60_000)  # a walking pace between actions
         valid = requests[route]
+        if valid.walks_first:
+            clock.advance(60_000)  # a walking pace between actions
         if valid.prepare is not None:
             valid.prepare()
         status, body, _ = _send(api, valid, body=valid.body)
@@ -570,6 +605,8 @@ PATH_ID_CODES = {
     "/v1/trades/{trade_id}/offer": "invalid_trade_id",
     "/v1/trades/{trade_id}/confirm": "invalid_trade_id",
     "/v1/trades/{trade_id}/cancel": "invalid_trade_id",
+    "/v1/me/eggs/{egg_id}/incubate": "invalid_egg_id",
+    "/v1/me/eggs/{egg_id}/hatch": "invalid_egg_id",
 }
 # As they appear in the URL (percent-encoded where a client would have to).
 BAD_PATH_IDS = {
@@ -646,6 +683,9 @@ MALFORMED_SOCIAL_IDS = {
     "invalid_gift_id": ["gf-", "gf-pl-a", "gf-pl-a.", "gf-.1", "gf-pl-.1", "gf-pl-a.12345678", "gf-pl-a.-1",
                         "gf-pl-a.1.2", "gf-pl-a_b.1", "GF-pl-a.1", "pl-a.1", "gf-pl-" + "a" * 62 + ".1",
                         "gf-pl-a.1e3"],
+    "invalid_egg_id": ["eg-", "eg-" + "0" * 13 + "-" + "0" * 15, "eg-" + "0" * 13 + "-" + "0" * 17,
+                       "eg-" + "0" * 13 + "-" + "A" * 16, "EG-" + "0" * 13 + "-" + "0" * 16,
+                       "eg-" + "0" * 12 + "a-" + "0" * 16, "eg-" + "0" * 30],
     "invalid_trade_id": ["tr-", "tr-" + "0" * 23, "tr-" + "0" * 25, "tr-" + "A" * 24, "tr-" + "g" * 24,
                          "TR-" + "0" * 24, "tr_" + "0" * 24, "tr-" + "0" * 23 + ":", "0" * 27],
 }
@@ -756,11 +796,16 @@ def test_coordinates_closer_to_0_than_dynamodb_numbers_are_stored_as_0(api):
             position = _position(player_id)
             # Compared as numbers: moto keeps "0.0" as sent, DynamoDB normalizes it to "0".
             assert (float(position["lat"]["N"]), float(position["lng"]["N"])) == stored, (query, position)
-    # DynamoDB's smallest magnitude itself is stored as sent.
+    # The map keeps positions to 6 decimals (~0.1 m, the walking trail's precision):
+    # DynamoDB's smallest magnitude is stored as 0 too, and a real one as sent.
     status, body, _ = api.call("GET", "/v1/map?lat=1e-130&lng=-1e-130", token=token)
     assert status == 200, body
     position = _position(player_id)
-    assert (float(position["lat"]["N"]), float(position["lng"]["N"])) == (1e-130, -1e-130), position
+    assert (float(position["lat"]["N"]), float(position["lng"]["N"])) == (0.0, 0.0), position
+    status, body, _ = api.call("GET", "/v1/map?lat=-33.867851&lng=151.20733", token=token)
+    assert status == 200, body
+    position = _position(player_id)
+    assert (float(position["lat"]["N"]), float(position["lng"]["N"])) == (-33.867851, 151.20733), position
 
 
 @pytest.mark.parametrize("tiny", TINY)

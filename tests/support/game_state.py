@@ -2,6 +2,7 @@
 from dataclasses import replace
 
 from geocritters import bootstrap
+from geocritters.game.eggs import Egg
 from geocritters.game.entities import Creature
 from geocritters.game.gyms import DefenderReturn
 from geocritters.game.stats import IVs
@@ -29,6 +30,15 @@ def give_creature(player_id, n, species_id=MOSSLING, level=10.0):
                         caught_ms=1_700_000_000_000 + n, encounter_id=f"en-test-{n}")
     bootstrap.game_context().store.commit([AddCreature(creature)])
     return creature
+
+
+def give_egg(player_id, n, km=2, species_id=MOSSLING, incubator=None, start_m=0.0):
+    """The player's n-th test egg (incubating in ``incubator`` from ``start_m`` walked, if
+    given), stored directly beside the eggs it already holds."""
+    egg = Egg(f"eg-{1_700_000_000_000 + n:013d}-{n:016x}", km, species_id, 1_700_000_000_000 + n,
+              incubator, start_m)
+    edit_player(player_id, eggs={**player(player_id).eggs, egg.egg_id: egg})
+    return egg
 
 
 def send_back(creature, gym_id, placed_ms, left_ms, coins):

@@ -3,12 +3,14 @@ from dataclasses import replace
 
 import pytest
 
+from geocritters.game.buddy import Buddy
 from geocritters.game.config import DAY_MS
 from geocritters.game.entities import Creature
 from geocritters.game.errors import Conflict, RuleRefused
 from geocritters.game.friends import trainer_code_candidate
 from geocritters.game.levels import TRAINER_XP_THRESHOLDS
 from geocritters.game.stats import IVs
+from geocritters.game.walking import sample_at
 from geocritters.usecases import friends, gifts, trades
 from geocritters.usecases.auth import guest_login, player_id_for_device
 from geocritters.usecases.idempotency import fingerprint
@@ -48,7 +50,7 @@ def _give(store, player_id, n, species_id=1):
 
 def _seen(ctx, store, *players):
     for p in players:
-        store.record_position(p, *HOME, ctx.clock.now_ms(), 30)
+        store.record_position(p, sample_at(*HOME, ctx.clock.now_ms()), 30)
 
 
 def test_a_taken_trainer_code_moves_the_new_player_to_the_next_candidate(ctx, store):
@@ -151,3 +153,23 @@ def test_a_friend_whose_account_is_gone_is_no_one_to_trade_with(ctx, store):
     with pytest.raises(RuleRefused) as refused:
         trades.propose(ctx, a, b, mine.creature_id, _key(), "fp")
     assert refused.value.code == "not_friends"
+
+
+def test_a_buddy_is_never_traded_away(ctx, store):
+    """Proposing or offering the buddy is refused; a creature made the buddy after the
+    offer stops the confirmation, and nothing moves."""
+    a, b, mine, theirs, trade = _offered_trade(ctx, store, "buddy")
+    for who, creature in ((a, mine), (b, theirs)):
+        store.commit([SavePlayer(replace(store.get_player(who), buddy=Buddy(creature.creature_id, 1, 0.0)))])
+    before = store.tables.snapshot()
+    with pytest.raises(Conflict) as refused:
+        trades.confirm(ctx, a, trade["trade_id"], _key(), "fp")
+    assert refused.value.code == "creature_is_buddy"
+    assert store.tables.snapshot() == before
+    with pytest.raises(Conflict) as refused:
+        trades.propose(ctx, a, b, mine.creature_id, _key(), "fp")
+    assert refused.value.code == "creature_is_buddy"
+    again = trades.propose(ctx, a, b, _give(store, a, 3).creature_id, _key(), "fp")
+    with pytest.raises(Conflict) as refused:
+        trades.offer(ctx, b, again["trade_id"], theirs.creature_id, _key(), "fp")
+    assert refused.value.code == "creature_is_buddy"

@@ -4,6 +4,8 @@ No calls here: the repositories read with these, the unit of work writes with th
 """
 import json
 
+from ..game.buddy import Buddy
+from ..game.eggs import Egg
 from ..game.entities import Creature, Encounter
 from ..game.friends import FriendRequest, Friendship
 from ..game.gifts import Gift
@@ -12,6 +14,7 @@ from ..game.lobbies import Attacker, Lobby, LobbyResult, Member
 from ..game.player import Place, PlayerState
 from ..game.stats import IVs
 from ..game.trades import Trade
+from ..game.walking import TRAIL_SLOTS, Sample, Walk
 from ..usecases.ports import StoredAction
 from .models import (
     ActionRecord,
@@ -47,6 +50,59 @@ def _place(attr) -> Place | None:
 
 def place_attribute(place: Place) -> PlaceAttribute:
     return PlaceAttribute(lat=place.lat, lng=place.lng, at_ms=place.at_ms)
+
+
+def _sample(attr) -> Sample | None:
+    place = _place(attr)
+    return Sample(place.lat, place.lng, place.at_ms) if place else None
+
+
+def sample_text(sample: Sample) -> str:
+    return f"{sample.lat!r},{sample.lng!r},{sample.at_ms}"
+
+
+def _sample_from_text(text: str) -> Sample:
+    lat, lng, at_ms = text.split(",")
+    return Sample(float(lat), float(lng), int(at_ms))
+
+
+def trail_attribute(slot: int) -> str:
+    return f"t{slot}"
+
+
+def _trail(record: PlayerRecord) -> dict[int, Sample]:
+    texts = {slot: getattr(record, trail_attribute(slot)) for slot in range(TRAIL_SLOTS)}
+    return {slot: _sample_from_text(text) for slot, text in texts.items() if text}
+
+
+def _walk(record: PlayerRecord) -> Walk:
+    return Walk(walked_m=float(record.walked_m or 0), week=int(record.walk_week or 0),
+                week_m=float(record.walk_week_m or 0), folded_ms=int(record.walk_folded_ms or 0),
+                anchor=_sample(record.walk_anchor), last=_sample(record.walk_last))
+
+
+def walk_update_actions(walk: Walk) -> list:
+    """SET the folded walk (the map's fold write)."""
+    actions = [PlayerRecord.walked_m.set(walk.walked_m), PlayerRecord.walk_week.set(walk.week),
+               PlayerRecord.walk_week_m.set(walk.week_m),
+               PlayerRecord.walk_folded_ms.set(walk.folded_ms)]
+    for attribute, sample in ((PlayerRecord.walk_anchor, walk.anchor), (PlayerRecord.walk_last, walk.last)):
+        if sample is not None:
+            actions.append(attribute.set(PlaceAttribute(lat=sample.lat, lng=sample.lng, at_ms=sample.at_ms)))
+    return actions
+
+
+def _eggs(raw) -> dict[str, Egg]:
+    return {egg_id: Egg(egg_id, int(km), int(species_id), int(found_ms), incubator or None, float(start_m))
+            for egg_id, (km, species_id, found_ms, incubator, start_m) in _raw(raw).items()}
+
+
+def _buddy(raw) -> Buddy | None:
+    if raw is None:
+        return None
+    fields = _raw(raw)
+    return Buddy(str(fields["creature_id"]), int(fields["species_id"]), float(fields["start_m"]),
+                 int(fields["credited"]))
 
 
 def player_from_record(record: PlayerRecord) -> PlayerState:
@@ -90,6 +146,13 @@ def player_from_record(record: PlayerRecord) -> PlayerState:
         special_trades_today=int(record.special_trades_today),
         dex=frozenset(int(s) for s in record.dex or ()),
         position=_place(record.position),
+        walk=_walk(record),
+        trail=_trail(record),
+        eggs=_eggs(record.eggs),
+        incubators=_numbers(record.incubators),
+        buddy=_buddy(record.buddy),
+        buddy_day=int(record.buddy_day),
+        buddy_swaps_today=int(record.buddy_swaps_today),
         revision=int(record.revision),
     )
 
@@ -104,7 +167,8 @@ def new_player_record(state: PlayerState) -> PlayerRecord:
 
 
 def player_update_actions(state: PlayerState) -> list:
-    """SET every game field from the new state; the map's position is left alone."""
+    """SET every game field from the new state; the map's own fields (position, walk,
+    trail) are left alone."""
     actions = [
         PlayerRecord.team.set(state.team) if state.team else PlayerRecord.team.remove(),
         PlayerRecord.xp.set(state.xp),
@@ -137,8 +201,17 @@ def player_update_actions(state: PlayerState) -> list:
         PlayerRecord.trades_today.set(state.trades_today),
         PlayerRecord.special_trades_today.set(state.special_trades_today),
         PlayerRecord.dex.set(sorted(state.dex)),
+        PlayerRecord.eggs.set({e.egg_id: [e.km, e.species_id, e.found_ms, e.incubator or "", e.start_m]
+                               for e in state.eggs.values()}),
+        PlayerRecord.incubators.set(dict(state.incubators)),
+        PlayerRecord.buddy_day.set(state.buddy_day),
+        PlayerRecord.buddy_swaps_today.set(state.buddy_swaps_today),
         PlayerRecord.revision.set(state.revision + 1),
     ]
+    b = state.buddy
+    actions.append(PlayerRecord.buddy.set({"creature_id": b.creature_id, "species_id": b.species_id,
+                                           "start_m": b.start_m, "credited": b.credited})
+                   if b else PlayerRecord.buddy.remove())
     if state.last_action is not None:
         actions.append(PlayerRecord.last_action.set(place_attribute(state.last_action)))
     return actions

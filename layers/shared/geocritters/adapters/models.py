@@ -10,6 +10,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
+from ..game.walking import TRAIL_SLOTS
 from .budget import SDK_CONNECT_TIMEOUT_S, SDK_READ_TIMEOUT_S, SDK_TOTAL_ATTEMPTS
 
 
@@ -69,6 +70,24 @@ class PlayerRecord(Model):
     trades_today = NumberAttribute(default=0)
     special_trades_today = NumberAttribute(default=0)
     dex = ListAttribute(of=NumberAttribute, default=list)  # species ids, ascending
+    # Walking (game/walking.py), written by the map alone: the folded totals (the regional
+    # boards read walk_week/walk_week_m from the table's stream) ...
+    walked_m = NumberAttribute(null=True)
+    walk_week = NumberAttribute(null=True)
+    walk_week_m = NumberAttribute(null=True)
+    walk_folded_ms = NumberAttribute(null=True)
+    walk_anchor = PlaceAttribute(null=True)
+    walk_last = PlaceAttribute(null=True)
+    # ... and the trail: one sample a minute, "lat,lng,at_ms" in slot t<minute % slots>.
+    # Top-level attributes, so the map's update never needs a parent map to exist.
+    for _slot in range(TRAIL_SLOTS):
+        vars()[f"t{_slot}"] = UnicodeAttribute(null=True)
+    del _slot
+    eggs = MapAttribute(default=dict)  # egg id -> [km, species, found ms, incubator or "", start m]
+    incubators = MapAttribute(default=dict)  # limited incubator id -> uses left
+    buddy = MapAttribute(null=True)  # {creature_id, species_id, start_m, credited}
+    buddy_day = NumberAttribute(default=0)
+    buddy_swaps_today = NumberAttribute(default=0)
     revision = NumberAttribute(default=0)
 
 

@@ -3,6 +3,7 @@ the writes that concern one item alone (creating a player or an encounter, the m
 position update). Writes that make up a gameplay action go through ``unit_of_work``."""
 from collections.abc import Iterable, Mapping, Sequence
 
+from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import (
     DoesNotExist,
     GetError,
@@ -21,6 +22,7 @@ from ..game.gyms import DefenderReturn, GymState
 from ..game.lobbies import Lobby
 from ..game.player import PlayerState, rate_limited, rate_window
 from ..game.trades import Trade
+from ..game.walking import Sample, Walk, trail_slot
 from ..game.world import Fort
 from ..usecases.ports import FriendBook, StaleState, StoredAction, TrainerCodeTaken
 from . import cell_pack
@@ -43,7 +45,10 @@ from .mapping import (
     player_from_record,
     request_from_record,
     return_from_record,
+    sample_text,
     trade_from_record,
+    trail_attribute,
+    walk_update_actions,
 )
 from .models import (
     ActionRecord,
@@ -116,34 +121,59 @@ class DynamoPlayers:
             raise StaleState(state.player_id)
         return existing
 
-    def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
-                        max_per_minute: int) -> PlayerState:
-        """Store the reported position and return the player, at most ``max_per_minute``
-        times per rate window (game/player.py's rule, applied here as write conditions so
-        the map never reads first): one conditional update in the common case, a second
-        when a new window starts."""
+    def record_position(self, player_id: str, sample: Sample, max_per_minute: int) -> PlayerState:
+        """Store the reported position and its walking-trail sample, and return the player
+        as it was BEFORE this write (the map applies its own write to it: that is how it
+        learns which trail sample the new one replaced). At most ``max_per_minute`` times
+        per rate window (game/player.py's rule, applied here as write conditions so the map
+        never reads first): one conditional update in the common case, a second when a
+        new window starts (a third when another report opened it meanwhile)."""
         before_sdk_call()
-        minute = rate_window(now_ms)
-        position = PlayerRecord.position.set(PlaceAttribute(lat=lat, lng=lng, at_ms=now_ms))
+        minute = rate_window(sample.at_ms)
+        written = [PlayerRecord.position.set(PlaceAttribute(lat=sample.lat, lng=sample.lng, at_ms=sample.at_ms)),
+                   getattr(PlayerRecord, trail_attribute(trail_slot(sample.at_ms))).set(sample_text(sample))]
         same_minute = (
-            [position, PlayerRecord.map_count.set(PlayerRecord.map_count + 1)],
+            [*written, PlayerRecord.map_count.set(PlayerRecord.map_count + 1)],
             (PlayerRecord.map_minute == minute) & (PlayerRecord.map_count < max_per_minute),
         )
         new_minute = (
-            [position, PlayerRecord.map_minute.set(minute), PlayerRecord.map_count.set(1)],
+            [*written, PlayerRecord.map_minute.set(minute), PlayerRecord.map_count.set(1)],
             PlayerRecord.player_id.exists()
             & (PlayerRecord.map_minute.does_not_exist() | (PlayerRecord.map_minute != minute)),
         )
-        for actions, condition in (same_minute, new_minute):
-            record = PlayerRecord(player_id)
+        # Same minute again last: a concurrent report may have opened the window between
+        # the first two tries (its new-minute update won); this one then counts in it.
+        for actions, condition in (same_minute, new_minute, same_minute):
             try:
-                record.update(actions=actions, condition=condition)
+                # PynamoDB's Model.update asks for ALL_NEW; the connection lets us ask for
+                # ALL_OLD (the whole item before the write) in the same single call.
+                data = PlayerRecord._get_connection().update_item(
+                    player_id, actions=actions, condition=condition, return_values=ALL_OLD)
+                record = PlayerRecord(player_id)
+                record.deserialize(data["Attributes"])
                 return player_from_record(record)
             except UpdateError as error:
                 raise_unless_condition_failed(error)
         if self.get_player(player_id) is None:
             raise NotFound("no such player", code="player_not_found")
-        raise rate_limited(Action.MAP, max_per_minute, now_ms)
+        raise rate_limited(Action.MAP, max_per_minute, sample.at_ms)
+
+    def fold_walk(self, player_id: str, walk: Walk, expected_folded_ms: int) -> bool:
+        """Write the folded walk if nobody folded since ``expected_folded_ms``; False when
+        someone did (their fold counted the same samples)."""
+        before_sdk_call()
+        folded = PlayerRecord.walk_folded_ms
+        condition = folded == expected_folded_ms
+        if not expected_folded_ms:
+            condition = folded.does_not_exist() | condition
+        try:
+            PlayerRecord._get_connection().update_item(
+                player_id, actions=walk_update_actions(walk),
+                condition=PlayerRecord.player_id.exists() & condition)
+            return True
+        except UpdateError as error:
+            raise_unless_condition_failed(error)
+            return False
 
 
 class DynamoEncounters:

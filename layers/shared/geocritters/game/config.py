@@ -102,6 +102,8 @@ class GameConfig:
         Action.CANCEL_FRIEND_REQUEST: 30, Action.REMOVE_FRIEND: 30, Action.SEND_GIFT: 60,
         Action.OPEN_GIFT: 60, Action.PROPOSE_TRADE: 20, Action.OFFER_TRADE: 20,
         Action.CONFIRM_TRADE: 20, Action.CANCEL_TRADE: 30,
+        Action.INCUBATE: 30, Action.HATCH: 30, Action.CHOOSE_BUDDY: 30,
+        Action.CLAIM_BUDDY_CANDY: 30,
     }))
 
     # Team choice is open from this trainer level on.
@@ -178,6 +180,41 @@ class GameConfig:
     trade_iv_floors: tuple = (1, 2, 3, 5)
     # A species spawning with a weight below this is rare (its trade is special).
     rare_spawn_weight: float = 1.0
+
+    # Walking (game/walking.py): the map keeps one sample a minute in a ring of
+    # walking.TRAIL_SLOTS and folds them into the totals when the oldest would be
+    # overwritten within this many minutes. Distance counts only up to this speed (c),
+    # between samples at most this far apart in time, in steps of at least this many
+    # metres (GPS jitter within half of it never counts).
+    walk_fold_margin_slots: int = 3
+    walk_max_speed_kmh: float = 10.5  # (c)
+    walk_max_gap_ms: int = 3 * MINUTE_MS
+    walk_min_step_m: float = 40.0
+
+    # Eggs (c): 2/5/10 km from stops, 7 km from gifts; at most 9 held; one infinite
+    # incubator, limited ones with 3 uses (found at stops).
+    egg_limit: int = 9
+    egg_stop_chance: float = 0.2  # per stop spin while there is room
+    egg_stop_km_weights: Mapping[int, float] = field(default_factory=lambda: _frozen({2: 0.45, 5: 0.45, 10: 0.1}))
+    egg_gift_km: int = 7
+    # What hatches, by egg distance: first forms with spawn weight in [low, high).
+    egg_pool_spawn_weights: Mapping[int, tuple] = field(default_factory=lambda: _frozen({
+        2: (14.0, float("inf")), 5: (9.0, 14.0), 10: (1.0, 9.0), 7: (1.0, float("inf"))}))
+    egg_gift_chance: float = 0.1  # per opened gift while there is room
+    incubator_uses: int = 3
+    incubator_stop_chance: float = 0.02  # a limited incubator, per stop spin
+    incubator_limit: int = 9  # limited incubators held
+    hatch_level: int = 20  # capped by the trainer's own level
+    hatch_iv_floor: int = 10
+    # Rewards per egg distance: (candy min, max, stardust min, max, XP).
+    hatch_rewards: Mapping[int, tuple] = field(default_factory=lambda: _frozen({
+        2: (5, 10, 400, 800, 200), 5: (10, 21, 800, 1600, 500),
+        7: (10, 21, 800, 1600, 500), 10: (16, 32, 1600, 3200, 1000)}))
+
+    # Buddy (c): one at a time; a candy every 1/3/5/20 km by how rarely the species
+    # spawns (weight at or above each threshold, else the last); 20 swaps a day.
+    buddy_km_by_spawn_weight: tuple = ((8.0, 1), (2.0, 3), (0.5, 5), (0.0, 20))
+    buddy_swaps_per_day: int = 20
 
 
 DEFAULT_CONFIG = GameConfig()

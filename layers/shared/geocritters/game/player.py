@@ -9,11 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .actions import Action
+from .buddy import Buddy
 from .config import DAY_MS, HOUR_MS, MINUTE_MS, GameConfig
+from .eggs import Egg
 from .errors import Conflict, InvalidInput, RateLimited, RuleRefused
 from .geo import haversine_m
 from .levels import trainer_level
 from .travel import cooldown_remaining_ms
+from .walking import Sample, Walk
 
 TEAMS = ("blue", "red", "yellow")
 
@@ -78,6 +81,16 @@ class PlayerState:
     # The position last reported to the map (written by the map alone, never by an
     # action's save): trades prove where both players are with it.
     position: Place | None = None
+    # Walking (game/walking.py), written by the map alone like the position: the folded
+    # totals and the trail of samples (slot -> sample) not all folded yet.
+    walk: Walk = field(default_factory=Walk)
+    trail: Mapping[int, Sample] = field(default_factory=dict)
+    # Eggs and the buddy.
+    eggs: Mapping[str, Egg] = field(default_factory=dict)
+    incubators: Mapping[str, int] = field(default_factory=dict)  # limited: id -> uses left
+    buddy: Buddy | None = None
+    buddy_day: int = 0  # UTC day index of buddy_swaps_today
+    buddy_swaps_today: int = 0
     revision: int = 0
 
     @property

@@ -8,6 +8,7 @@ from dataclasses import replace
 from ..game import collection as rules
 from ..game import player as player_rules
 from ..game.actions import Action
+from ..game.buddy import check_not_buddy
 from ..game.entities import Creature
 from ..game.errors import InvalidInput, NotFound
 from ..game.gyms import check_creature_free
@@ -87,6 +88,7 @@ def transfer(ctx, player_id: str, creature_id: str, key: str, request_fingerprin
         family = species(creature.species_id).family
         candy = rules.transfer_candy(ctx.config)
         state = acting_player(ctx, read.player, Action.TRANSFER, ctx.clock.now_ms())
+        check_not_buddy(state, creature_id)
         state = player_rules.grant(state, candy={family: candy})
         response = {"transferred": creature_id, "candy": candy, "family": family,
                     "candy_total": state.candy[family]}

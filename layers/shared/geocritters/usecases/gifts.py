@@ -9,7 +9,9 @@ from ..game import gifts as rules
 from ..game import player as player_rules
 from ..game.actions import Action
 from ..game.config import DAY_MS
+from ..game.eggs import egg_json, find_in_gift
 from ..game.friends import found_friendship, interact
+from ..game.randomness import OutcomeRng
 from .friends import friendship_json
 from .idempotency import run_once
 from .player import acting_player, load_player
@@ -62,8 +64,11 @@ def open_gift(ctx, player_id: str, gift_id: str, key: str, request_fingerprint: 
         gift = rules.found_gift(read.gift, gift_id)
         rules.check_can_open(state, gift, now_ms, ctx.config)
         state = rules.count_opened(player_rules.grant(state, items=gift.items), now_ms)
+        state, egg = find_in_gift(state, OutcomeRng(ctx.keys.outcomes, "gift-egg", gift_id),
+                                  now_ms, ctx.config)
         changes = [SavePlayer(state), TakeGift(gift)]
-        response = {**gift_json(gift), "items": gift.items, "friendship": None}
+        response = {**gift_json(gift), "items": gift.items,
+                    "egg": egg_json(egg, 0.0) if egg else None, "friendship": None}
         pair = read.pair
         if pair.mine is not None and pair.theirs is not None:
             mine, theirs = interact(pair.mine, pair.theirs, now_ms)

@@ -7,10 +7,11 @@ only once their cell is read: when the cell isn't cached yet (a container's firs
 request there, then once a minute), their states are read after it: two round trips.
 """
 import contextlib
+from dataclasses import replace
 
-from ..game import geo
+from ..game import geo, walking
 from ..game.actions import Action
-from ..game.player import rate_limit
+from ..game.player import Place, rate_limit
 from .gyms import gym_summary
 
 
@@ -27,6 +28,20 @@ def _finish(*pending) -> None:
             result()
 
 
+def _report_position(ctx, player_id: str, sample: walking.Sample):
+    """Record the position (the walking trail's sample rides on the same write) and,
+    every few minutes of walking, fold the trail into the walk totals: a second,
+    conditional write, only when a pending sample would otherwise be overwritten."""
+    before = ctx.players.record_position(player_id, sample, rate_limit(Action.MAP, ctx.config))
+    trail, replaced = walking.record_sample(before.trail, sample)
+    if walking.fold_due(before.walk, trail, replaced, ctx.config):
+        samples = [*trail.values(), *([replaced] if replaced else [])]
+        folded = walking.fold(before.walk, samples, ctx.config)
+        # False: a concurrent map call of this player folded first, from the same samples.
+        ctx.players.fold_walk(player_id, folded, before.walk.folded_ms)
+    return replace(before, position=Place(sample.lat, sample.lng, sample.at_ms), trail=trail)
+
+
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     config = ctx.config
     now_ms = ctx.clock.now_ms()
@@ -39,8 +54,7 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     gym_states = ctx.gym_board.start([f.id for f in (*generated, *known_curated)
                                       if f.kind == "gym"])
     try:
-        player = ctx.players.record_position(player_id, lat, lng, now_ms,
-                                             rate_limit(Action.MAP, config))
+        player = _report_position(ctx, player_id, walking.sample_at(lat, lng, now_ms))
     except Exception:
         _finish(curated, gym_states)
         raise

@@ -16,6 +16,7 @@ from ..game.gyms import DefenderReturn, GymState
 from ..game.lobbies import Lobby, LobbyResult, Member
 from ..game.player import PlayerState
 from ..game.trades import Trade
+from ..game.walking import Sample, Walk
 from ..game.world import Fort
 
 
@@ -299,10 +300,13 @@ class Players(Protocol):
         write), or return the existing one unchanged; ``TrainerCodeTaken`` when another
         player holds the code."""
 
-    def record_position(self, player_id: str, lat: float, lng: float, now_ms: int,
-                        max_per_minute: int) -> PlayerState:
-        """Store the position and return the player; ``RateLimited`` past
+    def record_position(self, player_id: str, sample: Sample, max_per_minute: int) -> PlayerState:
+        """Store the position and its walking-trail sample (slot ``walking.trail_slot``)
+        and return the player as it was BEFORE the write; ``RateLimited`` past
         ``max_per_minute`` in one rate window, ``NotFound`` for no such player."""
+
+    def fold_walk(self, player_id: str, walk: Walk, expected_folded_ms: int) -> bool:
+        """Store the folded walk unless another fold came first (then False)."""
 
 
 class Encounters(Protocol):
@@ -495,8 +499,11 @@ class Store:
     def create_player(self, state):
         return self.players.create_player(state)
 
-    def record_position(self, player_id, lat, lng, now_ms, max_per_minute):
-        return self.players.record_position(player_id, lat, lng, now_ms, max_per_minute)
+    def record_position(self, player_id, sample, max_per_minute):
+        return self.players.record_position(player_id, sample, max_per_minute)
+
+    def fold_walk(self, player_id, walk, expected_folded_ms):
+        return self.players.fold_walk(player_id, walk, expected_folded_ms)
 
     def get_encounter(self, player_id, encounter_id):
         return self.encounters.get_encounter(player_id, encounter_id)

@@ -3,6 +3,7 @@ from dataclasses import replace
 
 from ..game import player as rules
 from ..game.actions import Action
+from ..game.eggs import egg_json, find_at_stop
 from ..game.errors import Conflict
 from ..game.gifts import find_gift_at_stop
 from ..game.randomness import OutcomeRng
@@ -33,6 +34,7 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
         state = rules.grant(state, items=bag.granted, xp=reward.xp)
         state = replace(state, stop_cooldowns={**state.stop_cooldowns, stop_id: cooldown_until})
         state, gifts = find_gift_at_stop(state, rng, ctx.config)
+        state, egg, incubator = find_at_stop(state, rng, now_ms, ctx.config)
         state = rules.record_action_place(state, lat, lng, now_ms)
         response = {
             "items": bag.granted,
@@ -41,6 +43,8 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
             "xp": reward.xp,
             "first_visit": first,
             "gifts": gifts,
+            "egg": egg_json(egg, 0.0) if egg else None,
+            "incubator": incubator,
             "cooldown_until_ms": cooldown_until,
         }
         changes = [SavePlayer(state), RecordVisit(player_id, stop_id, first, now_ms)]

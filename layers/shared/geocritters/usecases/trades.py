@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ..game import trades as rules
 from ..game.actions import Action
+from ..game.buddy import check_not_buddy
 from ..game.errors import Conflict
 from ..game.friends import found_friendship, interact
 from ..game.trades import Trade
@@ -90,6 +91,7 @@ def propose(ctx, player_id: str, friend_id: str, creature_id: str, key: str,
         state = acting_player(ctx, read.player, Action.PROPOSE_TRADE, now_ms)
         found_friendship(read.pair.mine)
         creature = rules.check_tradable(read.creature, player_id)
+        check_not_buddy(state, creature.creature_id)
         friend = _friend(read)
         rules.check_levels(state, friend, ctx.config)
         rules.check_proximity(state, friend, now_ms, ctx.config)
@@ -143,6 +145,7 @@ def offer(ctx, player_id: str, trade_id: str, creature_id: str, key: str,
         rules.check_turn(trade, player_id, "receiver", "proposed")
         mine = found_friendship(read.pair.mine)
         creature = rules.check_tradable(read.creature, player_id)
+        check_not_buddy(state, creature.creature_id)
         theirs = rules.check_unchanged(read.friend_creatures.get(trade.proposer_creature.creature_id),
                                        trade.proposer_creature)
         friend = _friend(read)
@@ -183,6 +186,9 @@ def confirm(ctx, player_id: str, trade_id: str, key: str, request_fingerprint: s
         theirs_out = rules.check_unchanged(
             read.friend_creatures.get(trade.receiver_creature.creature_id), trade.receiver_creature)
         friend = _friend(read)
+        # Either side may have made its creature its buddy since: it stays with them.
+        check_not_buddy(state, mine_out.creature_id)
+        check_not_buddy(friend, theirs_out.creature_id, "your friend's")
         rules.check_levels(state, friend, config)
         rules.check_proximity(state, friend, now_ms, config)
         my_terms, their_terms = _terms(state, friend, mine, theirs_out, mine_out, config)
