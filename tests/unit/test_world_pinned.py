@@ -5,6 +5,7 @@ caught spawns, encounters) names generated ids, so a refactor of the generator o
 its keyed random stream must not move, rename or re-roll anything. The values below
 were produced by the generator before it was split into modules; a changed world fails.
 """
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -76,6 +77,14 @@ def test_sydney_cell_is_pinned():
     ]
 
 
+def spawn_repr(spawn: Spawn) -> str:
+    """A spawn as hashed before spawns carried ``boosted`` (this roster has no types, so
+    no weather boosts it: test_weather_boosts_are_pinned pins the weather's part)."""
+    assert not spawn.boosted
+    fields = (f for f in dataclasses.fields(spawn) if f.name != "boosted")
+    return f"Spawn({', '.join(f'{f.name}={getattr(spawn, f.name)!r}' for f in fields)})"
+
+
 def test_a_grid_of_cells_over_the_whole_world_is_pinned():
     # 2,346 cells from pole limit to pole limit and all around: every fort, spawn point and
     # one hour's spawn of each, hashed. Any changed draw anywhere changes the digest.
@@ -87,7 +96,7 @@ def test_a_grid_of_cells_over_the_whole_world_is_pinned():
             digest.update(repr(world.forts_in_cell(cell)).encode())
             for point in world.spawn_points_in_cell(cell):
                 digest.update(repr(point).encode())
-                digest.update(repr(spawn_in_hour(world, point, 490_000)).encode())
+                digest.update(spawn_repr(spawn_in_hour(world, point, 490_000)).encode())
     assert digest.hexdigest() == "0d8c4ec32a02e2779cfa221ff34e71d8f67ae93e00a40df47a47bb21c2896098"
 
 
