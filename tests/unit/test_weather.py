@@ -199,17 +199,18 @@ def test_the_map_and_its_spawns_follow_the_weather_port(clock):
         source = FixedWeather(kind)
         ctx = context_for(clock, source)
         player_id = guest_login(ctx, "device-weather-1")["player_id"]
-        answer = view_map(ctx, player_id, *HOME)
-        assert answer["weather"] == {"cell": weather_cell(*HOME), "kind": kind,
+        spot = ctx.world.spawns_near(*HOME, 200, clock.now_ms())[0]  # stand on a spawn: it is in view
+        answer = view_map(ctx, player_id, spot.lat, spot.lng)
+        assert answer["weather"] == {"cell": weather_cell(spot.lat, spot.lng), "kind": kind,
                                      "boosted_types": list(BOOSTED_TYPES[kind]),
                                      "until_ms": (clock.now_ms() // HOUR_MS + 1) * HOUR_MS}
         boosted_species = {s.id for s in spawnable() if set(s.types) & set(BOOSTED_TYPES[kind])}
-        assert all(s["boosted"] == (s["species"] in boosted_species) for s in answer["nearby"])
-        assert (weather_cell(*HOME), clock.now_ms() // HOUR_MS) in source.asked
-        answers[kind] = {s["id"]: s for s in answer["nearby"]}
+        assert answer["spawns"] and all(s["boosted"] == (s["species"] in boosted_species) for s in answer["spawns"])
+        assert (weather_cell(spot.lat, spot.lng), clock.now_ms() // HOUR_MS) in source.asked
+        answers[kind] = {s["id"]: s["species"] for s in answer["nearby"]}
     # The same spawns (places, times), but what they are follows the port's weather.
     assert answers["rain"].keys() == answers["snow"].keys() and answers["rain"]
-    assert [s["species"] for s in answers["rain"].values()] != [s["species"] for s in answers["snow"].values()]
+    assert answers["rain"] != answers["snow"]
 
 
 def context_for(clock, weather):

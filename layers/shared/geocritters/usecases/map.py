@@ -39,10 +39,9 @@ def _weather_json(ctx, lat: float, lng: float, now_ms: int) -> dict:
 
 def _spawns_around(ctx, lat: float, lng: float, now_ms: int) -> list:
     """The active spawns within the radar radius, each under its own cell's and hour's weather."""
-    radius = ctx.config.radar_radius_m
-    weather = {key: ctx.weather.weather_at(*key)
-               for key in ctx.world.weather_keys_near(lat, lng, radius, now_ms)}
-    return ctx.world.spawns_near(lat, lng, radius, now_ms, weather)
+    active = ctx.world.active_points_near(lat, lng, ctx.config.radar_radius_m, now_ms)
+    weather = {key: ctx.weather.weather_at(*key) for key in active.weather_keys()}
+    return ctx.world.spawns_of(active, weather)
 
 
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
@@ -80,7 +79,7 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
         "geohash": geo.encode(lat, lng, 7),
         "spawns": [{"id": s.id, "species": s.species_id, "lat": s.lat, "lng": s.lng,
                     "despawn_ms": s.despawn_ms, "boosted": s.boosted} for s in visible],
-        "nearby": [{"id": s.id, "species": s.species_id, "boosted": s.boosted} for s in around],
+        "nearby": [{"id": s.id, "species": s.species_id} for s in around],
         "stops": [_stop_json(f, cooldowns) for f in forts if f.kind == "stop"],
         "gyms": [gym_summary(ctx, f, states[f.id], now_ms) for f in gyms],
         "server_ms": now_ms,

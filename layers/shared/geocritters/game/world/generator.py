@@ -19,6 +19,7 @@ import bisect
 import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .. import geo
 from .. import weather as weather_rules
@@ -151,17 +152,16 @@ class World:
         self._forts_of = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(self._generate_forts)
         self._spawn_points_of = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(
             self._generate_spawn_points)
+        self._generation_cell = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(_generation_cell)
 
     def forts_in_cell(self, cell: str) -> tuple[Fort, ...]:
         """The forts of the generation cell holding this geohash-7 cell (in the polar
         caps, of its widened run: cells.py)."""
-        geo.validate_geohash(cell, WORLD_CELL_PRECISION)
-        return self._forts_of(cells.widened_cell(cell, cells.POLAR_MIN_CELL_WIDTH_M))
+        return self._forts_of(self._generation_cell(cell))
 
     def spawn_points_in_cell(self, cell: str) -> tuple[SpawnPoint, ...]:
         """The spawn points of the generation cell holding this geohash-7 cell."""
-        geo.validate_geohash(cell, WORLD_CELL_PRECISION)
-        return self._spawn_points_of(cells.widened_cell(cell, cells.POLAR_MIN_CELL_WIDTH_M))
+        return self._spawn_points_of(self._generation_cell(cell))
 
     # Static layer -------------------------------------------------------------------------
 
@@ -304,18 +304,36 @@ class World:
         spawn_point_id, hour = ids.parse_spawn_id(spawn_id)
         return point_weather_cell(spawn_point_id), hour
 
-    def weather_keys_near(self, lat, lng, radius_m, now_ms: int) -> set[tuple[str, int]]:
-        """The (geohash-5 cell, hour index) pairs the spawns active near a place depend on."""
+    def active_points_near(self, lat, lng, radius_m, now_ms: int) -> ActivePoints:
+        """The spawn points showing a spawn at now_ms within radius_m, with its hour: what
+        ``spawns_of`` turns into spawns once the weather they need is known."""
         lat, lng = geo.validate_coordinates(lat, lng)
         now_ms = _validate_now(now_ms)
         distance_to = geo.distance_from(lat, lng)
-        keys = set()
+        found = []
         for cell in self.cells_for(lat, lng, radius_m):
             for point in self.spawn_points_in_cell(cell):
                 hour = self._active_hour(point, now_ms)
-                if hour is not None and distance_to(point.lat, point.lng) <= radius_m:
-                    keys.add((point_weather_cell(point.id), hour))
-        return keys
+                if hour is not None:
+                    distance = distance_to(point.lat, point.lng)
+                    if distance <= radius_m:
+                        found.append((distance, point, hour))
+        # Ties (same place) break by id so the order is deterministic.
+        found.sort(key=lambda entry: (entry[0], entry[1].id))
+        return ActivePoints(tuple((point, hour) for _, point, hour in found))
+
+    def spawns_of(self, active: ActivePoints, weather: WeatherByCellHour | None = None) -> list[Spawn]:
+        """The spawns of active points, nearest first, each under the weather of its cell
+        and hour (``weather`` covers ``active.weather_keys()``; None: the game's own)."""
+        spawns = []
+        for point, hour in active.points:
+            kind = None if weather is None else weather[(_weather_cell_of(point), hour)]
+            spawns.append(self._spawn_for_hour(point, hour, kind))
+        return spawns
+
+    def weather_keys_near(self, lat, lng, radius_m, now_ms: int) -> set[tuple[str, int]]:
+        """The (geohash-5 cell, hour index) pairs the spawns active near a place depend on."""
+        return self.active_points_near(lat, lng, radius_m, now_ms).weather_keys()
 
     # Queries ------------------------------------------------------------------------------
 
@@ -353,26 +371,37 @@ class World:
         """A player sees the spawns active at now_ms within radius_m, nearest first.
 
         ``weather`` covers at least ``weather_keys_near`` of the same query (or is None: the
-        game's own deterministic weather).
+        game's own deterministic weather). A caller that asks a weather source first uses
+        ``active_points_near`` and ``spawns_of``: one scan of the cells, not two.
         """
-        lat, lng = geo.validate_coordinates(lat, lng)
-        now_ms = _validate_now(now_ms)
-        distance_to = geo.distance_from(lat, lng)
-        spawns = []
-        for cell in self.cells_for(lat, lng, radius_m):
-            for point in self.spawn_points_in_cell(cell):
-                if distance_to(point.lat, point.lng) > radius_m:
-                    continue  # beyond the query: its cell and hour may have no weather given
-                spawn = self.active_spawn(point, now_ms, weather)
-                if spawn is not None:
-                    spawns.append(spawn)
-        return _nearest_first(lat, lng, radius_m, spawns)
+        return self.spawns_of(self.active_points_near(lat, lng, radius_m, now_ms), weather)
+
+
+@dataclass(frozen=True)
+class ActivePoints:
+    """Spawn points showing a spawn, nearest first, each with the hour it appeared."""
+
+    points: tuple[tuple[SpawnPoint, int], ...]
+
+    def weather_keys(self) -> set[tuple[str, int]]:
+        """The (geohash-5 cell, hour index) pairs their spawns depend on."""
+        return {(_weather_cell_of(point), hour) for point, hour in self.points}
 
 
 def point_weather_cell(spawn_point_id: str) -> str:
     """The geohash-5 cell of a spawn point: its id names the geohash-7 cell it lies in."""
     cell, _ = ids.parse_spawn_point_id(spawn_point_id)
     return cell[:weather_rules.WEATHER_CELL_PRECISION]
+
+
+def _weather_cell_of(point: SpawnPoint) -> str:
+    # A generated point's own id, known well-formed: sp-<geohash7>-<n>, no need to parse.
+    return point.id[3:3 + weather_rules.WEATHER_CELL_PRECISION]
+
+
+def _generation_cell(cell: str) -> str:
+    geo.validate_geohash(cell, WORLD_CELL_PRECISION)
+    return cells.widened_cell(cell, cells.POLAR_MIN_CELL_WIDTH_M)
 
 
 def _home(cell: str, widened: bool, lat: float, lng: float) -> str:
