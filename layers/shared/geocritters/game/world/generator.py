@@ -338,10 +338,10 @@ class World:
     # Queries ------------------------------------------------------------------------------
 
     def cells_for(self, lat, lng, radius_m) -> list[str]:
-        """A world query reads the generation cells its circle touches, none beyond the generated world.
+        """A world query reads the generation cells its circle touches (named by their anchors).
 
-        The radius is capped by ``world_max_query_radius_m``; a circle that only partly
-        reaches into the generated world gets the cells of the part inside.
+        The radius is capped by ``world_max_query_radius_m``. Near a pole the cells are
+        widened (cells.py), so even a circle around a pole touches ~120 of them at most.
         """
         lat, lng = geo.validate_coordinates(lat, lng)
         radius_m = geo.validate_radius(radius_m)

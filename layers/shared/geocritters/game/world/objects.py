@@ -1,4 +1,4 @@
-"""What the world is made of (forts, spawn points, spawns) and where it ends."""
+"""What the world is made of (forts, spawn points, spawns), and where curated POIs end."""
 from __future__ import annotations
 
 from dataclasses import dataclass
