@@ -228,7 +228,10 @@ class World:
         low, high = self._config.spawn_level_min, self._config.spawn_level_max
         level = low + draws.below(high - low + 1)
         if weather is None:
-            weather = self._default_weather.weather_at(point_weather_cell(point.id), hour)
+            if not self._boosted_draw:  # a roster no weather boosts (no types): skip the lookup
+                weather = weather_rules.KINDS[0]
+            else:
+                weather = self._default_weather.weather_at(_weather_cell_of(point), hour)
         weather_rules.boosted_types(weather)  # an unknown kind is an error, not "no boost"
         boosted_draw = self._boosted_draw.get(weather)
         if boosted_draw is not None:
