@@ -59,6 +59,18 @@ def widening_bits(precision: int, row: int, min_width_m: float) -> int:
     return bits
 
 
+@functools.cache
+def _polar_prefixes() -> frozenset[str]:
+    # The geohash-2 cells of the two outermost rows (|lat| >= 84.375): every widened cell
+    # lies in one, so any other cell is known unwidened from its first two characters.
+    return frozenset(geo.encode(lat, -180.0 + 11.25 * (col + 0.5), 2) for lat in (87.0, -87.0)
+                     for col in range(32))
+
+
+def _may_be_widened(cell: str) -> bool:
+    return cell[:2] in _polar_prefixes()
+
+
 def _row_col(cell: str) -> tuple[int, int]:
     # Exact: a cell's bounds are dyadic fractions of 180 and 360 degrees.
     south, west, _, _ = geo.decode_bbox(cell)
@@ -73,6 +85,8 @@ def _cell_at(precision: int, row: int, col: int) -> str:
 
 def widened_cell(cell: str, min_width_m: float) -> str:
     """The anchor of the widened cell holding ``cell`` (``cell`` itself outside the caps)."""
+    if not _may_be_widened(cell):
+        return cell
     row, col = _row_col(cell)
     bits = widening_bits(len(cell), row, min_width_m)
     if not bits:
@@ -82,6 +96,8 @@ def widened_cell(cell: str, min_width_m: float) -> str:
 
 def widened_box(cell: str, min_width_m: float) -> tuple[tuple[float, float, float, float], bool]:
     """(south, west, north, east) of the widened cell holding ``cell``, and whether it is widened."""
+    if not _may_be_widened(cell):
+        return geo.decode_bbox(cell), False
     row, col = _row_col(cell)
     precision = len(cell)
     bits = widening_bits(precision, row, min_width_m)
