@@ -131,15 +131,17 @@ def test_density_per_square_km_is_the_same_at_every_latitude(world, lat):
     assert points / area == pytest.approx(DEFAULT_CONFIG.world_spawn_point_density_per_km2, rel=0.06)
 
 
-def test_nothing_is_generated_beyond_the_generated_world(world):
-    assert in_generated_world(WORLD_MAX_ABS_LAT) and in_generated_world(-85.0)
-    assert not in_generated_world(85.06) and not in_generated_world(-90)
-    polar = geo.encode(89.0, 10.0, WORLD_CELL_PRECISION)
-    assert world.forts_in_cell(polar) == () and world.spawn_points_in_cell(polar) == ()
-    # A cell straddling the limit keeps only what lies inside it.
-    for cell in cells_around(WORLD_MAX_ABS_LAT - 0.0005, 0.0, 3, 40):
-        for thing in world.forts_in_cell(cell) + world.spawn_points_in_cell(cell):
-            assert abs(thing.lat) <= WORLD_MAX_ABS_LAT
+def test_the_world_reaches_the_poles(world):
+    # The Web Mercator limit now only bounds where curated POIs are read.
+    assert in_generated_world(WORLD_MAX_ABS_LAT) and not in_generated_world(85.06)
+    for lat in (85.06, 88.0, 89.0, 89.9999, 90.0, -86.5, -89.99, -90.0):
+        assert world.forts_near(lat, 10.0, 300), lat
+        assert world.spawn_points_in_cell(geo.encode(lat, 10.0, WORLD_CELL_PRECISION)) is not None
+    # A cell straddling the limit keeps what it had and gains what lies beyond.
+    straddling = [t for cell in cells_around(WORLD_MAX_ABS_LAT - 0.0005, 0.0, 3, 40)
+                  for t in world.forts_in_cell(cell) + world.spawn_points_in_cell(cell)]
+    assert any(t.lat > WORLD_MAX_ABS_LAT for t in straddling)
+    assert any(t.lat <= WORLD_MAX_ABS_LAT for t in straddling)
 
 
 @pytest.mark.parametrize("bad", ["", "u4pruy", "u4pruydq", "u4pruya", "U4PRUYD", None, 7])
@@ -396,17 +398,14 @@ def test_spawns_near_finds_exactly_the_active_spawns_within_the_radius(world, la
         assert distances == sorted(distances)
 
 
-def test_cells_for_uses_generation_cells_and_stops_at_the_world_edge(world):
+def test_cells_for_uses_generation_cells_everywhere(world):
     assert world.cells_for(48.85, 2.35, 300) == geo.cells_touching_circle(48.85, 2.35, 300, WORLD_CELL_PRECISION)
-    assert world.cells_for(89.0, 0.0, 300) == []
-    assert world.cells_for(-90, 0.0, 300) == []
-    assert world.forts_near(89.0, 0.0, 300) == [] and world.spawns_near(-89.0, 0.0, 200, NOW) == []
-    # Near the edge, cells are thin (~13 m) but a fort listing still works.
+    # Near the Web Mercator limit geohash-7 cells are thin (~13 m) but a fort listing still works.
     assert 100 < len(world.cells_for(85.0, 0.0, 300)) <= DEFAULT_CONFIG.world_query_max_cells
     assert len(world.cells_for(-85.04, 33.0, DEFAULT_CONFIG.world_max_query_radius_m)) > 0
-    # Just outside, a circle that reaches back in sees only what lies inside.
-    edge_forts = world.forts_near(WORLD_MAX_ABS_LAT + 0.001, 0.0, 300)
-    assert all(abs(fort.lat) <= WORLD_MAX_ABS_LAT for fort in edge_forts)
+    # Beyond it cells are widened (game/world/cells.py): even around a pole, few of them.
+    for lat in (85.06, 89.0, 89.999, 90.0, -90.0):
+        assert 0 < len(world.cells_for(lat, 0.0, DEFAULT_CONFIG.world_max_query_radius_m)) <= 200, lat
 
 
 def test_query_radius_is_bounded_and_validated(world):
@@ -499,6 +498,7 @@ def test_forts_near_adds_curated_forts_within_the_radius(world):
     assert near in found and far not in found
     assert found[0] == near  # 13 m away: nearest first
     assert len(found) == len(world.forts_near(48.8566, 2.3522, 300)) + 1
-    # Curated forts are listed even where nothing is generated.
+    # ...with the generated ones, up to the poles.
     polar = parse_geojson_pois(collection(feature(0.0, 89.5, name="Polar Station")))
-    assert world.forts_near(89.5, 0.001, 300, curated=polar) == polar
+    found = world.forts_near(89.5, 0.001, 300, curated=polar)
+    assert found[0] == polar[0] and len(found) == len(world.forts_near(89.5, 0.001, 300)) + 1

@@ -10,6 +10,7 @@ from .adapters.secrets import GameKeys, fetch_game_keys
 from .adapters.tokens import TOKEN_LIFETIME_S, issue_token
 from .game.config import DEFAULT_CONFIG, with_overrides
 from .game.species import spawnable
+from .game.weather import DeterministicWeather
 from .game.world import World
 from .observability import enable_tracing
 from .settings import load_settings
@@ -56,7 +57,9 @@ def game_context() -> GameContext:
         _context = GameContext.wire(
             store, issue_token=_token_issuer(keys), world=world, keys=keys,
             config=config, clock=_clock, curated=CuratedForts(store.cells, _clock),
-            gym_board=GymBoard(store.gyms, _clock))
+            gym_board=GymBoard(store.gyms, _clock),
+            # The game's own weather; a forecast feed (usecases/ports.py WeatherSource) plugs in here.
+            weather=DeterministicWeather(keys.spawns, config))
     return _context
 
 

@@ -224,7 +224,7 @@ def encounter_from_record(r: EncounterRecord) -> Encounter:
         ivs=IVs(int(r.iv_attack), int(r.iv_defense), int(r.iv_stamina)),
         lat=float(r.lat), lng=float(r.lng), started_ms=int(r.started_ms),
         expires_ms=int(r.expires_ms), despawn_ms=int(r.despawn_ms), status=r.status,
-        throws=int(r.throws), premier_balls=int(r.premier_balls),
+        throws=int(r.throws), premier_balls=int(r.premier_balls), boosted=bool(r.boosted),
     )
 
 
@@ -236,6 +236,7 @@ def encounter_record(e: Encounter) -> EncounterRecord:
         expires_ms=e.expires_ms, despawn_ms=e.despawn_ms, status=e.status, throws=e.throws,
         premier_balls=e.premier_balls,
         expires_at=max(e.expires_ms, e.despawn_ms) // 1000 + ENCOUNTER_TTL_GRACE_S,
+        boosted=e.boosted or None,
     )
 
 

@@ -3,6 +3,7 @@ use (``bind_tables``), never at import. Key schemas come from infra/template.jso
 unit test checks these declarations agree with it."""
 from pynamodb.attributes import (
     BinaryAttribute,
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -131,6 +132,7 @@ class EncounterRecord(Model):
     throws = NumberAttribute(default=0)
     premier_balls = NumberAttribute(default=0)  # a raid boss's encounter
     expires_at = NumberAttribute()  # TTL, epoch seconds
+    boosted = BooleanAttribute(null=True)  # by the weather; absent on older encounters: False
 
 
 class ActionRecord(Model):

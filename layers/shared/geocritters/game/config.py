@@ -216,6 +216,26 @@ class GameConfig:
     buddy_km_by_spawn_weight: tuple = ((8.0, 1), (2.0, 3), (0.5, 5), (0.0, 20))
     buddy_swaps_per_day: int = 20
 
+    # Weather (game/weather.py): per geohash-5 cell and UTC hour, each kind boosting two
+    # or three types. How often each kind is drawn (relative weights; snow by latitude).
+    weather_kind_weights: Mapping[str, float] = field(default_factory=lambda: _frozen({
+        "clear": 24, "partly_cloudy": 20, "cloudy": 16, "rain": 14, "windy": 10, "fog": 8,
+        "snow": 8,
+    }))
+    weather_snow_min_abs_lat: float = 30.0  # no snow nearer the equator than this
+    weather_polar_abs_lat: float = 66.56  # beyond the polar circles...
+    weather_polar_snow_factor: float = 3.0  # ...snow is this much more likely
+    weather_spell_hours: int = 3  # a region's weather holds this long (>= 1)
+    weather_local_chance: float = 0.2  # a geohash-5 cell has its own weather, not its region's
+    # Boosted spawns: this share of spawns is re-drawn among the boosted species (so with
+    # the roster's ~1/4 boosted weight, ~45 % of spawns are boosted instead of ~25 %), 5
+    # levels higher (so 6-35, capped at weather_boosted_level_max), and a catch gives
+    # +25 % stardust (100 -> 125).
+    weather_boost_redraw_chance: float = 0.3
+    weather_boost_levels: int = 5
+    weather_boosted_level_max: int = 35
+    weather_boost_stardust_percent: int = 25
+
 
 DEFAULT_CONFIG = GameConfig()
 

@@ -25,6 +25,9 @@ class Encounter:
     # A raid boss's encounter: thrown at with these Premier Balls only, which belong to
     # it (not to the bag); 0 for a wild encounter, caught with the player's own balls.
     premier_balls: int = 0
+    # Its species was boosted by the weather of its spawn's cell and hour: the catch pays
+    # more stardust (game/rewards.py catch_reward).
+    boosted: bool = False
 
     def is_over(self, now_ms: int) -> bool:
         return self.status != "active" or now_ms >= self.expires_ms

@@ -77,6 +77,10 @@ def fit_in_bag(current_total: int, offered: Mapping[str, int], capacity: int) ->
     return BagGrant(granted=granted, dropped=dropped)
 
 
-def catch_reward(config: GameConfig) -> CatchReward:
-    """A catch gives the configured XP, stardust and candy."""
-    return CatchReward(xp=config.catch_xp, stardust=config.catch_stardust, candy=config.catch_candy)
+def catch_reward(config: GameConfig, boosted: bool = False) -> CatchReward:
+    """A catch gives the configured XP, stardust and candy; a weather-boosted creature
+    weather_boost_stardust_percent more stardust (rounded down)."""
+    stardust = config.catch_stardust
+    if boosted:
+        stardust += stardust * config.weather_boost_stardust_percent // 100
+    return CatchReward(xp=config.catch_xp, stardust=stardust, candy=config.catch_candy)

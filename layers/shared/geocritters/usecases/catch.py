@@ -76,7 +76,7 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
             outcome = _raid_boss_outcome(encounter, outcome)
         changes, gained, creature = [], {"xp": 0, "stardust": 0, "candy": 0}, None
         if outcome == "caught":
-            reward = catch_reward(ctx.config)
+            reward = catch_reward(ctx.config, boosted=encounter.boosted)
             gained = {"xp": reward.xp, "stardust": reward.stardust, "candy": reward.candy}
             state = rules.grant(state, xp=reward.xp, stardust=reward.stardust,
                                 candy={kind.family: reward.candy})

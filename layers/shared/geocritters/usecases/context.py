@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from ..game.config import GameConfig
+from ..game.weather import DeterministicWeather
 from ..game.world import World
 from .ports import (
     ActionRecords,
@@ -18,6 +19,7 @@ from .ports import (
     Trades,
     UnitOfWork,
     Visits,
+    WeatherSource,
 )
 
 
@@ -45,9 +47,14 @@ class GameContext:
     # The same ports in one object, for tools and tests that seed or inspect state;
     # use cases take the ports above (tests/unit/test_dependencies.py checks it).
     store: Store
+    # The weather per geohash-5 cell and hour: the game's own unless a feed is wired in.
+    weather: WeatherSource
 
     @classmethod
     def wire(cls, store: Store, **rest) -> "GameContext":
+        # The deterministic weather is keyed like the world's spawns, so with it the
+        # world's own default (no weather given) is what the map shows.
+        rest.setdefault("weather", DeterministicWeather(rest["keys"].spawns, rest["config"]))
         return cls(players=store.players, encounters=store.encounters,
                    creatures=store.creatures, actions=store.actions, visits=store.visits,
                    gyms=store.gyms, inbox=store.inbox, lobbies=store.lobbies,

@@ -28,12 +28,15 @@ def encounter_json(e: Encounter) -> dict:
         "level": e.level,
         "status": e.status,
         "expires_ms": e.expires_ms,
+        "boosted": e.boosted,
     }
 
 
 def start_encounter(ctx, player_id: str, spawn_id: str, lat: float, lng: float) -> dict:
     now_ms = ctx.clock.now_ms()
-    spawn = ctx.world.spawn(spawn_id, now_ms)
+    # The spawn is recomputed under its cell's weather in its hour, as the map showed it.
+    weather = ctx.weather.weather_at(*ctx.world.spawn_weather_key(spawn_id))
+    spawn = ctx.world.spawn(spawn_id, now_ms, weather)
     distance = geo.haversine_m(lat, lng, spawn.lat, spawn.lng)
     if distance > ctx.config.encounter_radius_m:
         raise RuleRefused(
@@ -55,7 +58,7 @@ def start_encounter(ctx, player_id: str, spawn_id: str, lat: float, lng: float) 
         cp=combat_power(species(spawn.species_id), level, ivs), ivs=ivs,
         lat=lat, lng=lng, started_ms=now_ms,
         expires_ms=min(now_ms + ctx.config.encounter_duration_ms, spawn.despawn_ms),
-        despawn_ms=spawn.despawn_ms,
+        despawn_ms=spawn.despawn_ms, boosted=spawn.boosted,
     )
     encounter = ctx.encounters.create_encounter(candidate)
     if encounter.is_over(now_ms):

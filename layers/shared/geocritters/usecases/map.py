@@ -11,7 +11,9 @@ from dataclasses import replace
 
 from ..game import geo, walking
 from ..game.actions import Action
+from ..game.config import HOUR_MS
 from ..game.player import Place, rate_limit
+from ..game.weather import boosted_types, weather_cell
 from .gyms import gym_summary
 
 
@@ -42,6 +44,21 @@ def _report_position(ctx, player_id: str, sample: walking.Sample):
     return replace(before, position=Place(sample.lat, sample.lng, sample.at_ms), trail=trail)
 
 
+def _weather_json(ctx, lat: float, lng: float, now_ms: int) -> dict:
+    hour = now_ms // HOUR_MS
+    cell = weather_cell(lat, lng)
+    kind = ctx.weather.weather_at(cell, hour)
+    return {"cell": cell, "kind": kind, "boosted_types": list(boosted_types(kind)),
+            "until_ms": (hour + 1) * HOUR_MS}
+
+
+def _spawns_around(ctx, lat: float, lng: float, now_ms: int) -> list:
+    """The active spawns within the radar radius, each under its own cell's and hour's weather."""
+    active = ctx.world.active_points_near(lat, lng, ctx.config.radar_radius_m, now_ms)
+    weather = {key: ctx.weather.weather_at(*key) for key in active.weather_keys()}
+    return ctx.world.spawns_of(active, weather)
+
+
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     config = ctx.config
     now_ms = ctx.clock.now_ms()
@@ -61,8 +78,7 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     resolved = player.resolved_spawns
     cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}
 
-    around = [s for s in ctx.world.spawns_near(lat, lng, config.radar_radius_m, now_ms)
-              if s.id not in resolved]
+    around = [s for s in _spawns_around(ctx, lat, lng, now_ms) if s.id not in resolved]
     distance_to = geo.distance_from(lat, lng)
     visible = [s for s in around if distance_to(s.lat, s.lng) <= config.visible_radius_m]
     extra = curated()
@@ -76,9 +92,10 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     return {
         "geohash": geo.encode(lat, lng, 7),
         "spawns": [{"id": s.id, "species": s.species_id, "lat": s.lat, "lng": s.lng,
-                    "despawn_ms": s.despawn_ms} for s in visible],
+                    "despawn_ms": s.despawn_ms, "boosted": s.boosted} for s in visible],
         "nearby": [{"id": s.id, "species": s.species_id} for s in around],
         "stops": [_stop_json(f, cooldowns) for f in forts if f.kind == "stop"],
         "gyms": [gym_summary(ctx, f, states[f.id], now_ms) for f in gyms],
         "server_ms": now_ms,
+        "weather": _weather_json(ctx, lat, lng, now_ms),
     }

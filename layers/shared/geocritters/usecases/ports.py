@@ -567,3 +567,24 @@ class Store:
 
     def commit(self, changes, action=None):
         return self.unit_of_work.commit(changes, action)
+
+
+# --- weather -----------------------------------------------------------------------------
+
+class WeatherSource(Protocol):
+    """The weather of a geohash-5 cell during one UTC hour (game/weather.py).
+
+    The default is ``game.weather.DeterministicWeather`` (derived from the secret, no
+    storage); a deployment may plug in a forecast feed instead. A feed must:
+
+    - answer one of ``game.weather.KINDS`` for any valid cell and any hour a spawn can
+      be in (the current hour and the one before), quickly: a map request asks for a
+      few (cell, hour) pairs, an encounter for one;
+    - never change an hour's weather once it has served it (in any container): spawns and
+      encounters are recomputed from it, so a changed hour would change a creature the
+      player already saw, or the bonus its catch pays. Serve an hour's forecast from the
+      feed's last update before that hour began, and keep it (e.g. store it on first use).
+    """
+
+    def weather_at(self, cell: str, hour: int) -> str:
+        ...

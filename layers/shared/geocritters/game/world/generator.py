@@ -7,30 +7,36 @@ an id alone, and clients (who never see the spawn secret) can't predict which cr
 spawn point will produce.
 
 Counts per cell are proportional to the cell's area, so the density per km² is the same
-at every latitude even though geohash cells narrow with cos(latitude).
+at every latitude even though geohash cells narrow with cos(latitude). In the polar caps
+the generation cells are widened geohash-7 runs (cells.py), so the world reaches the poles.
+
+A spawn also depends on the weather of its spawn point's geohash-5 cell in its hour
+(game/weather.py), which the caller passes in: the world never asks a weather source.
 """
 from __future__ import annotations
 
 import bisect
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .. import geo
+from .. import weather as weather_rules
 from ..config import DEFAULT_CONFIG, HOUR_MS, MINUTE_MS, GameConfig
 from ..errors import InvalidInput, NotFound
 from ..randomness import KeyedRng, WorldRng
-from . import ids
+from . import cells, ids
 from .names import fort_name
 from .objects import (
     WORLD_CELL_PRECISION,
-    WORLD_MAX_ABS_LAT,
     Fort,
     Spawn,
     SpawnPoint,
-    box_in_generated_world,
-    in_generated_world,
 )
+
+# The weather of the spawns a query shows: (geohash-5 cell, hour index) -> kind.
+WeatherByCellHour = Mapping[tuple[str, int], str]
 
 CELL_CACHE_SIZE = 20_000  # generated cells kept per warm container (~ a few MB)
 
@@ -66,13 +72,15 @@ def _point_in_box(draws: KeyedRng, south: float, west: float, north: float, east
     return lat, lng
 
 
-def _normalise_roster(roster) -> tuple[tuple[int, ...], tuple[float, ...]]:
+def _normalise_roster(roster) -> tuple[tuple[int, ...], tuple[float, ...], dict[int, tuple], dict[int, float]]:
     weights: dict[int, float] = {}
+    types: dict[int, tuple] = {}
     for entry in roster:
         if isinstance(entry, tuple):
             species_id, weight = entry
         else:
             species_id, weight = entry.id, entry.spawn_weight
+            types[species_id] = tuple(getattr(entry, "types", ()))
         if not isinstance(species_id, int) or isinstance(species_id, bool):
             raise ValueError(f"species id must be an int, got {species_id!r}")
         is_number = isinstance(weight, (int, float)) and not isinstance(weight, bool)
@@ -85,12 +93,21 @@ def _normalise_roster(roster) -> tuple[tuple[int, ...], tuple[float, ...]]:
     species_ids = tuple(sorted(species_id for species_id, weight in weights.items() if weight > 0))
     if not species_ids:
         raise ValueError("the roster needs at least one species with a positive spawn weight")
+    return species_ids, _cumulative(species_ids, weights), types, weights
+
+
+def _cumulative(species_ids, weights) -> tuple[float, ...]:
     cumulative = []
     total = 0.0
     for species_id in species_ids:
         total += weights[species_id]
         cumulative.append(total)
-    return species_ids, tuple(cumulative)
+    return tuple(cumulative)
+
+
+def _pick_species(draws: KeyedRng, species_ids: tuple[int, ...], cumulative: tuple[float, ...]) -> int:
+    pick = draws.random() * cumulative[-1]
+    return species_ids[min(bisect.bisect_right(cumulative, pick), len(species_ids) - 1)]
 
 
 def _validate_now(now_ms) -> int:
@@ -117,22 +134,40 @@ class World:
             raise ValueError("spawn_secret must differ from world_seed")
         self._world_seed = bytes(world_seed)
         self._spawn_secret = bytes(spawn_secret)
-        self._species_ids, self._cumulative_weights = _normalise_roster(roster)
+        self._species_ids, self._cumulative_weights, types, weights = _normalise_roster(roster)
         self._config = config
+        # Per weather kind: the spawnable species it boosts, and their cumulative weights
+        # for a boosted re-draw (none: that weather changes no spawn of this roster).
+        self._boosted: dict[str, frozenset[int]] = {}
+        self._boosted_draw: dict[str, tuple[tuple[int, ...], tuple[float, ...]]] = {}
+        for kind, boosted_types in weather_rules.BOOSTED_TYPES.items():
+            boosted = tuple(s for s in self._species_ids if set(types.get(s, ())) & set(boosted_types))
+            self._boosted[kind] = frozenset(boosted)
+            if boosted:
+                self._boosted_draw[kind] = (boosted, _cumulative(boosted, weights))
+        # The weather when a caller gives none: the game's own (the default source).
+        self._default_weather = weather_rules.DeterministicWeather(self._spawn_secret, config)
         # The static layer of a cell never changes for a world: a warm container keeps
         # the cells it has generated (a map request touches ~30 of them), bounded.
-        self.forts_in_cell = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(self._generate_forts)
-        self.spawn_points_in_cell = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(
+        self._forts_of = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(self._generate_forts)
+        self._spawn_points_of = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(
             self._generate_spawn_points)
+        self._generation_cell = functools.lru_cache(maxsize=CELL_CACHE_SIZE)(_generation_cell)
+
+    def forts_in_cell(self, cell: str) -> tuple[Fort, ...]:
+        """The forts of the generation cell holding this geohash-7 cell (in the polar
+        caps, of its widened run: cells.py)."""
+        return self._forts_of(self._generation_cell(cell))
+
+    def spawn_points_in_cell(self, cell: str) -> tuple[SpawnPoint, ...]:
+        """The spawn points of the generation cell holding this geohash-7 cell."""
+        return self._spawn_points_of(self._generation_cell(cell))
 
     # Static layer -------------------------------------------------------------------------
 
     def _generate_forts(self, cell: str) -> tuple[Fort, ...]:
-        """A cell holds a number of forts proportional to its area, ~world_gym_fraction of them gyms."""
-        geo.validate_geohash(cell, WORLD_CELL_PRECISION)
-        box = geo.decode_bbox(cell)
-        if not box_in_generated_world(box):
-            return ()
+        """A generation cell holds a number of forts proportional to its area, ~world_gym_fraction of them gyms."""
+        box, widened = cells.widened_box(cell, cells.POLAR_MIN_CELL_WIDTH_M)
         draws = WorldRng(self._world_seed, "forts", cell)
         count = _expected_count_draw(draws, self._config.world_fort_density_per_km2 * _cell_area_km2(*box))
         forts = []
@@ -140,16 +175,12 @@ class World:
             lat, lng = _point_in_box(draws, *box)
             kind = "gym" if draws.random() < self._config.world_gym_fraction else "stop"
             name = fort_name(draws, kind)
-            if in_generated_world(lat):
-                forts.append(Fort(ids.fort_id(kind, cell, n), kind, name, lat, lng))
+            forts.append(Fort(ids.fort_id(kind, _home(cell, widened, lat, lng), n), kind, name, lat, lng))
         return tuple(forts)
 
     def _generate_spawn_points(self, cell: str) -> tuple[SpawnPoint, ...]:
-        """A cell holds spawn points in proportion to its area, each with a fixed minute and duration."""
-        geo.validate_geohash(cell, WORLD_CELL_PRECISION)
-        box = geo.decode_bbox(cell)
-        if not box_in_generated_world(box):
-            return ()
+        """A generation cell holds spawn points in proportion to its area, each with a fixed minute and duration."""
+        box, widened = cells.widened_box(cell, cells.POLAR_MIN_CELL_WIDTH_M)
         draws = WorldRng(self._world_seed, "spawn-points", cell)
         count = _expected_count_draw(
             draws, self._config.world_spawn_point_density_per_km2 * _cell_area_km2(*box)
@@ -160,8 +191,8 @@ class World:
             lat, lng = _point_in_box(draws, *box)
             minute = draws.below(60)
             duration = durations[draws.below(len(durations))]
-            if in_generated_world(lat):
-                points.append(SpawnPoint(ids.spawn_point_id(cell, n), lat, lng, minute, duration))
+            points.append(SpawnPoint(ids.spawn_point_id(_home(cell, widened, lat, lng), n),
+                                     lat, lng, minute, duration))
         return tuple(points)
 
     def fort(self, fort_id: str) -> Fort:
@@ -188,29 +219,43 @@ class World:
 
     # Spawns -------------------------------------------------------------------------------
 
-    def _spawn_for_hour(self, point: SpawnPoint, hour: int) -> Spawn:
+    def _spawn_for_hour(self, point: SpawnPoint, hour: int, weather: str | None = None) -> Spawn:
         appears_ms = hour * HOUR_MS + point.minute * MINUTE_MS
         # Only the spawn secret decides the creature: the world seed (spawn point places
         # and times) may be known to clients without revealing what will appear.
         draws = WorldRng(self._spawn_secret, "spawn", point.id, str(hour))
-        pick = draws.random() * self._cumulative_weights[-1]
-        index = min(bisect.bisect_right(self._cumulative_weights, pick), len(self._species_ids) - 1)
+        species_id = _pick_species(draws, self._species_ids, self._cumulative_weights)
         low, high = self._config.spawn_level_min, self._config.spawn_level_max
         level = low + draws.below(high - low + 1)
+        if weather is None:
+            if not self._boosted_draw:  # a roster no weather boosts (no types): skip the lookup
+                weather = weather_rules.KINDS[0]
+            else:
+                weather = self._default_weather.weather_at(_weather_cell_of(point), hour)
+        weather_rules.boosted_types(weather)  # an unknown kind is an error, not "no boost"
+        boosted_draw = self._boosted_draw.get(weather)
+        if boosted_draw is not None:
+            # Boosted species appear more often: a share of spawns re-draws among them, from
+            # a stream of its own, so the draws above stay what they were without weather.
+            redraw = WorldRng(self._spawn_secret, "spawn-weather", point.id, str(hour))
+            if redraw.random() < self._config.weather_boost_redraw_chance:
+                species_id = _pick_species(redraw, *boosted_draw)
+        boosted = species_id in self._boosted[weather]
+        if boosted:
+            level = min(level + self._config.weather_boost_levels, self._config.weather_boosted_level_max)
         return Spawn(
             id=ids.spawn_id(point.id, hour),
             spawn_point_id=point.id,
-            species_id=self._species_ids[index],
+            species_id=species_id,
             level=level,
             lat=point.lat,
             lng=point.lng,
             appears_ms=appears_ms,
             despawn_ms=appears_ms + point.duration_min * MINUTE_MS,
+            boosted=boosted,
         )
 
-    def active_spawn(self, point: SpawnPoint, now_ms: int) -> Spawn | None:
-        """A spawn point shows one spawn per hour from its minute for its duration, else nothing."""
-        now_ms = _validate_now(now_ms)
+    def _active_hour(self, point: SpawnPoint, now_ms: int) -> int | None:
         hour = now_ms // HOUR_MS
         # A spawn lasts at most 60 min, so the one showing now appeared this hour or the
         # previous one (e.g. minute 50 for 45 min is still up at 10 past the next hour).
@@ -219,14 +264,29 @@ class World:
                 continue
             appears_ms = candidate * HOUR_MS + point.minute * MINUTE_MS
             if appears_ms <= now_ms < appears_ms + point.duration_min * MINUTE_MS:
-                return self._spawn_for_hour(point, candidate)
+                return candidate
         return None
 
-    def spawn(self, spawn_id: str, now_ms: int) -> Spawn:
+    def active_spawn(self, point: SpawnPoint, now_ms: int, weather: WeatherByCellHour | None = None) -> Spawn | None:
+        """A spawn point shows one spawn per hour from its minute for its duration, else nothing.
+
+        ``weather`` gives the kind of each (geohash-5 cell, hour) the spawn may need; without
+        it the game's own deterministic weather applies (what the default source serves).
+        """
+        now_ms = _validate_now(now_ms)
+        hour = self._active_hour(point, now_ms)
+        if hour is None:
+            return None
+        kind = None if weather is None else weather[(point_weather_cell(point.id), hour)]
+        return self._spawn_for_hour(point, hour, kind)
+
+    def spawn(self, spawn_id: str, now_ms: int, weather: str | None = None) -> Spawn:
         """A spawn id resolves only while that spawn is active (NotFound "spawn_expired" once gone).
 
-        A malformed id is InvalidInput; a well-formed one naming no generated spawn point is
-        NotFound "spawn_not_found"; one whose hour has not begun is NotFound "spawn_not_active".
+        ``weather`` is the kind in the spawn's cell and hour (``spawn_weather_key``); without
+        it, the game's own deterministic weather. A malformed id is InvalidInput; a
+        well-formed one naming no generated spawn point is NotFound "spawn_not_found"; one
+        whose hour has not begun is NotFound "spawn_not_active".
         """
         now_ms = _validate_now(now_ms)
         spawn_point_id, hour = ids.parse_spawn_id(spawn_id)
@@ -234,20 +294,57 @@ class World:
             point = self.spawn_point(spawn_point_id)
         except NotFound:
             raise NotFound(f"no spawn {spawn_id!r}", code="spawn_not_found") from None
-        spawn = self._spawn_for_hour(point, hour)
+        spawn = self._spawn_for_hour(point, hour, weather)
         if now_ms < spawn.appears_ms:
             raise NotFound(f"spawn {spawn_id!r} has not appeared yet", code="spawn_not_active")
         if now_ms >= spawn.despawn_ms:
             raise NotFound(f"spawn {spawn_id!r} has despawned", code="spawn_expired")
         return spawn
 
+    @staticmethod
+    def spawn_weather_key(spawn_id: str) -> tuple[str, int]:
+        """(geohash-5 cell, hour index) whose weather a spawn id depends on (InvalidInput if malformed)."""
+        spawn_point_id, hour = ids.parse_spawn_id(spawn_id)
+        return point_weather_cell(spawn_point_id), hour
+
+    def active_points_near(self, lat, lng, radius_m, now_ms: int) -> ActivePoints:
+        """The spawn points showing a spawn at now_ms within radius_m, with its hour: what
+        ``spawns_of`` turns into spawns once the weather they need is known."""
+        lat, lng = geo.validate_coordinates(lat, lng)
+        now_ms = _validate_now(now_ms)
+        distance_to = geo.distance_from(lat, lng)
+        found = []
+        for cell in self.cells_for(lat, lng, radius_m):
+            for point in self.spawn_points_in_cell(cell):
+                hour = self._active_hour(point, now_ms)
+                if hour is not None:
+                    distance = distance_to(point.lat, point.lng)
+                    if distance <= radius_m:
+                        found.append((distance, point, hour))
+        # Ties (same place) break by id so the order is deterministic.
+        found.sort(key=lambda entry: (entry[0], entry[1].id))
+        return ActivePoints(tuple((point, hour) for _, point, hour in found))
+
+    def spawns_of(self, active: ActivePoints, weather: WeatherByCellHour | None = None) -> list[Spawn]:
+        """The spawns of active points, nearest first, each under the weather of its cell
+        and hour (``weather`` covers ``active.weather_keys()``; None: the game's own)."""
+        spawns = []
+        for point, hour in active.points:
+            kind = None if weather is None else weather[(_weather_cell_of(point), hour)]
+            spawns.append(self._spawn_for_hour(point, hour, kind))
+        return spawns
+
+    def weather_keys_near(self, lat, lng, radius_m, now_ms: int) -> set[tuple[str, int]]:
+        """The (geohash-5 cell, hour index) pairs the spawns active near a place depend on."""
+        return self.active_points_near(lat, lng, radius_m, now_ms).weather_keys()
+
     # Queries ------------------------------------------------------------------------------
 
     def cells_for(self, lat, lng, radius_m) -> list[str]:
-        """A world query reads the generation cells its circle touches, none beyond the generated world.
+        """A world query reads the generation cells its circle touches (named by their anchors).
 
-        The radius is capped by ``world_max_query_radius_m``; a circle that only partly
-        reaches into the generated world gets the cells of the part inside.
+        The radius is capped by ``world_max_query_radius_m``. Near a pole the cells are
+        widened (cells.py), so even a circle around a pole touches ~120 of them at most.
         """
         lat, lng = geo.validate_coordinates(lat, lng)
         radius_m = geo.validate_radius(radius_m)
@@ -256,20 +353,13 @@ class World:
                 f"radius must be at most {self._config.world_max_query_radius_m:g} m, got {radius_m:g}",
                 code="radius_too_large",
             )
-        if abs(lat) - math.degrees(radius_m / geo.EARTH_RADIUS_M) > WORLD_MAX_ABS_LAT:
-            return []
-        cells = geo.cells_touching_circle(
-            lat,
-            lng,
-            radius_m,
-            WORLD_CELL_PRECISION,
-            max_cells=self._config.world_query_max_cells,
-        )
-        if abs(lat) + 2 * math.degrees(radius_m / geo.EARTH_RADIUS_M) < WORLD_MAX_ABS_LAT:
-            # A touched cell starts within the circle's reach, so while the circle stays
-            # inside the generated world (everywhere people play) so does every cell.
-            return cells
-        return [cell for cell in cells if box_in_generated_world(geo.decode_bbox(cell))]
+        if not cells.reaches_polar_cap(lat, radius_m):
+            # Everywhere people play: plain geohash-7 cells.
+            return geo.cells_touching_circle(
+                lat, lng, radius_m, WORLD_CELL_PRECISION, max_cells=self._config.world_query_max_cells)
+        return cells.cells_touching_circle(
+            lat, lng, radius_m, WORLD_CELL_PRECISION, cells.POLAR_MIN_CELL_WIDTH_M,
+            max_cells=self._config.world_query_max_cells)
 
     def forts_near(self, lat, lng, radius_m, curated: Iterable[Fort] = ()) -> list[Fort]:
         """A player sees the generated and curated forts within radius_m, nearest first."""
@@ -280,17 +370,47 @@ class World:
         found.extend(curated)
         return _nearest_first(lat, lng, radius_m, found)
 
-    def spawns_near(self, lat, lng, radius_m, now_ms: int) -> list[Spawn]:
-        """A player sees the spawns active at now_ms within radius_m, nearest first."""
-        lat, lng = geo.validate_coordinates(lat, lng)
-        now_ms = _validate_now(now_ms)
-        spawns = []
-        for cell in self.cells_for(lat, lng, radius_m):
-            for point in self.spawn_points_in_cell(cell):
-                spawn = self.active_spawn(point, now_ms)
-                if spawn is not None:
-                    spawns.append(spawn)
-        return _nearest_first(lat, lng, radius_m, spawns)
+    def spawns_near(self, lat, lng, radius_m, now_ms: int, weather: WeatherByCellHour | None = None) -> list[Spawn]:
+        """A player sees the spawns active at now_ms within radius_m, nearest first.
+
+        ``weather`` covers at least ``weather_keys_near`` of the same query (or is None: the
+        game's own deterministic weather). A caller that asks a weather source first uses
+        ``active_points_near`` and ``spawns_of``: one scan of the cells, not two.
+        """
+        return self.spawns_of(self.active_points_near(lat, lng, radius_m, now_ms), weather)
+
+
+@dataclass(frozen=True)
+class ActivePoints:
+    """Spawn points showing a spawn, nearest first, each with the hour it appeared."""
+
+    points: tuple[tuple[SpawnPoint, int], ...]
+
+    def weather_keys(self) -> set[tuple[str, int]]:
+        """The (geohash-5 cell, hour index) pairs their spawns depend on."""
+        return {(_weather_cell_of(point), hour) for point, hour in self.points}
+
+
+def point_weather_cell(spawn_point_id: str) -> str:
+    """The geohash-5 cell of a spawn point: its id names the geohash-7 cell it lies in."""
+    cell, _ = ids.parse_spawn_point_id(spawn_point_id)
+    return cell[:weather_rules.WEATHER_CELL_PRECISION]
+
+
+def _weather_cell_of(point: SpawnPoint) -> str:
+    # A generated point's own id, known well-formed: sp-<geohash7>-<n>, no need to parse.
+    return point.id[3:3 + weather_rules.WEATHER_CELL_PRECISION]
+
+
+def _generation_cell(cell: str) -> str:
+    geo.validate_geohash(cell, WORLD_CELL_PRECISION)
+    return cells.widened_cell(cell, cells.POLAR_MIN_CELL_WIDTH_M)
+
+
+def _home(cell: str, widened: bool, lat: float, lng: float) -> str:
+    # An id names the geohash-7 cell its object lies in: the generation cell itself, or in
+    # a widened run the cell of the run holding the point (which leads back to the run).
+    return geo.encode(lat, lng, WORLD_CELL_PRECISION) if widened else cell
 
 
 def _nearest_first(lat: float, lng: float, radius_m: float, things: Iterable) -> list:

@@ -1,7 +1,9 @@
 """Ids of world objects: what they look like, and the cell each one names.
 
 Every id names the cell its object lives in, so a server resolves an id by generating
-(or reading) that one cell.
+(or reading) that one cell. In the polar caps a generated object's cell belongs to a
+widened generation cell (cells.py), which the cell's row determines; its n counts the
+objects of that generation cell.
 """
 from __future__ import annotations
 

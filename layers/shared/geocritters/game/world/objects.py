@@ -1,13 +1,13 @@
-"""What the world is made of (forts, spawn points, spawns) and where it ends."""
+"""What the world is made of (forts, spawn points, spawns), and where curated POIs end."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 WORLD_CELL_PRECISION = 7  # generation cells, ~153 m x 153 m at the equator
 
-# The generated world stops at the Web Mercator limit, the edge of what client maps
-# render. Beyond it geohash cells degenerate towards the pole (a 153 m tall cell is a
-# few metres wide), so a map query would touch hundreds of cells for nothing to show.
+# The Web Mercator limit, the edge of what client maps render. The generated world goes
+# on beyond it to the poles, in widened cells (cells.py); curated POIs, filed under
+# geohash-6 cells that degenerate towards a pole, are read only within it.
 WORLD_MAX_ABS_LAT = 85.05
 
 
@@ -45,14 +45,10 @@ class Spawn:
     lng: float
     appears_ms: int
     despawn_ms: int
+    # Its species has a type the weather of its cell and hour boosts (game/weather.py).
+    boosted: bool = False
 
 
 def in_generated_world(lat) -> bool:
-    """The generated world covers latitudes within ±WORLD_MAX_ABS_LAT."""
+    """Within ±WORLD_MAX_ABS_LAT: where curated POIs are read (the generated world has no edge)."""
     return abs(lat) <= WORLD_MAX_ABS_LAT
-
-
-def box_in_generated_world(box: tuple[float, float, float, float]) -> bool:
-    """A (south, west, north, east) box reaches into the generated world."""
-    south, _, north, _ = box
-    return south <= WORLD_MAX_ABS_LAT and north >= -WORLD_MAX_ABS_LAT
