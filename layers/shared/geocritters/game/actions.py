@@ -50,3 +50,4 @@ class Action(StrEnum):
     OFFER_TRADE = "offer_trade"
     CONFIRM_TRADE = "confirm_trade"
     CANCEL_TRADE = "cancel_trade"
+    GAME_DATA = "game_data"
