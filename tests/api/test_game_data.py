@@ -38,16 +38,21 @@ def test_game_data_session_conforms_to_the_document(api, spec):
     c.call("GET", f"{URL}?lang=en", expect=400, code="unknown_query_parameter")
     c.call("GET", f"{URL}?version={document['version']}", token=token, expect=400,
            code="unknown_query_parameter")
-    c.call("GET", URL, headers={"If-None-Match": '"0123456789abcdef0123456789abcdef"'}, expect=200)
-
-    # 304: documented with both validators' headers and no body.
+    # If-None-Match: another tag (or none that parses) is the whole document again; the
+    # current one, also weakened by a CDN, in a list or as "*", is a 304 with no body and
+    # the documented validators (edge/http_cache.py's unit tests have every form).
+    other = '"0123456789abcdef0123456789abcdef"'
+    for sent in (other, f"W/{other}", etag.strip('"')):
+        assert c.call("GET", URL, headers={"If-None-Match": sent}, expect=200) == document, sent
     not_modified = _resolve(spec, spec["paths"][URL]["get"]["responses"]["304"])
-    status, body, headers = api.call("GET", URL, headers={"If-None-Match": etag})
-    assert (status, body) == (304, None)
-    for name, header in not_modified["headers"].items():
-        header = _resolve(spec, header)
-        value = _lower(headers).get(name.lower())
-        assert value is not None and not schema_errors(spec, header["schema"], value), (name, headers)
+    for sent in (etag, f"W/{etag}", f"{other}, W/{etag}", "*"):
+        status, body, headers = api.call("GET", URL, headers={"If-None-Match": sent})
+        assert (status, body) == (304, None), sent
+        for name, header in not_modified["headers"].items():
+            header = _resolve(spec, header)
+            value = _lower(headers).get(name.lower())
+            assert value is not None and not schema_errors(spec, header["schema"], value), (name, headers)
+        assert _lower(headers)["etag"] == etag and _lower(headers)["cache-control"] == CACHE_CONTROL
 
     for path, method, operation in _operations(spec):
         if "gamedata" in operation.get("tags", []):
@@ -55,39 +60,17 @@ def test_game_data_session_conforms_to_the_document(api, spec):
             assert any(200 <= s < 300 for s in statuses) and any(400 <= s < 500 for s in statuses)
 
 
-@pytest.mark.parametrize("if_none_match, status", [
-    (None, 200),
-    ("{etag}", 304),
-    ("W/{etag}", 304),  # If-None-Match compares weakly: a CDN may have weakened the tag
-    ('"0123456789abcdef0123456789abcdef", W/{etag}', 304),
-    ("*", 304),
-    ('"0123456789abcdef0123456789abcdef"', 200),
-    ('W/"0123456789abcdef0123456789abcdef"', 200),
-    ("{bare}", 200),  # not an entity tag (unquoted): names nothing
-    ("", 200),
-    ('"' + "x" * 4000 + '"', 200),
-])
-def test_if_none_match(api, if_none_match, status):
-    _, full, headers = api.call("GET", URL)
-    etag = _lower(headers)["etag"]
-    sent = {} if if_none_match is None else {
-        "If-None-Match": if_none_match.format(etag=etag, bare=etag.strip('"'))}
-    got, body, answer_headers = api.call("GET", URL, headers=sent)
-    assert got == status, (sent, got, body)
-    assert body == (full if status == 200 else None)
-    assert _lower(answer_headers)["etag"] == etag
-    assert _lower(answer_headers)["cache-control"] == CACHE_CONTROL
-
-
 def test_the_same_bytes_in_every_call_and_every_container(api):
-    first = api.call("GET", URL)
-    assert api.call("GET", URL) == first
+    def answer():
+        status, body, headers = api.call("GET", URL)
+        return status, body, _lower(headers)["etag"], _lower(headers)["cache-control"]
+
+    first = answer()
+    assert first[0] == 200 and answer() == first
     # A new container: nothing cached, the document built again from the same game.
     bootstrap.reset(clock=bootstrap.clock())
     functions.gamedata._published = None
-    again = api.call("GET", URL)
-    assert again == first
-    assert _lower(again[2])["etag"] == _lower(first[2])["etag"]
+    assert answer() == first
 
 
 def test_served_without_the_secret_or_any_table(api, monkeypatch):

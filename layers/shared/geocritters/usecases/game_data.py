@@ -99,7 +99,7 @@ def rules_section(config: GameConfig) -> dict:
                         "fort_list_radius_m", "fort_interact_radius_m"),
         # Requests per player per clock minute; over it is 429 + Retry-After. The map's is
         # the client's refresh limit.
-        "rate_limits_per_minute": _pick(config, "rate_limits_per_minute")["rate_limits_per_minute"],
+        "rate_limits_per_minute": _plain(config.rate_limits_per_minute),
         "player": {"teams": list(player.TEAMS), **_pick(config, "team_min_level", "starting_items")},
         "stops": _pick(config, "spin_cooldown_ms", "spin_xp", "spin_first_time_xp",
                        "spin_items_min", "spin_items_max", "bag_capacity"),
