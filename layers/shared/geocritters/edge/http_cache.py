@@ -4,10 +4,10 @@ import re
 
 from chalice import Response
 
-# An entity-tag's opaque part (RFC 9110 §8.8.3: a quoted string without DQUOTE inside),
-# with or without the weak prefix "W/". Found anywhere in the field value, so a list
-# ("a", W/"b") or one spread over several header lines joined by commas both work.
-_OPAQUE_TAG = re.compile(r'(?:W/)?("[^"]*")')
+# An entity-tag's opaque part (RFC 9110 §8.8.3: a quoted string without DQUOTE inside).
+# Found anywhere in the field value: a weak tag's "W/" prefix is left out (the weak
+# comparison ignores it), and a list ("a", W/"b") or header lines joined by commas work.
+_OPAQUE_TAG = re.compile(r'"[^"]*"')
 
 
 def if_none_match_hits(field_value: str | None, etag: str) -> bool:
