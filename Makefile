@@ -28,7 +28,7 @@ endif
 
 ## make test: every tier that runs here: unit, API on moto, template + package, e2e,
 ## security, reliability (1,000-action fault run), bench guards; `make fuzz` at its CI
-## size (200 examples per operation); then the API tier again over HTTP on LocalStack
+## size (150 examples per operation); then the API tier again over HTTP on LocalStack
 ## (+ races) when this machine can run it.
 test: $(READY) lint
 	FAULT_ACTIONS=1000 $(BIN)/python -m pytest

@@ -741,6 +741,17 @@ def _cancel_trade(h: Harness) -> Request:
                    headers={"Idempotency-Key": h.fresh("cancel-trade")}, principal=b)
 
 
+def _game_data(h: Harness) -> Request:
+    return Request("GET", "/v1/game-data")  # public: no principal
+
+
+def _game_data_not_modified(h: Harness) -> Request:
+    """A client (or CDN) revalidating the copy it holds: 304, no body."""
+    from functions.gamedata import published
+
+    return Request("GET", "/v1/game-data", headers={"If-None-Match": published().etag})
+
+
 @functools.cache
 def _feature_by_route() -> dict[tuple[str, str], str]:
     """(METHOD, path) -> the feature that declares it: the function a scenario measures."""
@@ -895,5 +906,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("eggs.buddy", ("GET", "/v1/me/buddy"), _buddy_view),
     Scenario("eggs.choose_buddy", ("POST", "/v1/me/buddy"), _choose_buddy),
     Scenario("eggs.buddy_candy", ("POST", "/v1/me/buddy/candy"), _claim_buddy_candy),
+    Scenario("gamedata", ("GET", "/v1/game-data"), _game_data),
+    Scenario("gamedata.not_modified", ("GET", "/v1/game-data"), _game_data_not_modified, 304),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}

@@ -125,6 +125,10 @@ BUDGETS = {
     "eggs.buddy": (1, 1, 1, 0),
     "eggs.choose_buddy": (2, 2, 3, 4),
     "eggs.buddy_candy": (2, 2, 2, 4),
+    # Game data: built from the game core once per container, no AWS call at all (not even
+    # the secret); the same for a revalidation answered 304.
+    "gamedata": (0, 0, 0, 0),
+    "gamedata.not_modified": (0, 0, 0, 0),
 }
 # The trade's execution is ONE TransactWriteItems: both creatures deleted and put at
 # their new owners (4), both players (2), the trade (1), both friendship sides (2), both
@@ -158,7 +162,11 @@ MAP_COLD_RRU = 1.5
 MODULE_BUDGET = {"auth": 500, "player": 500, "map": 505, "encounter": 501, "catch": 506,
                  "spin": 503, "items": 500, "creatures": 503, "jwt_authorizer": 490,
                  "gyms": 504, "battles": 506, "raids": 506,
-                 "friends": 510, "gifts": 511, "trades": 512, "eggs": 512}
+                 "friends": 510, "gifts": 511, "trades": 512, "eggs": 512,
+                 # 2026-12-02: gamedata 496 (the game core's rules it publishes: raids, trades,
+                 # rewards...; no use case wiring a store); budget = measured + 10, + 5 for
+                 # the walking, eggs, buddy and weather modules the game core gained.
+                 "gamedata": 511}
 
 
 @contextlib.contextmanager
@@ -408,3 +416,11 @@ def test_the_trade_bench_runs():
     assert measured["transaction"]["items"] == TRADE_TRANSACTION["items"]
     assert measured["transaction"]["wru"] <= TRADE_TRANSACTION["wru"]
     assert measured["latency_ms"]["n"] == 2
+
+
+def test_game_data_makes_no_aws_call(figures):
+    """GET /v1/game-data reads nothing: no table, and no secret even in a cold container
+    (its function's role has neither)."""
+    for name in ("gamedata", "gamedata.not_modified"):
+        row = figures[name]
+        assert row["aws_calls_cold"] == row["aws_calls_warm"] == 0, row

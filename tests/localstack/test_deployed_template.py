@@ -87,7 +87,7 @@ BUCKET = f"geocritters-{STAGE}-artifacts"
 SERVICES = ("cloudformation", "dynamodb", "secretsmanager", "sts", "iam", "s3", "lambda",
             "apigateway", "logs")
 STACK_TIMEOUT_S = 300
-PUBLIC_ROUTES = {("/v1/auth/guest", "POST")}
+PUBLIC_ROUTES = {("/v1/auth/guest", "POST"), ("/v1/game-data", "GET")}
 # LocalStack's Lambda reason when it could not prepare a function for Docker.
 LAMBDA_NEEDS_DOCKER = re.compile(r"lambda-runtime|[Dd]ocker")
 SPECS = list(fn.FUNCTIONS.values())

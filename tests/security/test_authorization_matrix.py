@@ -47,7 +47,7 @@ def _route_table():
 
 
 ROUTES = _route_table()
-PUBLIC_ROUTES = {("POST", "/v1/auth/guest")}
+PUBLIC_ROUTES = {("POST", "/v1/auth/guest"), ("GET", "/v1/game-data")}
 
 
 @dataclass
@@ -578,6 +578,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
         probes=lambda w: [
             Probe("POST", f"/v1/me/buddy/candy?player_id={w.a_id}", {409}, headers=_key("candy"),
                   check=_code("no_buddy")),
+        ]),
+    ("GET", "/v1/game-data"): Entry(
+        foreign_object=None,
+        how="public and the same for everyone (roster, items, levels, rule numbers): no player "
+            "data in it, a token changes nothing, and a query naming a player is 400 "
+            "unknown_query_parameter (it takes no parameters)",
+        probes=lambda w: [
+            Probe("GET", "/v1/game-data", {200},
+                  check=lambda body: body == w.api.call("GET", "/v1/game-data")[1]
+                  and w.a_id not in json.dumps(body)),
+            Probe("GET", f"/v1/game-data?player_id={w.a_id}", {400},
+                  check=_code("unknown_query_parameter")),
         ]),
 }
 

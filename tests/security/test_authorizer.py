@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 
 # The ONLY routes a request may reach without a verified token.
-PUBLIC_ROUTES = {("POST", "/v1/auth/guest")}
+PUBLIC_ROUTES = {("POST", "/v1/auth/guest"), ("GET", "/v1/game-data")}
 # OPTIONS is left out: chalice local answers it itself (a CORS preflight emulation, 200
 # with no body) for every path; the deployed API has no OPTIONS method at all (checked on
 # the packaged template below), so API Gateway answers it like any undeclared method.

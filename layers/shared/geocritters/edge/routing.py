@@ -4,6 +4,8 @@ import functools
 import re
 import time
 
+from chalice import Response
+
 from ..adapters.budget import start_request
 from ..game.actions import Action
 from ..game.errors import GameError
@@ -58,7 +60,8 @@ def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bo
                 # A throw's outcome (its metric's dimension); only ever a string.
                 outcome = result.get("outcome") if isinstance(result, dict) else None
                 outcome = outcome if isinstance(outcome, str) else None
-                response = json_response(status, result)
+                # A view that sets its own headers or status (a 304) returns a Response.
+                response = result if isinstance(result, Response) else json_response(status, result)
             except GameError as error:
                 outcome = error.code
                 response = error_response(error)

@@ -56,3 +56,4 @@ class Action(StrEnum):
     BUDDY = "buddy"
     CHOOSE_BUDDY = "choose_buddy"
     CLAIM_BUDDY_CANDY = "claim_buddy_candy"
+    GAME_DATA = "game_data"
