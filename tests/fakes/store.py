@@ -19,7 +19,7 @@ from geocritters.game.friends import FriendRequest, Friendship
 from geocritters.game.gifts import Gift
 from geocritters.game.gyms import DefenderReturn, GymState
 from geocritters.game.lobbies import Lobby, Member
-from geocritters.game.player import Place, PlayerState, rate_limited, rate_window
+from geocritters.game.player import PlayerState, rate_limited, rate_window
 from geocritters.game.trades import Trade
 from geocritters.game.walking import Sample, Walk, trail_slot
 from geocritters.game.world import Fort
@@ -133,7 +133,7 @@ class MemoryPlayers:
             self._t.map_windows[player_id] = (minute, 1)
         before = self._t.players[player_id]
         self._t.players[player_id] = replace(
-            before, position=Place(sample.lat, sample.lng, sample.at_ms),
+            before, position=sample,
             trail={**before.trail, trail_slot(sample.at_ms): sample})
         return before
 

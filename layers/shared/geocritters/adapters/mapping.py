@@ -52,11 +52,6 @@ def place_attribute(place: Place) -> PlaceAttribute:
     return PlaceAttribute(lat=place.lat, lng=place.lng, at_ms=place.at_ms)
 
 
-def _sample(attr) -> Sample | None:
-    place = _place(attr)
-    return Sample(place.lat, place.lng, place.at_ms) if place else None
-
-
 def sample_text(sample: Sample) -> str:
     return f"{sample.lat!r},{sample.lng!r},{sample.at_ms}"
 
@@ -78,7 +73,7 @@ def _trail(record: PlayerRecord) -> dict[int, Sample]:
 def _walk(record: PlayerRecord) -> Walk:
     return Walk(walked_m=float(record.walked_m or 0), week=int(record.walk_week or 0),
                 week_m=float(record.walk_week_m or 0), folded_ms=int(record.walk_folded_ms or 0),
-                anchor=_sample(record.walk_anchor), last=_sample(record.walk_last))
+                anchor=_place(record.walk_anchor), last=_place(record.walk_last))
 
 
 def walk_update_actions(walk: Walk) -> list:
@@ -88,7 +83,7 @@ def walk_update_actions(walk: Walk) -> list:
                PlayerRecord.walk_folded_ms.set(walk.folded_ms)]
     for attribute, sample in ((PlayerRecord.walk_anchor, walk.anchor), (PlayerRecord.walk_last, walk.last)):
         if sample is not None:
-            actions.append(attribute.set(PlaceAttribute(lat=sample.lat, lng=sample.lng, at_ms=sample.at_ms)))
+            actions.append(attribute.set(place_attribute(sample)))
     return actions
 
 

@@ -42,6 +42,7 @@ from .mapping import (
     lobby_item_id,
     member_from_record,
     new_player_record,
+    place_attribute,
     player_from_record,
     request_from_record,
     return_from_record,
@@ -59,7 +60,6 @@ from .models import (
     GymRecord,
     InboxRecord,
     LobbyRecord,
-    PlaceAttribute,
     PlayerRecord,
     TradeRecord,
     TrainerCodeRecord,
@@ -130,7 +130,7 @@ class DynamoPlayers:
         new window starts (a third when another report opened it meanwhile)."""
         before_sdk_call()
         minute = rate_window(sample.at_ms)
-        written = [PlayerRecord.position.set(PlaceAttribute(lat=sample.lat, lng=sample.lng, at_ms=sample.at_ms)),
+        written = [PlayerRecord.position.set(place_attribute(sample)),
                    getattr(PlayerRecord, trail_attribute(trail_slot(sample.at_ms))).set(sample_text(sample))]
         same_minute = (
             [*written, PlayerRecord.map_count.set(PlayerRecord.map_count + 1)],

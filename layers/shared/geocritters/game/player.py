@@ -15,19 +15,11 @@ from .eggs import Egg
 from .errors import Conflict, InvalidInput, RateLimited, RuleRefused
 from .geo import haversine_m
 from .levels import trainer_level
+from .places import Place
 from .travel import cooldown_remaining_ms
 from .walking import Sample, Walk
 
 TEAMS = ("blue", "red", "yellow")
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where and when a player did something."""
-
-    lat: float
-    lng: float
-    at_ms: int
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 
 from .config import HOUR_MS, MINUTE_MS, GameConfig
 from .geo import haversine_m
+from .places import Place
 
 WEEK_MS = 7 * 24 * HOUR_MS
 # The trail's ring: one slot per clock minute. A storage layout (one attribute per slot
@@ -37,13 +38,8 @@ WEEK_MS = 7 * 24 * HOUR_MS
 TRAIL_SLOTS = 10
 
 
-@dataclass(frozen=True)
-class Sample:
-    """A position the map recorded."""
-
-    lat: float
-    lng: float
-    at_ms: int
+# A position the map recorded: a place like any other.
+Sample = Place
 
 
 @dataclass(frozen=True)

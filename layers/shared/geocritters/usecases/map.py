@@ -12,7 +12,7 @@ from dataclasses import replace
 from ..game import geo, walking
 from ..game.actions import Action
 from ..game.config import HOUR_MS
-from ..game.player import Place, rate_limit
+from ..game.player import rate_limit
 from ..game.weather import boosted_types, weather_cell
 from .gyms import gym_summary
 
@@ -41,7 +41,7 @@ def _report_position(ctx, player_id: str, sample: walking.Sample):
         folded = walking.fold(before.walk, samples, ctx.config)
         # False: a concurrent map call of this player folded first, from the same samples.
         ctx.players.fold_walk(player_id, folded, before.walk.folded_ms)
-    return replace(before, position=Place(sample.lat, sample.lng, sample.at_ms), trail=trail)
+    return replace(before, position=sample, trail=trail)
 
 
 def _weather_json(ctx, lat: float, lng: float, now_ms: int) -> dict:
