@@ -532,6 +532,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
             Probe("POST", f"/v1/trades/{w.offered_trade}/cancel", {404}, headers=_key("cancel-offered"),
                   check=_code("trade_not_found")),
         ]),
+    # --- regional leaderboards ---
+    ("GET", "/v1/boards/{region}"): Entry(
+        foreign_object=None,
+        how="no foreign object: a region's board (names and scores) is public; `me` is the "
+            "token's player's own place, a query naming A changes nothing, and no player id "
+            "is ever on a board",
+        probes=lambda w: [
+            Probe("GET", f"/v1/boards/{geo.encode(w.spawn_lat, w.spawn_lng, 4)}?player_id={w.a_id}",
+                  {200}, check=lambda body: body["me"] is None and w.a_id not in json.dumps(body)),
+        ]),
 }
 
 

@@ -50,3 +50,5 @@ class Action(StrEnum):
     OFFER_TRADE = "offer_trade"
     CONFIRM_TRADE = "confirm_trade"
     CANCEL_TRADE = "cancel_trade"
+    # Regional leaderboards (functions/boards.py).
+    BOARD = "board"
