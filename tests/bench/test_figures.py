@@ -113,6 +113,12 @@ BUDGETS = {
     # The execution (TRADE_TRANSACTION below): as the offer's reads, then one transaction.
     "trades.confirm": (3, 3, 14, 28),
     "trades.cancel": (2, 2, 3, 10),  # player, trade, both links, record
+    # --- regional leaderboards ---
+    # GetItem of the week's closed mark, a Query per shard (8) of its top list on the
+    # by_score index, GetItem of the reader's entry, then per shard a count above it and
+    # its neighbours either side (3 x 8): 34 sequential calls, all eventually consistent
+    # but the closed mark. Measured 2026-12-02 on a board of 40 players.
+    "boards": (34, 34, 17.5, 0),
 }
 # The trade's execution is ONE TransactWriteItems: both creatures deleted and put at
 # their new owners (4), both players (2), the trade (1), both friendship sides (2), both
@@ -141,7 +147,10 @@ MAP_COLD_RRU = 1.5
 MODULE_BUDGET = {"auth": 495, "player": 495, "map": 500, "encounter": 496, "catch": 501,
                  "spin": 498, "items": 495, "creatures": 498, "jwt_authorizer": 488,
                  "gyms": 499, "battles": 501, "raids": 501,
-                 "friends": 505, "gifts": 506, "trades": 507}
+                 "friends": 505, "gifts": 506, "trades": 507,
+                 # 2026-12-02, the leaderboards: 497 each (the stream and schedule
+                 # functions' own handler modules: 496); budgets = measured + 10.
+                 "boards": 507, "board_aggregator": 507, "board_scheduler": 507}
 
 
 @contextlib.contextmanager
