@@ -7,13 +7,14 @@ already holds as much), not an error.
 """
 from __future__ import annotations
 
+import base64
 import functools
 from decimal import Decimal
 
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import Binary, TypeDeserializer
 from pynamodb.exceptions import UpdateError
 
-from ..game.boards import Entry, Score
+from ..game.boards import SOURCES, Entry, Score
 from ..usecases.boards import StreamRecord
 from .models import BoardRecord
 
@@ -23,6 +24,8 @@ _CLOSED = "closed"
 _FINAL = "final"
 _TOP = "top"
 _deserializer = TypeDeserializer()
+IMAGE_ATTRIBUTES = ("player_id", "name", "position",
+                    *(attribute for pair in SOURCES.values() for attribute in pair))
 
 
 def _regions_key(week: int) -> str:
@@ -131,13 +134,35 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Binary):
+        return value.value
+    return value
+
+
+def _from_json(value: dict) -> dict:
+    """An AttributeValue as Lambda's JSON event carries it -> as boto3 reads it: binary
+    values (B, BS) arrive base64-encoded."""
+    (kind, inner), = value.items()
+    if kind == "B":
+        return {"B": base64.b64decode(inner)}
+    if kind == "BS":
+        return {"BS": [base64.b64decode(v) for v in inner]}
+    if kind == "M":
+        return {"M": {k: _from_json(v) for k, v in inner.items()}}
+    if kind == "L":
+        return {"L": [_from_json(v) for v in inner]}
     return value
 
 
 def _image(raw) -> dict | None:
+    """The attributes of a player image the boards read (game/boards.py), deserialized;
+    the rest of the item (bag, cooldowns, rate windows...) is never looked at. (Amazon's
+    DynamoDB Local 3.3.1 also writes an empty map into its stream as ``{}``, which is no
+    AttributeValue: a board attribute like that makes the record unreadable.)"""
     if raw is None:
         return None
-    return _plain({key: _deserializer.deserialize(value) for key, value in raw.items()})
+    return _plain({key: _deserializer.deserialize(_from_json(raw[key]))
+                   for key in IMAGE_ATTRIBUTES if key in raw})
 
 
 def stream_record(record: dict) -> StreamRecord:
