@@ -85,7 +85,7 @@ STAGE = "lstemplate"  # not `dev`: the API tests deploy infra/template.json as g
 STACK = f"geocritters-{STAGE}"
 BUCKET = f"geocritters-{STAGE}-artifacts"
 SERVICES = ("cloudformation", "dynamodb", "secretsmanager", "sts", "iam", "s3", "lambda",
-            "apigateway", "logs")
+            "apigateway", "logs", "sqs", "events")  # the last two: the leaderboards' functions
 STACK_TIMEOUT_S = 300
 PUBLIC_ROUTES = {("/v1/auth/guest", "POST")}
 # LocalStack's Lambda reason when it could not prepare a function for Docker.
@@ -726,6 +726,8 @@ def test_api_stage_is_traced_and_deployed(live, rest_api):
 @pytest.mark.parametrize("name", SPEC_IDS)
 def test_api_gateway_may_invoke_each_function(live, rest_api, identity, name):
     spec = fn.FUNCTIONS[name]
+    if not spec.serves_routes:
+        pytest.skip("not behind the API: test_non_http_functions_are_wired_from_their_declaration")
     policy = client("lambda").get_policy(FunctionName=spec.function_name(STAGE))["Policy"]
     statements = _statements(policy)
     assert len(statements) == 1, statements
@@ -769,6 +771,12 @@ def test_role_policy_is_least_privilege(live, functions, table_arns, identity, n
             expected.setdefault(arn, set()).update(actions)
     if spec.reads_secret:
         expected[live.physical[SECRET_LOGICAL_ID]] = {"secretsmanager:GetSecretValue"}
+    if spec.stream is not None:
+        stream_arn = _stream_arn(spec)
+        expected[stream_arn] = {"dynamodb:DescribeStream", "dynamodb:GetRecords",
+                                "dynamodb:GetShardIterator"}
+        expected[f"{table_arns[spec.stream.table]}/stream/*"] = {"dynamodb:ListStreams"}
+        expected[_queue_arn(live, spec)] = {"sqs:SendMessage"}
     expected[f"arn:aws:logs:{REGION}:{account}:log-group:/aws/lambda/"
              f"{spec.function_name(STAGE)}:*"] = {"logs:CreateLogStream", "logs:PutLogEvents"}
     expected["*"] = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -831,3 +839,52 @@ def test_zz_delete_keeps_only_retained_resources(live, rest_api):
     layer_arn = next(live.physical[lid] for lid, kind in retained.items()
                      if kind == "AWS::Lambda::LayerVersion")
     assert lam.get_layer_version_by_arn(Arn=layer_arn)["LayerVersionArn"] == layer_arn
+
+
+# --- functions fed by a stream or a schedule (the leaderboards) --------------------------
+
+
+def _stream_arn(spec) -> str:
+    table = tables()[spec.stream.table].table_name(STAGE)
+    return client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
+
+
+def _queue_arn(live, spec) -> str:
+    url = live.physical[fn.dead_letter_queue_id(spec)]
+    return client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def test_non_http_functions_are_wired_from_their_declaration(live, functions):
+    """The aggregator's event source mapping has every knob and its dead-letter queue;
+    the scheduler's rule targets it, and only EventBridge may invoke it."""
+    from botocore.exceptions import ClientError
+
+    lam = client("lambda")
+    for spec in SPECS:
+        arn = functions[spec.name]["Configuration"]["FunctionArn"]
+        if spec.stream is not None:
+            [mapping] = lam.list_event_source_mappings(FunctionName=arn)["EventSourceMappings"]
+            knobs = spec.stream
+            assert mapping["EventSourceArn"] == _stream_arn(spec)
+            assert (mapping["BatchSize"], mapping["MaximumRetryAttempts"],
+                    mapping["MaximumRecordAgeInSeconds"], mapping["BisectBatchOnFunctionError"],
+                    mapping["FunctionResponseTypes"]) == (
+                knobs.batch_size, knobs.max_retries, knobs.max_record_age_s, True,
+                ["ReportBatchItemFailures"])
+            assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == \
+                _queue_arn(live, spec)
+            with pytest.raises(ClientError):  # nothing but the mapping invokes it
+                lam.get_policy(FunctionName=arn)
+        elif spec.schedule is not None:
+            events = client("events")
+            rule_name = live.physical[f"{spec.logical_id}Schedule"].split("|")[0].split("/")[-1]
+            rule = events.describe_rule(Name=rule_name)
+            assert rule["ScheduleExpression"] == spec.schedule.expression
+            assert [t["Arn"] for t in events.list_targets_by_rule(Rule=rule_name)["Targets"]] \
+                == [arn]
+            [statement] = _statements(lam.get_policy(FunctionName=arn)["Policy"])
+            assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+            assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": rule["Arn"]}}
+        else:
+            assert lam.list_event_source_mappings(FunctionName=arn)["EventSourceMappings"] == []
