@@ -47,6 +47,13 @@ class MemoryBoards:
     def close(self, week, closed_ms, expires_at_s):
         self.items[(f"{week}#week", "closed")] = {"closed_ms": closed_ms}
 
+    def tops(self, board, shards, limit):
+        return [e for shard in range(shards) for e in self.shard_top(board, shard, limit)]
+
+    def surroundings(self, board, shards, score, limit):
+        return (sum(self.count_above(board, shard, score) for shard in range(shards)),
+                [e for shard in range(shards) for e in self.around(board, shard, score, limit)])
+
     def shard_top(self, board, shard, limit):
         rows = sorted(self._shard(board, shard), key=lambda r: -r[1]["score"])[:limit]
         return [Entry(p, v["name"], v["score"]) for p, v in rows]

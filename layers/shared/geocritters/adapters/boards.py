@@ -4,11 +4,16 @@ turned into what the aggregator reads.
 A score is written with one conditional ``UpdateItem``: "no score yet, or a lower one".
 A refused condition is the normal answer to a replayed or reordered record (the board
 already holds as much), not an error.
+
+A board read queries every shard: the shards' queries go out together, on the
+container's shared client, from a small thread pool (a read is then ~4 round trips, not
+one per query).
 """
 from __future__ import annotations
 
 import base64
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from boto3.dynamodb.types import Binary, TypeDeserializer
@@ -84,6 +89,17 @@ class DynamoBoards:
         BoardRecord(_week_key(week), _CLOSED, closed_ms=closed_ms,
                     expires_at=expires_at_s).save()
 
+    def tops(self, board: str, shards: int, limit: int) -> list[Entry]:
+        parts = _pool().map(lambda shard: self.shard_top(board, shard, limit), range(shards))
+        return [entry for part in parts for entry in part]
+
+    def surroundings(self, board: str, shards: int, score: int,
+                     limit: int) -> tuple[int, list[Entry]]:
+        counts = [_pool().submit(self.count_above, board, shard, score) for shard in range(shards)]
+        near = [_pool().submit(self.around, board, shard, score, limit) for shard in range(shards)]
+        return (sum(f.result() for f in counts),
+                [entry for f in near for entry in f.result()])
+
     def shard_top(self, board: str, shard: int, limit: int) -> list[Entry]:
         return [_entry(r) for r in BoardRecord.by_score.query(
             _shard(board, shard), scan_index_forward=False, limit=limit)]
@@ -99,6 +115,7 @@ class DynamoBoards:
         return BoardRecord.by_score.count(_shard(board, shard), BoardRecord.score > score)
 
     def around(self, board: str, shard: int, score: int, limit: int) -> list[Entry]:
+        """The shard's ``limit`` entries scoring >= ``score`` and ``limit`` scoring <= it."""
         key = _shard(board, shard)
         above = BoardRecord.by_score.query(key, BoardRecord.score >= score,
                                            scan_index_forward=True, limit=limit)
@@ -116,6 +133,12 @@ class DynamoBoards:
     def save_snapshot(self, board: str, entries: list[Entry], expires_at_s: int) -> None:
         BoardRecord(f"{board}#{_FINAL}", _TOP, expires_at=expires_at_s,
                     entries=[[e.player_id, e.name, e.score] for e in entries]).save()
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    # A count and the neighbour queries of 8 shards in flight at once.
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="boards")
 
 
 @functools.cache

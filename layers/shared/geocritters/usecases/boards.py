@@ -31,17 +31,16 @@ class BoardStore(Protocol):
 
     def close(self, week: int, closed_ms: int, expires_at_s: int) -> None: ...
 
-    def shard_top(self, board: str, shard: int, limit: int) -> list[Entry]:
-        """The shard's best entries, highest score first."""
+    def tops(self, board: str, shards: int, limit: int) -> list[Entry]:
+        """Every shard's best ``limit`` entries (unmerged)."""
 
     def entry(self, board: str, shard: int, player_id: str) -> Entry | None: ...
 
-    def count_above(self, board: str, shard: int, score: int) -> int:
-        """How many entries of the shard scored strictly more."""
-
-    def around(self, board: str, shard: int, score: int, limit: int) -> list[Entry]:
-        """Up to ``limit`` entries scoring >= ``score`` (lowest first) and up to ``limit``
-        scoring <= it (highest first): a player's nearest neighbours in the shard."""
+    def surroundings(self, board: str, shards: int, score: int,
+                     limit: int) -> tuple[int, list[Entry]]:
+        """Over every shard: how many entries scored strictly more than ``score``, and
+        each shard's ``limit`` entries scoring >= it (lowest first) and ``limit`` scoring
+        <= it (highest first): a player's rank and nearest neighbours."""
 
     def snapshot(self, board: str) -> list[Entry] | None:
         """A closed week's final top list, best first; None if there is none."""
@@ -102,9 +101,7 @@ class Aggregator:
 
 
 def _top(store: BoardStore, board: str, config: GameConfig) -> list[Entry]:
-    entries: list[Entry] = []
-    for shard in range(config.board_shards):
-        entries.extend(store.shard_top(board, shard, config.board_top))
+    entries = store.tops(board, config.board_shards, config.board_top)
     return [entry for _, entry in boards.ranked(entries, config.board_top)]
 
 
@@ -121,11 +118,8 @@ def _around_me(store: BoardStore, board: str, player_id: str, config: GameConfig
     mine = store.entry(board, boards.shard_of(player_id, config.board_shards), player_id)
     if mine is None:
         return None
-    higher = 0
-    near: list[Entry] = []
-    for shard in range(config.board_shards):
-        higher += store.count_above(board, shard, mine.score)
-        near.extend(store.around(board, shard, mine.score, config.board_neighbours + 1))
+    higher, near = store.surroundings(board, config.board_shards, mine.score,
+                                      config.board_neighbours + 1)
     count = config.board_neighbours
     return {
         "rank": boards.rank_from(higher),
