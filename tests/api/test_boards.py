@@ -6,7 +6,15 @@ import functions.board_aggregator as aggregator
 import functions.board_scheduler as scheduler
 from geocritters.game import boards
 from infra.functions import dynamodb_grants
-from tests.support.boards import REGION, board, catch, players_table, show_position, walk
+from tests.support.boards import (
+    REGION,
+    board,
+    catch,
+    own_week,
+    players_table,
+    show_position,
+    walk,
+)
 from tests.support.ddb_calls import dynamodb_calls
 
 
@@ -105,6 +113,7 @@ def test_a_record_the_aggregator_cant_read_is_reported_alone(api, clock):
 
 
 def test_the_previous_week_stays_readable_and_is_final_once_closed(api, clock):
+    own_week(clock, 3)
     a_id, a = api.login("device-board-week")
     show_position(api, a)
     catch(api, a, 2, "board-w")

@@ -12,7 +12,7 @@ import functions.board_scheduler as scheduler
 from geocritters.game import boards
 from tests.api.test_boards import record_of
 from tests.api.test_openapi_contract import SPEC_PATH, Contract, _operations
-from tests.support.boards import REGION, catch, show_position
+from tests.support.boards import REGION, catch, own_week, show_position
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,7 @@ def spec():
 
 def test_boards_session_conforms_to_the_document(api, clock, spec):
     aggregator.reset()
+    own_week(clock, 5)
     c = Contract(api, spec)
     player_id, token = api.login("boards-contract-a")
     show_position(api, token)

@@ -57,6 +57,12 @@ def walk(player_id: str, metres: float, now_ms: int) -> None:
                                    ":m": {"N": repr(float(metres))}})
 
 
+def own_week(clock, weeks_ahead: int) -> None:
+    """Move the clock to a week of the test's own: a closed mark is per week, and the
+    LocalStack tier shares one database (and one start time) between all its tests."""
+    clock.advance(weeks_ahead * boards.WEEK_MS)
+
+
 def board(api, token, metric="caught", week="current", region=REGION):
     status, body, _ = api.call("GET", f"/v1/boards/{region}?metric={metric}&week={week}",
                                token=token)

@@ -146,6 +146,14 @@ def board_store() -> DynamoBoards:
     return DynamoBoards()
 
 
+def reset_board_store() -> None:
+    """Forget the store and stop its threads (tests: a new network, new tables)."""
+    if _pool.cache_info().currsize:
+        _pool().shutdown(wait=True)
+    _pool.cache_clear()
+    board_store.cache_clear()
+
+
 # --- the stream ----------------------------------------------------------------------------
 
 
