@@ -1,5 +1,6 @@
 """GET /v1/boards/{region} and the aggregator's handler, on records built from the player
-items the real game wrote (the real stream: tests/localstack/test_board_stream.py)."""
+items the real game wrote. On DynamoDB Local, the same path through the REAL stream is
+tests/localstack/test_board_stream.py: the aggregator's tests here run on moto only."""
 import pytest
 
 import functions.board_aggregator as aggregator
@@ -16,6 +17,12 @@ from tests.support.boards import (
     walk,
 )
 from tests.support.ddb_calls import dynamodb_calls
+
+
+@pytest.fixture
+def moto_only(pytestconfig):
+    if pytestconfig.getoption("--backend") != "moto":
+        pytest.skip("on DynamoDB Local through its real stream: tests/localstack/test_board_stream.py")
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +78,7 @@ def test_a_board_needs_a_token(api):
     assert (status, body["error"]["code"]) == (401, "unauthorized")
 
 
-def test_catches_and_walks_reach_the_board_exactly_once(api, clock):
+def test_catches_and_walks_reach_the_board_exactly_once(api, clock, moto_only):
     a_id, a = api.login("device-board-a")
     b_id, b = api.login("device-board-b")
     show_position(api, a)
@@ -98,7 +105,7 @@ def test_catches_and_walks_reach_the_board_exactly_once(api, clock):
     assert board(api, a)["me"]["score"] == 4
 
 
-def test_a_record_the_aggregator_cant_read_is_reported_alone(api, clock):
+def test_a_record_the_aggregator_cant_read_is_reported_alone(api, clock, moto_only):
     a_id, a = api.login("device-board-poison")
     show_position(api, a)
     catch(api, a, 1, "board-p")
@@ -112,7 +119,7 @@ def test_a_record_the_aggregator_cant_read_is_reported_alone(api, clock):
     assert board(api, a)["me"]["score"] == 1  # the record after the poison was applied
 
 
-def test_the_previous_week_stays_readable_and_is_final_once_closed(api, clock):
+def test_the_previous_week_stays_readable_and_is_final_once_closed(api, clock, moto_only):
     own_week(clock, 3)
     a_id, a = api.login("device-board-week")
     show_position(api, a)
