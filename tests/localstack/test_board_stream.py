@@ -51,6 +51,9 @@ def stream_game(dynamodb_local, localstack_env, chalice_app, clock):
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_local.endpoint_url
     bootstrap.reset(clock=clock)
     aggregator.reset()
+    # The board store's threads join the network of the thread that starts them: start
+    # them anew inside DynamoDB Local's (and stop them after).
+    reset_board_store()
     bootstrap.game_keys()  # read from LocalStack before entering DynamoDB Local's network
     try:
         with dynamodb_local.network():
@@ -79,7 +82,6 @@ def stream_game(dynamodb_local, localstack_env, chalice_app, clock):
     finally:
         bootstrap.reset()
         aggregator.reset()
-        # Its threads were started inside DynamoDB Local's network namespace.
         reset_board_store()
         os.environ.clear()
         os.environ.update(saved)
