@@ -908,5 +908,33 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("eggs.buddy_candy", ("POST", "/v1/me/buddy/candy"), _claim_buddy_candy),
     Scenario("gamedata", ("GET", "/v1/game-data"), _game_data),
     Scenario("gamedata.not_modified", ("GET", "/v1/game-data"), _game_data_not_modified, 304),
+    # --- regional leaderboards ---
+    Scenario("boards", ("GET", "/v1/boards/{region}"), lambda h: _board(h)),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+# --- regional leaderboards -----------------------------------------------------------------
+
+BOARD_PLAYERS = 40  # on the read board: every shard holds some
+
+
+def _board(h: Harness) -> Request:
+    """This week's caught board of HOME's region, BOARD_PLAYERS scores spread over the
+    shards (written as the aggregator writes them), read by one of those players."""
+    from geocritters.adapters.boards import board_store
+    from geocritters.game import boards
+    from geocritters.game.geo import encode
+
+    ctx = h.ctx
+    region = encode(*HOME, ctx.config.board_region_precision)
+    week = boards.week_of(ctx.clock.now_ms())
+    store = board_store()
+    reader = h.fresh("bench-board")
+    for n in range(BOARD_PLAYERS):
+        player = reader if n == BOARD_PLAYERS // 2 else h.fresh("bench-board")
+        score = boards.Score("caught", week, region, player, f"Trainer{n:04d}", 1 + n % 13)
+        store.raise_score(score, boards.shard_of(player, ctx.config.board_shards),
+                          boards.expires_at_s(week, ctx.config))
+    return Request("GET", "/v1/boards/{region}", path_params={"region": region},
+                   query={"metric": "caught"}, principal=reader)

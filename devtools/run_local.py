@@ -3,6 +3,14 @@
 Starts moto's server as the embedded AWS (DynamoDB + Secrets Manager), creates the
 tables and the game secret from infra/template.json, and serves every feature with
 ``chalice local`` on 127.0.0.1:8000.
+
+Functions fed by something other than HTTP: Chalice's local server knows only routes,
+and nothing offline plays Lambda's event source mapping, so a background thread does:
+devtools/stream_runner.py reads the players table's stream every
+``BOARD_POLL_S`` seconds and hands it to the board aggregator with its declared knobs
+(a session finds itself on its region's board within that time). The weekly close
+(functions/board_scheduler.py) is not scheduled here; run it by hand with
+``python -c "import functions.board_scheduler as s; print(s.close({}, None))"``.
 """
 import argparse
 import contextlib
@@ -25,8 +33,13 @@ Or by hand:
         -d '{{"device_id": "my-device-0001"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
     curl -s "{url}/v1/map?lat=40.758&lng=-73.9855" -H "Authorization: Bearer $TOKEN"
 
+Leaderboards: the players table's stream is applied every {poll:g} s (a background
+stream runner plays Lambda's event source mapping), then:
+    curl -s "{url}/v1/boards/dr5r?metric=caught" -H "Authorization: Bearer $TOKEN"
+
 Stop with Ctrl-C.
 """
+BOARD_POLL_S = 2.0
 
 
 def start_embedded_aws(host: str, port: int) -> str:
@@ -36,6 +49,41 @@ def start_embedded_aws(host: str, port: int) -> str:
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return f"http://{host}:{port}"
+
+
+def start_board_runner(interval_s: float = BOARD_POLL_S):
+    """The board aggregator fed by the players table's REAL stream (moto server's, or
+    DynamoDB Local's), polled in a daemon thread."""
+    import boto3
+
+    import functions.board_aggregator as aggregator
+    from devtools.stream_runner import StreamRunner
+
+    knobs = aggregator.feature.stream
+    dead_letters = []
+
+    def dead_letter(message: dict) -> None:
+        dead_letters.append(message)
+        info = message["DDBStreamBatchInfo"]
+        print(f"board aggregator gave up on {info['batchSize']} stream record(s) from "
+              f"{info['startSequenceNumber']} ({message['requestContext']['condition']})",
+              file=sys.stderr, flush=True)
+
+    reported = []
+
+    def on_error(error: Exception) -> None:
+        if not reported:  # once: a backend without streams would repeat it every poll
+            reported.append(error)
+            print(f"board stream runner: {type(error).__name__}: {error}", file=sys.stderr,
+                  flush=True)
+
+    runner = StreamRunner(
+        aggregator.aggregate, os.environ["PLAYERS_TABLE"], dynamodb=boto3.client("dynamodb"),
+        streams=boto3.client("dynamodbstreams"), dead_letters=dead_letter,
+        batch_size=knobs.batch_size, max_retries=knobs.max_retries,
+        max_record_age_s=knobs.max_record_age_s, starting_position=knobs.starting_position)
+    runner.start(interval_s, on_error=on_error)
+    return runner
 
 
 def config_overrides(pairs) -> dict:
@@ -89,13 +137,16 @@ def main(argv=None) -> int:
     from devtools.local_gateway import install
 
     install()
+    runner = start_board_runner()
     factory = CLIFactory(project_dir=str(ROOT))
     config = factory.create_config_obj(chalice_stage_name="dev")
     app = factory.load_chalice_app(config.environment_variables)
     server = factory.create_local_server(app, config, args.host, args.port)
-    print(BANNER.format(url=f"http://{args.host}:{args.port}", aws=aws_url), flush=True)
+    print(BANNER.format(url=f"http://{args.host}:{args.port}", aws=aws_url, poll=BOARD_POLL_S),
+          flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
+    runner.stop()
     return 0
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from infra import APP_NAME, PROJECT_DIR, SECRET_LOGICAL_ID, secret_name, tables
+from infra import APP_NAME, PROJECT_DIR, SECRET_LOGICAL_ID, load_template, secret_name, tables
 
 AUTHORIZER = "jwt_authorizer"  # the name of Chalice's built-in authorizer function
 # CloudFormation logical id Chalice gives that function (chalice.utils.to_cfn_resource_name).
@@ -55,13 +55,30 @@ class FunctionSpec:
     tables: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     reads_secret: bool = True
     log_retention_days: int = LOG_RETENTION_DAYS
+    # A non-HTTP function's source (edge.feature.StreamSource / Schedule), if any.
+    stream: object | None = None
+    schedule: object | None = None
 
     @classmethod
-    def declared(cls, name: str, deployment) -> FunctionSpec:
-        """The spec of a declared ``edge.deployment.Deployment``."""
+    def declared(cls, name: str, deployment, feature=None) -> FunctionSpec:
+        """The spec of a declared ``edge.deployment.Deployment`` (and of the feature's
+        stream or schedule, when it has one)."""
         return cls(name=name, memory_mb=deployment.memory_mb, timeout_s=deployment.timeout_s,
                    reserved_concurrency=deployment.reserved_concurrency,
-                   tables=deployment.tables, reads_secret=deployment.reads_secret)
+                   tables=deployment.tables, reads_secret=deployment.reads_secret,
+                   stream=getattr(feature, "stream", None),
+                   schedule=getattr(feature, "schedule", None))
+
+    @property
+    def handler(self) -> str:
+        """Lambda's Handler: Chalice's app for routes, the feature module's function
+        for a stream or a schedule (the module ships in the layer, beside the app)."""
+        source = self.stream or self.schedule
+        return f"functions.{self.name}.{source.handler}" if source is not None else "app.app"
+
+    @property
+    def serves_routes(self) -> bool:
+        return self.stream is None and self.schedule is None
 
     @property
     def is_authorizer(self) -> bool:
@@ -77,7 +94,8 @@ class FunctionSpec:
         """CloudFormation logical id: CatchFunction; the authorizer keeps Chalice's."""
         if self.is_authorizer:
             return AUTHORIZER_LOGICAL_ID
-        return f"{self.name[:1].upper()}{self.name[1:]}Function"
+        # board_aggregator -> BoardAggregatorFunction (logical ids are alphanumeric).
+        return "".join(part[:1].upper() + part[1:] for part in self.name.split("_")) + "Function"
 
     def function_name_sub(self) -> str:
         """The deployed function name, as an ``Fn::Sub`` string over ${Stage}. Explicit
@@ -109,7 +127,7 @@ def function_specs(features: Iterable | None = None) -> Mapping[str, FunctionSpe
     from geocritters.edge.auth import AUTHORIZER_DEPLOYMENT
 
     features = declared_features() if features is None else list(features)
-    specs = [FunctionSpec.declared(f.name, f.deployment) for f in features]
+    specs = [FunctionSpec.declared(f.name, f.deployment, f) for f in features]
     specs.append(FunctionSpec.declared(AUTHORIZER, AUTHORIZER_DEPLOYMENT))
     return MappingProxyType({spec.name: spec for spec in specs})
 
@@ -164,7 +182,16 @@ def validate_specs(specs: Mapping[str, FunctionSpec] | None = None) -> None:
     """Fail loudly when a declaration asks for what the deployment can't give."""
     specs = _all_specs() if specs is None else specs
     known_tables = tables()
+    template = load_template()["Resources"]
     for spec in specs.values():
+        if spec.stream is not None:
+            table = spec.stream.table
+            if table not in known_tables or "StreamSpecification" not in \
+                    template[known_tables[table].logical_id]["Properties"]:
+                raise ValueError(f"{spec.name}: table {table!r} has no stream in the template")
+            if spec.stream.max_retries < 0 or spec.stream.max_retries > 10_000 \
+                    or not 60 <= spec.stream.max_record_age_s <= 604_800:
+                raise ValueError(f"{spec.name}: retries and record age must be bounded")
         if not 0 < spec.timeout_s <= MAX_TIMEOUT_S:
             raise ValueError(f"{spec.name}: timeout {spec.timeout_s} s not in 1..{MAX_TIMEOUT_S}")
         if spec.reserved_concurrency <= 0:
@@ -227,7 +254,12 @@ def routes_by_feature(chalice_app=None, features: Iterable | None = None) -> dic
                     "functions.<feature> (@feature.route): every route must belong to "
                     "exactly one deployed function")
             result[owner[pair]].append(pair)
-    missing = [feature for feature, routes in result.items() if not routes]
+    fed = {f.name for f in features if getattr(f, "handler", None)}
+    served = sorted(feature for feature in fed if result[feature])
+    if served:
+        raise ValueError(f"features fed by a stream or a schedule can't also serve routes: "
+                         f"{served}")
+    missing = [feature for feature, routes in result.items() if not routes and feature not in fed]
     if missing:
         raise ValueError(
             f"features without routes: {missing} (was the app imported with "
@@ -252,6 +284,9 @@ class _ArnStyle:
     index: Callable[[str], object]  # short table name -> its indexes' ARN pattern
     secret: Callable[[], object]
     log_streams: Callable[[FunctionSpec], object]
+    stream: Callable[[str], object]  # short table name -> its stream's ARN
+    streams: Callable[[str], object]  # short table name -> its streams' ARN pattern
+    dead_letters: Callable[[FunctionSpec], object]  # the function's dead-letter queue
 
 
 def _cfn_style() -> _ArnStyle:
@@ -263,6 +298,9 @@ def _cfn_style() -> _ArnStyle:
         log_streams=lambda spec: {"Fn::Sub": (
             "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
             f"/aws/lambda/{spec.function_name_sub()}:*")},
+        stream=lambda t: {"Fn::GetAtt": [info[t].logical_id, "StreamArn"]},
+        streams=lambda t: {"Fn::Sub": f"${{{info[t].logical_id}.Arn}}/stream/*"},
+        dead_letters=lambda spec: {"Fn::GetAtt": [dead_letter_queue_id(spec), "Arn"]},
     )
 
 
@@ -275,6 +313,9 @@ def _concrete_style(stage: str) -> _ArnStyle:
         secret=lambda: f"arn:aws:secretsmanager:*:*:secret:{secret_name(stage)}-??????",
         # chalice deploy names functions geocritters-<stage>[-<name>].
         log_streams=lambda spec: f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}*",
+        stream=lambda t: f"arn:aws:dynamodb:*:*:table/{info[t].table_name(stage)}/stream/*",
+        streams=lambda t: f"arn:aws:dynamodb:*:*:table/{info[t].table_name(stage)}/stream/*",
+        dead_letters=lambda spec: f"arn:aws:sqs:*:*:{APP_NAME}-{stage}-*",
     )
 
 
@@ -290,6 +331,29 @@ def _statements(spec: FunctionSpec, style: _ArnStyle) -> list[dict]:
             "Effect": "Allow",
             "Action": [f"dynamodb:{action}" for action in actions],
             "Resource": resources,
+        })
+    if spec.stream is not None:
+        table = info[spec.stream.table].logical_id
+        # What Lambda's event source mapping does with the function's role: read the
+        # one stream it is fed by, and send a record it gave up on to the queue.
+        statements.append({
+            "Sid": f"Stream{table}",
+            "Effect": "Allow",
+            "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords",
+                       "dynamodb:GetShardIterator"],
+            "Resource": [style.stream(spec.stream.table)],
+        })
+        statements.append({
+            "Sid": f"ListStreams{table}",
+            "Effect": "Allow",
+            "Action": ["dynamodb:ListStreams"],
+            "Resource": [style.streams(spec.stream.table)],
+        })
+        statements.append({
+            "Sid": "DeadLetterQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [style.dead_letters(spec)],
         })
     if spec.reads_secret:
         statements.append({
@@ -312,6 +376,11 @@ def _statements(spec: FunctionSpec, style: _ArnStyle) -> list[dict]:
         "Resource": ["*"],
     })
     return statements
+
+
+def dead_letter_queue_id(spec: FunctionSpec) -> str:
+    """Logical id of a stream-fed function's dead-letter queue (infra/package.py)."""
+    return f"{spec.logical_id}DeadLetterQueue"
 
 
 def policy_document(spec: FunctionSpec | str) -> dict:

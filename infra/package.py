@@ -177,6 +177,74 @@ def _permission(spec: fn.FunctionSpec) -> dict:
     }
 
 
+def _stream_resources(spec: fn.FunctionSpec) -> dict:
+    """A stream-fed function's event source mapping and dead-letter queue. Chalice's
+    ``on_dynamodb_record`` can't do this: it needs a literal stream ARN and has none of
+    these knobs. A record that keeps failing is retried ``max_retries`` times, the batch
+    bisected around it each time; once it has used them (or grown older than
+    ``max_record_age_s``) its metadata goes to the queue and the shard moves on, so one
+    poison record can't block the stream. Records the handler names in
+    ``batchItemFailures`` are the only ones retried."""
+    stream = spec.stream
+    queue = fn.dead_letter_queue_id(spec)
+    table = tables()[stream.table].logical_id
+    return {
+        queue: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "MessageRetentionPeriod": 14 * 24 * 3600,  # SQS's longest: time to look
+                "SqsManagedSseEnabled": True,
+                "Tags": [{"Key": "app", "Value": "geocritters"},
+                         {"Key": "function", "Value": spec.name}],
+            },
+        },
+        f"{spec.logical_id}StreamMapping": {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            # The role must allow reading the stream before the mapping is created.
+            "DependsOn": [f"{spec.logical_id}Role"],
+            "Properties": {
+                "FunctionName": {"Ref": spec.logical_id},
+                "EventSourceArn": {"Fn::GetAtt": [table, "StreamArn"]},
+                "StartingPosition": stream.starting_position,
+                "BatchSize": stream.batch_size,
+                "MaximumBatchingWindowInSeconds": stream.batching_window_s,
+                "MaximumRetryAttempts": stream.max_retries,
+                "MaximumRecordAgeInSeconds": stream.max_record_age_s,
+                "BisectBatchOnFunctionError": True,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "DestinationConfig": {"OnFailure": {
+                    "Destination": {"Fn::GetAtt": [queue, "Arn"]}}},
+            },
+        },
+    }
+
+
+def _schedule_resources(spec: fn.FunctionSpec) -> dict:
+    """A scheduled function's EventBridge rule and the permission to invoke it."""
+    rule = f"{spec.logical_id}Schedule"
+    return {
+        rule: {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Description": {"Fn::Sub": f"geocritters ${{Stage}} {spec.name}"},
+                "ScheduleExpression": spec.schedule.expression,
+                "State": "ENABLED",
+                "Targets": [{"Arn": {"Fn::GetAtt": [spec.logical_id, "Arn"]},
+                             "Id": spec.logical_id}],
+            },
+        },
+        f"{rule}Permission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": {"Fn::GetAtt": [spec.logical_id, "Arn"]},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "events.amazonaws.com",
+                "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+            },
+        },
+    }
+
+
 def gateway_responses() -> dict:
     """``x-amazon-apigateway-gateway-responses`` from fn.GATEWAY_RESPONSES."""
     result = {}
@@ -226,7 +294,7 @@ def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]],
             continue
         properties.update({
             "CodeUri": f"./{CODE_ZIP}",
-            "Handler": "app.app",
+            "Handler": spec.handler,
             "Runtime": RUNTIME,
             "Layers": [{"Ref": CHALICE_LAYER}],
             "Tags": {"app": "geocritters", "stage": stage, "function": spec.name},
@@ -236,6 +304,12 @@ def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]],
             "DependsOn": [f"{spec.logical_id}LogGroup"],
             "Properties": properties,
         }
+        if spec.stream is not None:
+            resources.update(_stream_resources(spec))
+            continue
+        if spec.schedule is not None:
+            resources.update(_schedule_resources(spec))
+            continue
         resources[f"{spec.logical_id}InvokePermission"] = _permission(spec)
         for path, method in routes[spec.name]:
             paths.setdefault(path, {})[method.lower()] = {

@@ -24,11 +24,12 @@ finish() {
 trap finish EXIT
 
 launcher install
-# Lambda, API Gateway and Logs too, for the packaged template (tests/localstack); the
+# Lambda, API Gateway, Logs, SQS and EventBridge too, for the packaged template
+# (tests/localstack: the stream consumer's dead-letter queue, the weekly rule); the
 # stand-in lets LocalStack create functions without Docker (they can't run).
 eval "$("$PY" -m tests.localstack.lambda_stub install)"
 launcher start --port "$PORT" \
-  --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs
+  --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs,sqs,events
 eval "$(launcher deploy --stage dev)"
 LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/api tests/security tests/localstack tests/contract \
   --backend=localstack "$@"

@@ -129,6 +129,12 @@ BUDGETS = {
     # the secret); the same for a revalidation answered 304.
     "gamedata": (0, 0, 0, 0),
     "gamedata.not_modified": (0, 0, 0, 0),
+    # --- regional leaderboards ---
+    # GetItem of the week's closed mark, a Query per shard (8) of its top list on the
+    # by_score index, GetItem of the reader's entry, then per shard a count above it and
+    # its neighbours either side (3 x 8): 34 sequential calls, all eventually consistent
+    # but the closed mark. Measured 2026-12-02 on a board of 40 players.
+    "boards": (34, 34, 17.5, 0),
 }
 # The trade's execution is ONE TransactWriteItems: both creatures deleted and put at
 # their new owners (4), both players (2), the trade (1), both friendship sides (2), both
@@ -166,7 +172,11 @@ MODULE_BUDGET = {"auth": 500, "player": 500, "map": 505, "encounter": 501, "catc
                  # 2026-12-02: gamedata 496 (the game core's rules it publishes: raids, trades,
                  # rewards...; no use case wiring a store); budget = measured + 10, + 5 for
                  # the walking, eggs, buddy and weather modules the game core gained.
-                 "gamedata": 511}
+                 "gamedata": 511,
+                 # 2026-12-02, the leaderboards: 497 each (the stream and schedule
+                 # functions' own handler modules: 496); budgets = measured + 10, + 5 for
+                 # the walking, eggs, buddy and weather modules.
+                 "boards": 512, "board_aggregator": 512, "board_scheduler": 512}
 
 
 @contextlib.contextmanager

@@ -92,7 +92,11 @@ def test_function_settings(template, spec):
     assert env["STAGE"] == {"Ref": "Stage"}
     for info in tables().values():
         assert env[info.env_var] == {"Ref": info.logical_id}
-    if not spec.is_authorizer:
+    if not spec.is_authorizer and not spec.serves_routes:
+        # A stream or a schedule calls the feature module's function; no API may invoke it.
+        assert props["Handler"] == spec.handler != "app.app"
+        assert f"{spec.logical_id}InvokePermission" not in template["Resources"]
+    elif not spec.is_authorizer:
         assert props["Handler"] == "app.app"
         permission = template["Resources"][f"{spec.logical_id}InvokePermission"]
         assert permission["Type"] == "AWS::Lambda::Permission"
@@ -120,6 +124,15 @@ def test_policy_is_least_privilege(template, spec):
         resources = statement["Resource"] if isinstance(statement["Resource"], list) \
             else [statement["Resource"]]
         assert not any(a.endswith("*") for a in actions), actions
+        if statement.get("Sid", "").startswith(("Stream", "ListStreams")):
+            # The one stream the mapping reads (test_stream_consumer_reads_its_stream).
+            assert spec.stream is not None
+            other_actions.update(actions)
+            continue
+        if actions == ["sqs:SendMessage"]:
+            assert resources == [{"Fn::GetAtt": [fn.dead_letter_queue_id(spec), "Arn"]}]
+            other_actions.update(actions)
+            continue
         if any(a.startswith("dynamodb:") for a in actions):
             assert all(a.startswith("dynamodb:") for a in actions)
             for resource in resources:
@@ -224,3 +237,31 @@ def test_cfn_lint_passes_on_the_packaged_template(packaged):
 
     matches = lint_file(Path(packaged["template"]))
     assert matches == [], "\n".join(str(m) for m in matches)
+
+
+# --- functions fed by a stream or a schedule (the leaderboards) --------------------------
+
+
+def test_stream_consumer_reads_its_stream_and_has_its_mapping(template):
+    spec = fn.FUNCTIONS["board_aggregator"]
+    resources = template["Resources"]
+    document = _role_policy(template, resources[spec.logical_id])
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert statements["StreamPlayersTable"]["Resource"] == [
+        {"Fn::GetAtt": ["PlayersTable", "StreamArn"]}]
+    assert statements["ListStreamsPlayersTable"]["Resource"] == [
+        {"Fn::Sub": "${PlayersTable.Arn}/stream/*"}]
+    mapping = resources[f"{spec.logical_id}StreamMapping"]["Properties"]
+    assert mapping["FunctionName"] == {"Ref": spec.logical_id}
+    assert mapping["MaximumRetryAttempts"] == 3 and mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [fn.dead_letter_queue_id(spec), "Arn"]}
+    assert resources[fn.dead_letter_queue_id(spec)]["Type"] == "AWS::SQS::Queue"
+    assert resources["PlayersTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    scheduler = fn.FUNCTIONS["board_scheduler"]
+    rule = resources[f"{scheduler.logical_id}Schedule"]["Properties"]
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [scheduler.logical_id, "Arn"]}
+    assert resources[f"{scheduler.logical_id}SchedulePermission"]["Properties"][
+        "Principal"] == "events.amazonaws.com"

@@ -591,6 +591,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
             Probe("GET", f"/v1/game-data?player_id={w.a_id}", {400},
                   check=_code("unknown_query_parameter")),
         ]),
+    # --- regional leaderboards ---
+    ("GET", "/v1/boards/{region}"): Entry(
+        foreign_object=None,
+        how="no foreign object: a region's board (names and scores) is public; `me` is the "
+            "token's player's own place, a query naming A changes nothing, and no player id "
+            "is ever on a board",
+        probes=lambda w: [
+            Probe("GET", f"/v1/boards/{geo.encode(w.spawn_lat, w.spawn_lng, 4)}?player_id={w.a_id}",
+                  {200}, check=lambda body: body["me"] is None and w.a_id not in json.dumps(body)),
+        ]),
 }
 
 

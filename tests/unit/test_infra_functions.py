@@ -24,8 +24,10 @@ def test_spec_limits():
         assert 0 < spec.timeout_s <= 25, spec.name  # API Gateway gives up at 29 s
         assert 128 <= spec.memory_mb <= 10240, spec.name
         assert spec.reserved_concurrency > 0, spec.name
-        # Only a function that holds nothing secret goes without it, by its declaration.
-        assert spec.reads_secret == (spec.name not in FUNCTIONS_WITHOUT_THE_SECRET), spec.name
+        # Only functions behind the API verify tokens or derive outcomes from the secret,
+        # and of those only one that holds nothing secret goes without it (its declaration).
+        assert spec.reads_secret == (spec.serves_routes and spec.name not in FUNCTIONS_WITHOUT_THE_SECRET), \
+            spec.name
     # AWS keeps 100 of the default 1,000 account concurrency unreserved.
     assert sum(s.reserved_concurrency for s in fn.FUNCTIONS.values()) <= 900
     assert fn.MAX_TOTAL_RESERVED_CONCURRENCY == 900
@@ -58,7 +60,8 @@ def test_every_route_belongs_to_exactly_one_feature():
     assert set(flat) == {(path, method) for path, methods in app.routes.items()
                          for method in methods}
     for feature, pairs in routes.items():
-        assert pairs, f"{feature} serves no route"
+        # A function fed by a stream or a schedule serves no route; every other one does.
+        assert bool(pairs) == fn.FUNCTIONS[feature].serves_routes, feature
 
 
 def test_a_route_outside_the_feature_modules_is_refused():
@@ -119,9 +122,16 @@ def test_policy_document_is_least_privilege(name):
         assert re.fullmatch(r"[A-Za-z0-9]+", statement["Sid"])
         for action in statement["Action"]:
             assert "*" not in action
+        if statement["Sid"].startswith(("Stream", "ListStreams")):
+            continue  # a stream's statements: test_stream_consumer_reads_only_its_stream
         if statement["Action"][0].startswith("dynamodb:"):
             for resource in statement["Resource"]:
                 assert resource != "*"
+                if "Fn::Sub" in resource:  # a table's indexes: "${BoardsTable.Arn}/index/*"
+                    logical, _, rest = resource["Fn::Sub"][2:].partition(".Arn}")
+                    assert rest == "/index/*", resource
+                    assert {"Fn::GetAtt": [logical, "Arn"]} in statement["Resource"]
+                    continue
                 logical = resource["Fn::GetAtt"][0]
                 granted.setdefault(by_logical[logical], set()).update(statement["Action"])
         elif statement["Resource"] == ["*"]:
@@ -187,3 +197,62 @@ def test_chalice_config():
     assert (PROJECT_DIR / ".chalice" / dev["iam_policy_file"]).is_file()
     for stage in config["stages"].values():
         assert "GEOCRITTERS_FEATURE" not in stage.get("environment_variables", {})
+
+
+# --- Functions fed by a stream or a schedule (the regional leaderboards) ----------------
+
+
+def test_stream_consumer_reads_only_its_stream_and_writes_only_its_queue():
+    spec = fn.FUNCTIONS["board_aggregator"]
+    assert spec.stream.table == "players" and spec.schedule is None
+    assert spec.handler == "functions.board_aggregator.aggregate"
+    statements = {s["Sid"]: s for s in fn.policy_document(spec)["Statement"]}
+    assert statements["StreamPlayersTable"]["Action"] == [
+        "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    assert statements["StreamPlayersTable"]["Resource"] == [
+        {"Fn::GetAtt": ["PlayersTable", "StreamArn"]}]
+    assert statements["ListStreamsPlayersTable"]["Resource"] == [
+        {"Fn::Sub": "${PlayersTable.Arn}/stream/*"}]
+    assert statements["DeadLetterQueue"] == {
+        "Sid": "DeadLetterQueue", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+        "Resource": [{"Fn::GetAtt": ["BoardAggregatorFunctionDeadLetterQueue", "Arn"]}]}
+    # It writes the boards and nothing else: not a single player item.
+    assert fn.dynamodb_grants("board_aggregator") == {
+        "boards": {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"}}
+    assert "ReadGameSecret" not in statements
+
+
+def test_only_the_stream_consumer_may_read_a_stream_or_send_to_a_queue():
+    for spec in fn.FUNCTIONS.values():
+        actions = {a for s in fn.policy_document(spec)["Statement"] for a in s["Action"]}
+        reads_streams = actions & {"dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                                   "sqs:SendMessage"}
+        assert bool(reads_streams) == (spec.stream is not None), spec.name
+
+
+def test_scheduled_function_declares_its_rule():
+    spec = fn.FUNCTIONS["board_scheduler"]
+    assert spec.schedule.expression == "cron(15 0 ? * THU *)"  # 15 min after a week starts
+    assert spec.handler == "functions.board_scheduler.close"
+    assert fn.dynamodb_grants("board_scheduler") == {
+        "boards": {"dynamodb:Query", "dynamodb:PutItem"}}
+    assert fn.FUNCTIONS["boards"].handler == "app.app"
+
+
+def test_board_functions_reserve_what_they_were_given():
+    assert {name: fn.FUNCTIONS[name].reserved_concurrency
+            for name in ("boards", "board_aggregator", "board_scheduler")} == {
+        "boards": 10, "board_aggregator": 4, "board_scheduler": 1}
+
+
+def test_a_stream_on_a_table_without_one_is_refused():
+    import dataclasses
+
+    spec = fn.FUNCTIONS["board_aggregator"]
+    wrong = dataclasses.replace(spec, stream=dataclasses.replace(spec.stream, table="gyms"))
+    with pytest.raises(ValueError, match="no stream"):
+        fn.validate_specs({"board_aggregator": wrong})
+    unbounded = dataclasses.replace(spec, stream=dataclasses.replace(spec.stream,
+                                                                     max_record_age_s=-1))
+    with pytest.raises(ValueError, match="bounded"):
+        fn.validate_specs({"board_aggregator": unbounded})

@@ -14,8 +14,8 @@ from infra import functions as fn
 from infra import load_template
 from infra import package as pkg
 
-ROUTES = {feature: [(f"/v1/{feature}", "POST")] for feature in fn.FUNCTIONS
-          if feature != fn.AUTHORIZER}
+ROUTES = {feature: [(f"/v1/{feature}", "POST")] if spec.serves_routes else []
+          for feature, spec in fn.FUNCTIONS.items() if feature != fn.AUTHORIZER}
 ROUTES["creatures"].append(("/v1/creatures/{creature_id}", "GET"))
 
 
@@ -97,8 +97,11 @@ def test_merge_template_adds_one_function_per_feature():
         assert props["Layers"] == [{"Ref": "ManagedLayer"}]
         assert props["Role"] == {"Fn::GetAtt": [f"{spec.logical_id}Role", "Arn"]}
         assert resources[f"{spec.logical_id}Role"]["Type"] == "AWS::IAM::Role"
-        assert resources[f"{spec.logical_id}InvokePermission"]["Type"] == \
-            "AWS::Lambda::Permission"
+        if spec.serves_routes:
+            assert resources[f"{spec.logical_id}InvokePermission"]["Type"] == \
+                "AWS::Lambda::Permission"
+        else:  # no API may invoke it
+            assert f"{spec.logical_id}InvokePermission" not in resources
     # the authorizer is Chalice's: only overrides, no Type
     assert "Type" not in resources["JwtAuthorizer"]
     assert resources["JwtAuthorizer"]["Properties"]["Environment"]["Variables"][
@@ -195,3 +198,47 @@ def test_add_bytecode(tmp_path):
         assert int.from_bytes(pyc[4:8], "little") == 0b01  # unchecked hash
         assert f"{root}/pkg/__pycache__/__init__.cpython-311.pyc" in names
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
+
+
+def test_stream_consumer_gets_its_mapping_with_every_knob_and_a_dead_letter_queue():
+    resources = pkg.build_merge_template("prod", ROUTES)["Resources"]
+    function = resources["BoardAggregatorFunction"]["Properties"]
+    assert function["Handler"] == "functions.board_aggregator.aggregate"
+    mapping = resources["BoardAggregatorFunctionStreamMapping"]
+    assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
+    assert mapping["Properties"] == {
+        "FunctionName": {"Ref": "BoardAggregatorFunction"},
+        "EventSourceArn": {"Fn::GetAtt": ["PlayersTable", "StreamArn"]},
+        "StartingPosition": "TRIM_HORIZON",
+        "BatchSize": 100,
+        "MaximumBatchingWindowInSeconds": 5,
+        "MaximumRetryAttempts": 3,
+        "MaximumRecordAgeInSeconds": 300,
+        "BisectBatchOnFunctionError": True,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "DestinationConfig": {"OnFailure": {"Destination": {
+            "Fn::GetAtt": ["BoardAggregatorFunctionDeadLetterQueue", "Arn"]}}},
+    }
+    queue = resources["BoardAggregatorFunctionDeadLetterQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    players = resources["PlayersTable"]["Properties"]
+    assert players["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def test_scheduled_function_gets_its_rule_and_only_eventbridge_may_invoke_it():
+    resources = pkg.build_merge_template("prod", ROUTES)["Resources"]
+    assert resources["BoardSchedulerFunction"]["Properties"]["Handler"] == \
+        "functions.board_scheduler.close"
+    rule = resources["BoardSchedulerFunctionSchedule"]
+    assert rule["Type"] == "AWS::Events::Rule"
+    assert rule["Properties"]["ScheduleExpression"] == "cron(15 0 ? * THU *)"
+    assert rule["Properties"]["Targets"] == [{
+        "Arn": {"Fn::GetAtt": ["BoardSchedulerFunction", "Arn"]}, "Id": "BoardSchedulerFunction"}]
+    permission = resources["BoardSchedulerFunctionSchedulePermission"]["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["BoardSchedulerFunctionSchedule", "Arn"]}
+    invokers = [r["Properties"]["Principal"] for r in resources.values()
+                if r.get("Type") == "AWS::Lambda::Permission"
+                and r["Properties"]["FunctionName"] == {"Fn::GetAtt": ["BoardSchedulerFunction", "Arn"]}]
+    assert invokers == ["events.amazonaws.com"]

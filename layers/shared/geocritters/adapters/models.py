@@ -9,6 +9,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.indexes import IncludeProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from ..game.walking import TRAIL_SLOTS
@@ -331,3 +332,43 @@ def bind_tables(settings) -> None:
         model.Meta.table_name = settings.table_name(short_name)
         model.Meta.region = settings.region
         model._connection = None
+
+
+# --- Regional leaderboards (adapters/boards.py) -----------------------------------------
+
+
+class BoardScoreIndex(LocalSecondaryIndex):
+    """A board shard's entries by score: the top list, a rank (a count above a score)
+    and the neighbours around one, without reading the whole shard."""
+
+    class Meta:
+        index_name = "by_score"
+        projection = IncludeProjection(["name"])
+
+    board = UnicodeAttribute(hash_key=True)
+    score = NumberAttribute(range_key=True)
+
+
+class BoardRecord(Model):
+    """One table for the boards (game/boards.py), items by ``board``:
+
+    - ``<week>#<metric>#<region>#<shard>`` / player id: a player's score (and name);
+    - ``<week>#boards`` / ``<metric>#<region>``: the week has this board;
+    - ``<week>#week`` / ``closed``: the week is closed (``closed_ms``);
+    - ``<week>#<metric>#<region>#final`` / ``top``: a closed week's final top list.
+    """
+
+    class Meta(_Meta):
+        table_name = "boards"
+
+    board = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    score = NumberAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    closed_ms = NumberAttribute(null=True)
+    entries = ListAttribute(null=True)  # a snapshot: [[player id, name, score], ...]
+    expires_at = NumberAttribute()  # TTL, epoch seconds
+    by_score = BoardScoreIndex()
+
+
+ALL_MODELS[BoardRecord.Meta.table_name] = BoardRecord

@@ -12,6 +12,12 @@ these declarations, never kept beside them:
 - the route table every coverage check walks (the authorization matrix, the OpenAPI
   contract, the bench scenarios) and the fuzz's list of keyed operations.
 
+A feature may instead (or also) be fed by something other than HTTP: a DynamoDB stream
+(``@feature.on_stream``) or a schedule (``@feature.on_schedule``). The packaged template
+then wires the event source itself (infra/package.py: an event source mapping with its
+retry knobs and dead-letter queue, or an EventBridge rule), and the function's policy
+gets exactly what that source needs (infra/functions.py).
+
 A deployed function imports only its own feature module, so a declaration is plain data:
 nothing here does I/O.
 """
@@ -33,6 +39,30 @@ class Route:
     public: bool
 
 
+@dataclass(frozen=True)
+class StreamSource:
+    """The function is fed by a table's DynamoDB stream (a Lambda event source mapping).
+    The knobs are the mapping's own: a record is retried ``max_retries`` times (the
+    failing part of the batch bisected each time), dropped once older than
+    ``max_record_age_s``, then its metadata goes to the function's dead-letter queue."""
+
+    table: str  # short name in infra/template.json; its StreamSpecification must be on
+    handler: str  # the module attribute Lambda calls: handler(event, context)
+    batch_size: int = 100
+    batching_window_s: int = 5
+    max_retries: int = 3
+    max_record_age_s: int = 300
+    starting_position: str = "TRIM_HORIZON"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The function runs on a schedule (an EventBridge rule)."""
+
+    expression: str  # rate(...) or cron(...)
+    handler: str
+
+
 class Feature:
     """One gameplay feature = one Chalice blueprint = one deployed Lambda function."""
 
@@ -41,6 +71,8 @@ class Feature:
         self.deployment = deployment
         self.blueprint = Blueprint(f"functions.{name}")
         self.routes: list[Route] = []
+        self.stream: StreamSource | None = None
+        self.schedule: Schedule | None = None
 
     def route(self, path: str, method: str, action: Action, *, keyed: bool = False,
               public: bool = False, status: int = 200):
@@ -51,6 +83,33 @@ class Feature:
         self.routes.append(Route(method.upper(), path, Action(action), keyed, public))
         return action_route(self.blueprint, path, method, Action(action), keyed=keyed,
                             public=public, status=status)
+
+    def on_stream(self, table: str, **knobs):
+        """Register ``handler(event, context)`` for the stream of ``table``; it answers
+        ``{"batchItemFailures": [{"itemIdentifier": <sequence number>}, ...]}``."""
+        def decorator(handler):
+            self._one_source()
+            self.stream = StreamSource(table, handler.__name__, **knobs)
+            return handler
+        return decorator
+
+    def on_schedule(self, expression: str):
+        """Register ``handler(event, context)`` to run on ``expression``."""
+        def decorator(handler):
+            self._one_source()
+            self.schedule = Schedule(expression, handler.__name__)
+            return handler
+        return decorator
+
+    def _one_source(self) -> None:
+        if self.stream is not None or self.schedule is not None:
+            raise ValueError(f"{self.name}: a function has at most one non-HTTP source")
+
+    @property
+    def handler(self) -> str | None:
+        """The module attribute a non-HTTP function's Lambda calls; None for routes."""
+        source = self.stream or self.schedule
+        return source.handler if source is not None else None
 
     def __repr__(self) -> str:
         return f"Feature({self.name!r})"

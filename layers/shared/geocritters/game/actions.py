@@ -57,3 +57,5 @@ class Action(StrEnum):
     CHOOSE_BUDDY = "choose_buddy"
     CLAIM_BUDDY_CANDY = "claim_buddy_candy"
     GAME_DATA = "game_data"
+    # Regional leaderboards (functions/boards.py).
+    BOARD = "board"

@@ -236,6 +236,17 @@ class GameConfig:
     weather_boosted_level_max: int = 35
     weather_boost_stardust_percent: int = 25
 
+    # Regional leaderboards (game/boards.py): weekly, per geohash-4 region. A region's
+    # board is spread over this many partitions so a busy one can take more than one
+    # partition's 1,000 writes/s (8 shards: ~8,000 score updates/s per region).
+    board_shards: int = 8
+    board_region_precision: int = 4
+    board_top: int = 100
+    board_neighbours: int = 3  # players shown above and below you
+    # Entries expire this many weeks after their week ends: the previous week stays
+    # readable for a whole week, then DynamoDB's TTL deletes it.
+    board_weeks_kept: int = 2
+
 
 DEFAULT_CONFIG = GameConfig()
 
