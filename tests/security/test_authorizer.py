@@ -86,6 +86,9 @@ _IMPORT_EVERY_FEATURE = """
 import importlib, json, os, sys
 sys.path[:0] = [{root!r}, {layer!r}]
 from functions import FEATURES
+
+# The allow-list and the gateway's refusals don't touch storage: run once, on moto.
+pytestmark = pytest.mark.backend_independent
 seen = {{}}
 for feature in ("",) + FEATURES + ("none",):
     os.environ["GEOCRITTERS_FEATURE"] = feature

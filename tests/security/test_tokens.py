@@ -20,7 +20,9 @@ from geocritters.adapters.tokens import AUDIENCE, CLOCK_SKEW_S, ISSUER
 from tests.security.conftest import changed_items, db_snapshot
 
 # "HS512 with our key" signs with our 32-byte key on purpose; PyJWT warns about its length.
-pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+# A token is refused before any storage is read: run once, on moto (backend_independent).
+pytestmark = [pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+              pytest.mark.backend_independent]
 
 GHOST = "pl-000000000000000000000000"  # well-formed, never created
 
