@@ -166,9 +166,9 @@ def catch(player: Walker, spawn: dict) -> dict | None:
     return result["creature"] if outcome == "caught" else None
 
 
-def catch_buddy(player: Walker, lat: float, lng: float, species: dict, buddy_km: dict) -> dict | None:
-    """Catch spawns about the start until one earns a candy every km (most species do),
-    and make it the buddy."""
+def catch_buddy(player: Walker, lat: float, lng: float, buddy_km: dict) -> dict | None:
+    """Catch spawns about the start until one earns a candy every km (most species do):
+    the buddy to be."""
     caught = None
     for step in range(40):
         seen = player.look(*offset(lat, lng, 60 * (step // 6), 60 * (step % 6)))
@@ -176,17 +176,31 @@ def catch_buddy(player: Walker, lat: float, lng: float, species: dict, buddy_km:
         creature = catch(player, spawns[0]) if spawns else None
         caught = creature or caught
         if caught and buddy_km[str(caught["species"])] == 1:
-            break
+            return caught
     if caught is None:
         player.out("caught nothing")
-        return None
-    status, chosen = player.act("POST", "/v1/me/buddy", {"creature_id": caught["id"]})
+    return caught
+
+
+def set_out(player: Walker, lat: float, lng: float, creature: dict, egg: dict) -> bool:
+    """At the start of the walk: stand there a game minute (the map keeps a sample a
+    minute and the current minute's is provisional: the egg and the buddy count from a
+    settled total), make the creature the buddy and put the egg in the incubator."""
+    player.look(lat, lng)
+    player.wait_game(70)
+    player.look(lat, lng)
+    status, chosen = player.act("POST", "/v1/me/buddy", {"creature_id": creature["id"]})
     if status != 200:
         player.out(f"buddy: {status} {chosen}")
-        return None
-    player.out(f"buddy: {caught['species_name']}, a candy every "
-               f"{chosen['buddy']['km_per_candy']} km")
-    return chosen["buddy"]
+        return False
+    player.out(f"buddy: {creature['species_name']}, a candy every {chosen['buddy']['km_per_candy']} km")
+    status, incubated = player.act("POST", f"/v1/me/eggs/{egg['egg_id']}/incubate",
+                                   {"incubator_id": "infinite"})
+    if status != 200:
+        player.out(f"incubate: {status} {incubated}")
+        return False
+    player.out(f"incubated the {egg['km']} km egg {egg['egg_id']}")
+    return True
 
 
 def find_egg(player: Walker, lat: float, lng: float, aws_url: str | None) -> dict | None:
@@ -379,16 +393,10 @@ def world(url: str, lat: float, lng: float, rate: float = CLOCK_RATE, aws_url: s
         return False
     data = player.get("/v1/game-data")
     species = {s["id"]: s for s in data["species"]}
-    buddy = catch_buddy(player, lat, lng, species, data["eggs"]["buddy_km"])
-    egg = find_egg(player, lat, lng, aws_url) if buddy else None
-    if egg is None:
+    creature = catch_buddy(player, lat, lng, data["eggs"]["buddy_km"])
+    egg = find_egg(player, lat, lng, aws_url) if creature else None
+    if egg is None or not set_out(player, lat, lng, creature, egg):
         return False
-    status, incubated = player.act("POST", f"/v1/me/eggs/{egg['egg_id']}/incubate",
-                                   {"incubator_id": "infinite"})
-    if status != 200:
-        out(f"incubate: {status} {incubated}")
-        return False
-    out(f"incubated the {egg['km']} km egg {egg['egg_id']}")
     egg_km = walk(player, lat, lng, egg["egg_id"])
     if egg_km <= EGG_KM or not hatch_and_candy(player, egg["egg_id"], species):
         return False
