@@ -6,8 +6,10 @@ READY  := $(VENV)/.ready
 STAGE  ?= prod
 
 BACKEND ?= moto
+# make run CLOCK_RATE=60: the game clock N times real time (devtools.run_local --clock-rate).
+CLOCK_RATE ?=
 
-.PHONY: run test test-fast test-localstack test-reliability lint package import-pois clean bench bench-contention bench-trades fuzz dev-policy
+.PHONY: run play-world test test-fast test-localstack test-reliability lint package import-pois clean bench bench-contention bench-trades fuzz dev-policy
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +25,14 @@ run: $(READY)
 ifeq ($(BACKEND),localstack)
 	bash localstack/run.sh
 else
-	$(BIN)/python -m devtools.run_local
+	$(BIN)/python -m devtools.run_local $(if $(CLOCK_RATE),--clock-rate $(CLOCK_RATE))
 endif
+
+## make play-world: one player living through game time (devtools/play_world.py: buddy,
+## egg, a 2 km walk, hatch, candy, weather, the boards) against a running
+## `make run CLOCK_RATE=60` (~35 s).
+play-world: $(READY)
+	$(BIN)/python -m devtools.play_world --clock-rate $(or $(CLOCK_RATE),60)
 
 ## make test: every tier that runs here: unit, API on moto, template + package, e2e,
 ## security, reliability (1,000-action fault run), bench guards; `make fuzz` at its CI

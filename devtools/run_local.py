@@ -11,6 +11,15 @@ devtools/stream_runner.py reads the players table's stream every
 (a session finds itself on its region's board within that time). The weekly close
 (functions/board_scheduler.py) is not scheduled here; run it by hand with
 ``python -c "import functions.board_scheduler as s; print(s.close({}, None))"``.
+
+``--clock-rate N`` runs the server's game clock N times faster than real time from the
+moment it starts (adapters/clock.py ``AcceleratedClock``, installed as bootstrap's
+clock): spawns, weather hours, cooldowns, rate-limit minutes, walking samples, token
+issue and expiry times, board weeks all follow it, so a scripted session lives a game
+hour in a real minute (devtools/play_world.py). Only this dev server has the flag; the
+default (1) installs nothing and keeps the system clock. Two things stay on real time
+because real time is what they measure: the stream runner's record age (DynamoDB stamps
+stream records with the real time) and a request's remaining Lambda time. Retry-After headers count game seconds.
 """
 import argparse
 import contextlib
@@ -33,13 +42,16 @@ Or by hand:
         -d '{{"device_id": "my-device-0001"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
     curl -s "{url}/v1/map?lat=40.758&lng=-73.9855" -H "Authorization: Bearer $TOKEN"
 
-Leaderboards: the players table's stream is applied every {poll:g} s (a background
+{clock}Leaderboards: the players table's stream is applied every {poll:g} s (a background
 stream runner plays Lambda's event source mapping), then:
     curl -s "{url}/v1/boards/dr5r?metric=caught" -H "Authorization: Bearer $TOKEN"
 
 Stop with Ctrl-C.
 """
 BOARD_POLL_S = 2.0
+CLOCK_LINE = """The game clock runs {rate:g}x real time (--clock-rate): a game hour lasts {minutes:g} real minutes.
+
+"""
 
 
 def start_embedded_aws(host: str, port: int) -> str:
@@ -98,6 +110,28 @@ def config_overrides(pairs) -> dict:
     return overrides
 
 
+def clock_rate(text: str) -> float:
+    """--clock-rate: a finite number above 0 (AcceleratedClock checks it again)."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < rate < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the rate must be a finite number above 0")
+    return rate
+
+
+def install_game_clock(rate: float) -> None:
+    """Game time runs ``rate`` times real time from now on, for everything this process
+    serves (the routes, the authorizer, the board stream runner); 1 keeps the system clock."""
+    if rate == 1:
+        return
+    from geocritters import bootstrap
+    from geocritters.adapters.clock import AcceleratedClock
+
+    bootstrap.reset(clock=AcceleratedClock(rate))
+
+
 def configure_environment(aws_url: str) -> None:
     # Fake credentials: the embedded AWS accepts anything, and nothing reaches a real account.
     os.environ.update({
@@ -119,6 +153,9 @@ def main(argv=None) -> int:
     parser.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
                         help="change a game number for this server (game/config.py), e.g. "
                              "raid_lobby_countdown_ms=5000; repeatable")
+    parser.add_argument("--clock-rate", type=clock_rate, default=1.0, metavar="N",
+                        help="run the game clock N times faster than real time from the "
+                             "server's start (default 1: real time)")
     args = parser.parse_args(argv)
     if args.config:
         os.environ["GAME_CONFIG_OVERRIDES"] = json.dumps(config_overrides(args.config))
@@ -137,13 +174,16 @@ def main(argv=None) -> int:
     from devtools.local_gateway import install
 
     install()
+    install_game_clock(args.clock_rate)  # before anything reads the time
     runner = start_board_runner()
     factory = CLIFactory(project_dir=str(ROOT))
     config = factory.create_config_obj(chalice_stage_name="dev")
     app = factory.load_chalice_app(config.environment_variables)
     server = factory.create_local_server(app, config, args.host, args.port)
-    print(BANNER.format(url=f"http://{args.host}:{args.port}", aws=aws_url, poll=BOARD_POLL_S),
-          flush=True)
+    clock = "" if args.clock_rate == 1 else CLOCK_LINE.format(
+        rate=args.clock_rate, minutes=60 / args.clock_rate)
+    print(BANNER.format(url=f"http://{args.host}:{args.port}", aws=aws_url, poll=BOARD_POLL_S,
+                        clock=clock), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     runner.stop()

@@ -89,6 +89,7 @@ class StreamRunner:
         # shard id -> the records read but not yet done, and where reading goes on.
         self._pending: dict[str, list[dict]] = {}
         self._iterators: dict[str, str | None] = {}
+        self._last_read: dict[str, str] = {}  # shard id -> sequence number of the last record read
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,20 +109,35 @@ class StreamRunner:
         description = self._streams.describe_stream(StreamArn=self.stream_arn())["StreamDescription"]
         return [shard["ShardId"] for shard in description.get("Shards", [])]
 
-    def _read(self, shard: str) -> None:
-        """Fill the shard's pending records up to a batch."""
+    def _iterator(self, shard: str) -> str | None:
+        """Where this poll reads the shard from: after the last record read, through an
+        iterator got now. An iterator chained from an earlier poll can go stale: moto
+        replaces a table object, its stream with it, when it cancels a transaction (a
+        condition failed), and an iterator of the old stream never sees a record again.
+        (DynamoDB's own iterators expire after 15 minutes: a real reader re-gets them too.)
+        Until a record is read, the chain from the starting position goes on."""
+        last = self._last_read.get(shard)
+        if last is not None:
+            return self._streams.get_shard_iterator(
+                StreamArn=self.stream_arn(), ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                SequenceNumber=last)["ShardIterator"]
         if shard not in self._iterators:
             self._iterators[shard] = self._streams.get_shard_iterator(
                 StreamArn=self.stream_arn(), ShardId=shard,
                 ShardIteratorType=self._starting)["ShardIterator"]
+        return self._iterators[shard]
+
+    def _read(self, shard: str) -> None:
+        """Fill the shard's pending records up to a batch."""
         pending = self._pending.setdefault(shard, [])
-        while len(pending) < self._batch_size and self._iterators[shard]:
-            page = self._streams.get_records(ShardIterator=self._iterators[shard],
-                                             Limit=self._batch_size - len(pending))
-            self._iterators[shard] = page.get("NextShardIterator")
+        iterator = self._iterator(shard)
+        while len(pending) < self._batch_size and iterator:
+            page = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size - len(pending))
+            iterator = self._iterators[shard] = page.get("NextShardIterator")
             pending.extend(page["Records"])
             if not page["Records"]:
                 break
+            self._last_read[shard] = page["Records"][-1]["dynamodb"]["SequenceNumber"]
 
     # --- the mapping's part ------------------------------------------------------------------
 

@@ -75,3 +75,56 @@ def test_players_together_against_the_dev_server(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@pytest.mark.slow
+def test_world_over_time_against_the_dev_server(tmp_path):
+    """Issue 12's session (devtools/play_world.py) on a dev server whose game clock runs
+    60x real time: a buddy, a 2 km egg found at stops, a 2 km walk at 5 km/h reported
+    every 30 game seconds, the hatch, the buddy's candy, weather-boosted spawns, and the
+    player on its region's boards after the stream runner applied the stream. (The live
+    event step is the lead's to fill in: not asserted here.)"""
+    import re
+    import time
+
+    from devtools.play_world import CLOCK_RATE, dev_server_args, world
+
+    port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtools.run_local", "--port", str(port), "--aws-port", str(aws_port),
+         *dev_server_args()],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url, aws_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
+    try:
+        wait_until_serving(url, process)
+        lines = []
+        started = time.monotonic()
+        assert world(url, 40.758, -73.9855, CLOCK_RATE, aws_url, out=lines.append), "\n".join(lines)
+        session_s = time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+    transcript = "\n".join(lines)
+    assert re.search(r"server clock: ~\d+x real time \(expected 60x\)", transcript)
+    assert re.search(r"buddy: \w+, a candy every 1 km", transcript), transcript
+    assert "incubated the 2 km egg " in transcript
+    walked = re.search(r"walked (\d+\.\d+) km in (\d+\.\d) game minutes: (\d+\.\d+) km counted, "
+                       r"egg (\d+\.\d+)/2 km", transcript)
+    assert walked, transcript
+    street_km, _, counted_km, egg_km = map(float, walked.groups())
+    # The server counted at least 2 km for the egg out of the position reports alone.
+    assert egg_km > 2.0 and counted_km >= egg_km and street_km >= 2.0
+    assert re.search(r"hatched: \w+ CP \d+ \(\+\d+ candy", transcript), transcript
+    assert int(re.search(r"buddy candy: \+(\d+) ", transcript).group(1)) >= 2  # 1 km a candy
+    boosted = re.search(r"spawns in sight: (\d+) of \d+ weather boosted, each of a type its "
+                        r"weather boosts \(0 not\)", transcript)
+    assert boosted and int(boosted.group(1)) >= 1, transcript
+    assert re.search(r"board dr5r caught: rank \d+ of \d+, score 1$", transcript, re.M), transcript
+    walked_score = re.search(r"board dr5r walked: rank \d+ of \d+, score (\d+) m", transcript)
+    assert walked_score and int(walked_score.group(1)) > 0, transcript
+    print(f"world session: {session_s:.1f} s real\n{transcript}")
+    banner = (tmp_path / "server.log").read_text()
+    assert "The game clock runs 60x real time" in banner

@@ -102,3 +102,51 @@ def test_an_empty_answer_checkpoints_the_whole_batch_and_reading_goes_on():
     stream, dead, seen = Streams(records(250)), [], []
     result = runner(stream, lambda e, c: seen.append(len(e["Records"])) or {}, dead).drain()
     assert seen == [100, 100, 50] and result.done == 250 and dead == []
+
+
+class ReplacedStreams(Streams):
+    """A stream whose shard object is replaced by a copy, as moto does to a table (and its
+    stream) when it cancels a transaction: an iterator is bound to the shard it came from."""
+
+    def __init__(self, pending):
+        super().__init__([])
+        self.shard = list(pending)
+        self.iterators = {}
+
+    def get_shard_iterator(self, StreamArn, ShardId, ShardIteratorType, SequenceNumber=None):
+        after = 0 if SequenceNumber is None else int(SequenceNumber) + 1
+        return {"ShardIterator": self._iterator(self.shard, after)}
+
+    def _iterator(self, shard, position):
+        name = f"it{len(self.iterators)}"
+        self.iterators[name] = (shard, position)
+        return name
+
+    def get_records(self, ShardIterator, Limit):
+        shard, position = self.iterators[ShardIterator]
+        page = shard[position:position + Limit]
+        return {"Records": page, "NextShardIterator": self._iterator(shard, position + len(page))}
+
+    def write(self, record):
+        self.shard.append(record)
+
+    def replace_shard(self):
+        self.shard = list(self.shard)
+
+
+def test_records_written_after_the_stream_object_was_replaced_are_read():
+    seen, dead = [], []
+
+    def handler(event, context):
+        seen.extend(r["dynamodb"]["SequenceNumber"] for r in event["Records"])
+        return {}
+
+    written = records(6)
+    stream = ReplacedStreams(written[:2])
+    reader = runner(stream, handler, dead)
+    reader.poll()
+    stream.replace_shard()  # a cancelled transaction: the table, its stream, are copies now
+    for record in written[2:]:
+        stream.write(record)
+    reader.poll()
+    assert seen == [r["dynamodb"]["SequenceNumber"] for r in written] and not dead
