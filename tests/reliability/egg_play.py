@@ -17,11 +17,16 @@ more than one leg (the current minute's sample is provisional), and a hatch refu
 not ready (or paid) agrees with the last distance told when no report came in between.
 """
 import math
+import random
 import threading
+from dataclasses import replace
 
+from geocritters.game.buddy import buddy_km
 from geocritters.game.config import DAY_MS, HOUR_MS
-from geocritters.game.eggs import INFINITE_INCUBATOR
+from geocritters.game.eggs import INFINITE_INCUBATOR, Egg, egg_pool
+from geocritters.game.species import species
 from geocritters.game.walking import walked_total
+from geocritters.usecases.ports import SavePlayer
 from tests.reliability.gym_play import MISTAKE
 
 WALK_SPEED_KMH = 9.5  # under walk_max_speed_kmh (10.5): every leg can count
@@ -31,6 +36,10 @@ M_PER_DEG = 111_320.0
 # A leg's straight line is at most the arc walked; the coordinates' 6 decimals (~0.1 m)
 # and the haversine on a sphere against this planar circle add a little.
 PATH_SLACK = (1.01, 5.0)  # (factor, metres per report)
+# The share of its walk a client expects the server to count (legs are chords, a late
+# report loses a leg): past it, an egg is worth a look at the eggs page.
+EXPECTED_COUNTED = 0.8
+SETUP_EGG_KM = 2  # the egg a player brings from earlier play
 
 EGG_REFUSALS = {
     "walk": {(429, "rate_limited")},
@@ -44,6 +53,18 @@ EGG_REFUSALS = {
 }
 # Refusals of the older kinds that the buddy makes legitimate.
 BUDDY_REFUSALS = {(409, "creature_is_buddy")}
+
+
+def give_egg(ctx, player_id: str) -> None:
+    """A 2 km egg from earlier play, in the store (call before the ledger is made). An
+    epoch lasts about half an hour of the fake clock: a 2 km egg incubated early hatches
+    in it, the eggs the session's spins find often don't."""
+    state = ctx.store.get_player(player_id)
+    rng = random.Random(player_id)
+    found_ms = state.created_ms - 1
+    egg = Egg(f"eg-{found_ms:013d}-{rng.getrandbits(64):016x}", SETUP_EGG_KM,
+              rng.choice(egg_pool(SETUP_EGG_KM, ctx.config)).id, found_ms)
+    ctx.store.commit([SavePlayer(replace(state, eggs={**state.eggs, egg.egg_id: egg}))])
 
 
 def walker_at(home: tuple, start_ms: int, now_ms: int) -> tuple:
@@ -80,6 +101,7 @@ class EggPlay:
         self.maps: dict = {}  # player id -> map reports sent (any answer: one may be stored)
         self.last_report: dict = {}  # player id -> when its last walk report was sent
         self.reports_sent: dict = {}  # player id -> walk reports answered 200
+        self.incubated_ms: dict = {}  # egg id -> when its incubate was answered
         self.walk_problems: list = []
         self.egg_figures: dict = {"hatched": 0, "hatch_candy": 0, "hatch_stardust": 0,
                                   "buddy_candy": 0}
@@ -119,6 +141,18 @@ class EggPlay:
         return [e for e in self._incubating(sim)
                 if sim.ledger.eggs[e]["walked_km"] >= sim.ledger.eggs[e]["km"] + 0.001]
 
+    def _probably_ready(self, sim, now: int) -> list:
+        """Incubating eggs the client's own odometer says have walked their distance while
+        the last eggs page said they hadn't."""
+        found = []
+        for egg_id in self._incubating(sim):
+            info = sim.ledger.eggs[egg_id]
+            since = self.incubated_ms.get(egg_id, now)
+            walked_km = (self.path_m(now) - self.path_m(since)) * EXPECTED_COUNTED / 1000
+            if walked_km >= info["km"] and info["walked_km"] < info["km"]:
+                found.append(egg_id)
+        return found
+
     def _buddy_choices(self, sim) -> list:
         """Creatures a player would make its buddy: not the buddy, none in an open trade."""
         offered = {self.trades[t][side][0] for t in self.open_trades(sim.player_id)
@@ -130,15 +164,17 @@ class EggPlay:
         return now - self.last_report.get(sim.player_id, -REPORT_EVERY_MS) >= REPORT_EVERY_MS
 
     def egg_weights(self, sim, now: int) -> dict:
+        """One-tap steps a client takes as soon as it can (incubate, hatch, a first buddy)
+        weigh as much as a throw."""
         ledger = sim.ledger
         idle = [e for e, info in ledger.eggs.items() if info["incubator"] is None]
         swaps = ledger.buddy_swaps[1] if ledger.buddy_swaps[0] == now // DAY_MS else 0
         return {
-            "eggs": 4 if self._incubating(sim) else 0.5,
-            "incubate": 10 if idle and ledger.free_incubators() else (0.3 if ledger.eggs else 0),
-            "hatch": 12 if self._ready(sim) else (0.5 if self._incubating(sim) else 0),
+            "eggs": 40 if self._probably_ready(sim, now) else (2 if self._incubating(sim) else 0.5),
+            "incubate": 40 if idle and ledger.free_incubators() else (0.3 if ledger.eggs else 0),
+            "hatch": 40 if self._ready(sim) else (0.5 if self._incubating(sim) else 0),
             "buddy": 0.5,
-            "choose_buddy": (3 if ledger.buddy is None else 0.4) if self._buddy_choices(sim)
+            "choose_buddy": (30 if ledger.buddy is None else 0.3) if self._buddy_choices(sim)
             and swaps < self.egg_ctx.config.buddy_swaps_per_day else 0,
             "claim_buddy_candy": 3 if ledger.buddy else 0.1,
         }
@@ -183,6 +219,7 @@ class EggPlay:
         code = self._record("incubate", status, body, sim, target=egg_id)
         if status == 200:
             ledger.incubate(egg_id, incubator, body, key, self.maps.get(sim.player_id, 0))
+            self.incubated_ms[egg_id] = self.clock.now_ms()
             return
         egg = ledger.eggs.get(egg_id, {})
         why = {
@@ -241,8 +278,11 @@ class EggPlay:
         choices = self._buddy_choices(sim)
         if sim.ledger.buddy and self.rng.random() < MISTAKE:  # the buddy again: refused
             creature_id = sim.ledger.buddy_id
-        else:
-            creature_id = self.rng.choice(choices)
+        else:  # mostly one of the species that earn candy soonest
+            km = {c: buddy_km(species(sim.ledger.creatures[c][0]), self.egg_ctx.config)
+                  for c in choices}
+            soonest = [c for c in choices if km[c] == min(km.values())]
+            creature_id = self.rng.choice(soonest if self.rng.random() < 0.8 else choices)
         key = sim.next_key(self.number)
         status, body, _ = self.send("POST", "/v1/me/buddy", {"creature_id": creature_id},
                                     token=sim.token, key=key)

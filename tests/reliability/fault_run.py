@@ -5,10 +5,12 @@ Players play in pairs of rival teams, each pair on its own patch (everything wit
 start encounters, throw balls (catches), spin stops, transfer, evolve and power up
 creatures, and deploy to, battle, feed and spin gyms, take back their defenders, join
 raids and throw Premier Balls at the bosses they won (gym_play.py), befriend each other,
-send and open gifts and trade with their patch mate (social_play.py), while the fake clock
-moves on 2-15 s per action. Each player is one sequential client, so every answer it gets can be checked
-against its ledger at once (``balls_left``, ``candy_total``, ``first_visit``), and at
-the end the ledger must equal what is stored.
+send and open gifts and trade with their patch mate (social_play.py), walk round their
+home reporting to the map, incubate and hatch the eggs they find, choose, swap and claim
+a buddy (egg_play.py), while the fake clock moves on 2-15 s per action. Each player is
+one sequential client, so every answer it gets can be checked against its ledger at once
+(``balls_left``, ``candy_total``, ``first_visit``), and at the end the ledger must equal
+what is stored.
 
 The actions are split into epochs: each is its own session with new players, run in a
 process forked from the test (so on its own copy of the in-process moto backend, whose
@@ -27,7 +29,7 @@ from geocritters.game.collection import power_up_cost
 from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
 from tests.reliability.client import RetryingClient, UnhandledErrors, login
-from tests.reliability.egg_play import BUDDY_REFUSALS, EGG_REFUSALS, EggPlay
+from tests.reliability.egg_play import BUDDY_REFUSALS, EGG_REFUSALS, EggPlay, give_egg
 from tests.reliability.gym_play import (
     GYM_REFUSALS,
     LOCKED_REFUSALS,
@@ -116,8 +118,8 @@ def homes(count: int) -> list[tuple]:
 
 
 def new_players(api, count: int, prefix: str) -> list[Sim]:
-    """Log in ``count`` fresh players, each given a team (level 5), raid passes and a few
-    creatures through the store (call with faults off)."""
+    """Log in ``count`` fresh players, each given a team (level 5), raid passes, a few
+    creatures and a 2 km egg through the store (call with faults off)."""
     ctx = None
     sims = []
     places = homes(count)
@@ -129,6 +131,7 @@ def new_players(api, count: int, prefix: str) -> list[Sim]:
         assert stops, f"no stop within {PATCH_RADIUS_M} m of {home}"
         team = team_for(index)
         equip(ctx, player_id, team)
+        give_egg(ctx, player_id)
         ledger = Ledger.from_state(ctx.store.get_player(player_id))
         ledger.creatures = stored_creatures(ctx.store, player_id)
         sims.append(Sim(index, player_id, token, home, stops, ledger, team=team,
@@ -177,7 +180,7 @@ class Session(GymPlay, SocialPlay, EggPlay):
         weights = {
             "throw": 40 if open_encounters else 0,
             "encounter": 15 if open_encounters else 40,
-            "spin": 25,
+            "spin": 25 if sim.ledger.eggs else 40,  # eggs come from stops
             "transfer": 6 if owned else 0,
             "evolve": 6 if owned else 0,
             "power_up": 8 if owned else 0,

@@ -8,7 +8,9 @@ they get another answer. Then the ledger of what clients were told must equal wh
 stored, nothing may have been applied twice, and replays 11 minutes later must return
 the same answers and change nothing. Trades conserve creatures (each id has one stored
 owner, the one the answers imply) and charge the cost table; each sent gift is opened
-at most once; friend books are mirrored and counted (social_play.py).
+at most once; friend books are mirrored and counted (social_play.py). Eggs, incubators
+and the buddy are the ledger's; each egg hatches once, no walked total exceeds the walk
+(egg_play.py).
 
 Environment: FAULT_ACTIONS (default 10000) in epochs of FAULT_EPOCH_ACTIONS (250), each
 a fresh session of FAULT_PLAYERS (4) new players on an empty backend; FAULT_WORKERS
