@@ -160,7 +160,9 @@ class EggPlay:
         return [c for c in sim.ledger.free_creatures() if c != sim.ledger.buddy_id and c not in offered]
 
     def walk_due(self, sim, now: int) -> bool:
-        """The map refreshes on its own: a player due a report makes it before anything else."""
+        """A player due a map report makes it before anything else: that step is the
+        report (one of the run's actions; a report beside every due action measured
+        +40 % CPU for the default run)."""
         return now - self.last_report.get(sim.player_id, -REPORT_EVERY_MS) >= REPORT_EVERY_MS
 
     def egg_weights(self, sim, now: int) -> dict:
@@ -181,7 +183,7 @@ class EggPlay:
 
     # --- walking ---
 
-    def _walk(self, sim, _open):
+    def _walk(self, sim):
         now = self.clock.now_ms()
         lat, lng = self.where(sim, now)
         self.last_report[sim.player_id] = now

@@ -173,8 +173,8 @@ class Session(GymPlay, SocialPlay, EggPlay):
         sim = self.rng.choice(self.sims)
         now = self.clock.now_ms()
         open_encounters = [e for e, info in sim.encounters.items() if info["expires_ms"] > now]
-        if self.walk_due(sim, now):
-            self._walk(sim, open_encounters)
+        if self.walk_due(sim, now):  # the map's refresh comes first: walking counts on it
+            self._walk(sim)
             return
         owned = bool(sim.ledger.free_creatures())
         weights = {
