@@ -5,10 +5,12 @@ Players play in pairs of rival teams, each pair on its own patch (everything wit
 start encounters, throw balls (catches), spin stops, transfer, evolve and power up
 creatures, and deploy to, battle, feed and spin gyms, take back their defenders, join
 raids and throw Premier Balls at the bosses they won (gym_play.py), befriend each other,
-send and open gifts and trade with their patch mate (social_play.py), while the fake clock
-moves on 2-15 s per action. Each player is one sequential client, so every answer it gets can be checked
-against its ledger at once (``balls_left``, ``candy_total``, ``first_visit``), and at
-the end the ledger must equal what is stored.
+send and open gifts and trade with their patch mate (social_play.py), walk round their
+home reporting to the map, incubate and hatch the eggs they find, choose, swap and claim
+a buddy (egg_play.py), while the fake clock moves on 2-15 s per action. Each player is
+one sequential client, so every answer it gets can be checked against its ledger at once
+(``balls_left``, ``candy_total``, ``first_visit``), and at the end the ledger must equal
+what is stored.
 
 The actions are split into epochs: each is its own session with new players, run in a
 process forked from the test (so on its own copy of the in-process moto backend, whose
@@ -27,6 +29,7 @@ from geocritters.game.collection import power_up_cost
 from geocritters.game.config import HOUR_MS, MINUTE_MS
 from geocritters.game.species import species
 from tests.reliability.client import RetryingClient, UnhandledErrors, login
+from tests.reliability.egg_play import BUDDY_REFUSALS, EGG_REFUSALS, EggPlay, give_egg
 from tests.reliability.gym_play import (
     GYM_REFUSALS,
     LOCKED_REFUSALS,
@@ -53,13 +56,14 @@ EXPECTED_REFUSALS = {
     "throw": {(409, "already_caught"), (409, "encounter_over"), (409, "not_enough_items"),
               (429, "rate_limited")} | WILD_PREMIER_REFUSALS,
     "spin": {(409, "stop_cooling_down"), (429, "rate_limited")},
-    "transfer": {(429, "rate_limited")} | LOCKED_REFUSALS,
+    "transfer": {(429, "rate_limited")} | LOCKED_REFUSALS | BUDDY_REFUSALS,
     "evolve": {(409, "not_enough_candy"), (409, "cannot_evolve"), (429, "rate_limited")}
     | LOCKED_REFUSALS,
     "power_up": {(409, "not_enough_candy"), (409, "not_enough_stardust"), (403, "level_cap"),
                  (429, "rate_limited")} | LOCKED_REFUSALS,
     **GYM_REFUSALS,
     **SOCIAL_REFUSALS,
+    **EGG_REFUSALS,
 }
 
 
@@ -114,8 +118,8 @@ def homes(count: int) -> list[tuple]:
 
 
 def new_players(api, count: int, prefix: str) -> list[Sim]:
-    """Log in ``count`` fresh players, each given a team (level 5), raid passes and a few
-    creatures through the store (call with faults off)."""
+    """Log in ``count`` fresh players, each given a team (level 5), raid passes, a few
+    creatures and a 2 km egg through the store (call with faults off)."""
     ctx = None
     sims = []
     places = homes(count)
@@ -127,6 +131,7 @@ def new_players(api, count: int, prefix: str) -> list[Sim]:
         assert stops, f"no stop within {PATCH_RADIUS_M} m of {home}"
         team = team_for(index)
         equip(ctx, player_id, team)
+        give_egg(ctx, player_id)
         ledger = Ledger.from_state(ctx.store.get_player(player_id))
         ledger.creatures = stored_creatures(ctx.store, player_id)
         sims.append(Sim(index, player_id, token, home, stops, ledger, team=team,
@@ -134,7 +139,7 @@ def new_players(api, count: int, prefix: str) -> list[Sim]:
     return sims
 
 
-class Session(GymPlay, SocialPlay):
+class Session(GymPlay, SocialPlay, EggPlay):
     def __init__(self, number: int, api, clock, injector, sims: list[Sim], seed: int):
         self.number = number
         self.api = api
@@ -152,10 +157,13 @@ class Session(GymPlay, SocialPlay):
         self.sent: dict = {}  # (token, key) -> (method, path, body) of every keyed request
         self.init_gym_play(bootstrap.game_context())
         self.init_social_play(bootstrap.game_context())
+        self.init_egg_play(bootstrap.game_context())
 
     def send(self, method, path, body=None, token=None, key=None):
         if key is not None:
             self.sent[(token, key)] = (method, path, body)
+        if path.startswith("/v1/map"):
+            self.note_map(token)
         return self.client.send(method, path, body, token=token, key=key)
 
     # --- one action ------------------------------------------------------------------
@@ -165,16 +173,20 @@ class Session(GymPlay, SocialPlay):
         sim = self.rng.choice(self.sims)
         now = self.clock.now_ms()
         open_encounters = [e for e, info in sim.encounters.items() if info["expires_ms"] > now]
+        if self.walk_due(sim, now):  # the map's refresh comes first: walking counts on it
+            self._walk(sim)
+            return
         owned = bool(sim.ledger.free_creatures())
         weights = {
             "throw": 40 if open_encounters else 0,
             "encounter": 15 if open_encounters else 40,
-            "spin": 25,
+            "spin": 25 if sim.ledger.eggs else 40,  # eggs come from stops
             "transfer": 6 if owned else 0,
             "evolve": 6 if owned else 0,
             "power_up": 8 if owned else 0,
             **self.gym_weights(sim, now),
             **self.social_weights(sim, now),
+            **self.egg_weights(sim, now),
         }
         kinds = [k for k, w in weights.items() if w]
         kind = self.rng.choices(kinds, [weights[k] for k in kinds])[0]
@@ -266,7 +278,11 @@ class Session(GymPlay, SocialPlay):
     def _pick_creature(self, sim: Sim, kind: str) -> str:
         if sim.ledger.defending and self.rng.random() < MISTAKE:  # a defender: must be refused
             return self.rng.choice(sorted(sim.ledger.defending))
+        if kind == "transfer" and sim.ledger.buddy and self.rng.random() < MISTAKE:  # refused too
+            return sim.ledger.buddy_id
         ids = sim.ledger.free_creatures()
+        if kind == "transfer":  # the buddy walks with its trainer: never sent away
+            ids = [c for c in ids if c != sim.ledger.buddy_id] or ids
         if kind == "evolve":
             able = [c for c in ids if species(sim.ledger.creatures[c][0]).evolve_candy is not None
                     and sim.ledger.candy[species(sim.ledger.creatures[c][0]).family]
@@ -337,6 +353,7 @@ class Session(GymPlay, SocialPlay):
         report["creature_owners"] = {k: v for k, v in report["creature_owners"].items() if v > 1}
         report["gym_problems"] = self.verify_gyms(store)
         report["social"] = self.verify_social(store)
+        report["eggs"] = self.verify_eggs(store)
         return report
 
     def replay(self, sample: int) -> int:

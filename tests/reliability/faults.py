@@ -25,6 +25,7 @@ connections share one botocore session (see ``share_botocore_session``).
 """
 import json
 import random
+import threading
 import uuid
 from collections import Counter, deque
 
@@ -76,6 +77,7 @@ class FaultyDynamoDB:
         self.rates = {LOST: lost, THROTTLE: throttle, CONFLICT: conflict}
         self.rng = random.Random(seed)
         self.enabled = False
+        self.thread: int | None = None  # when set: random faults only on this thread's attempts
         self.forced: deque = deque()  # scripted faults (or None) for the next attempts
         self.forced_on: dict[str, deque] = {}  # the same, for attempts of one operation
         self.attempts: Counter = Counter()  # operation -> attempts seen while enabled
@@ -128,6 +130,8 @@ class FaultyDynamoDB:
             return None
         parts = event_name.split(".")
         if len(parts) < 3 or parts[1] != "dynamodb" or not (self.enabled or self._scripted()):
+            return self.inner(event_name, request, **kwargs)
+        if self.thread is not None and threading.get_ident() != self.thread and not self._scripted():
             return self.inner(event_name, request, **kwargs)
         operation = parts[2]
         self.attempts[operation] += 1

@@ -9,11 +9,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from geocritters.game.collection import power_up_cost
+from geocritters.game.config import GameConfig
+from geocritters.game.eggs import INFINITE_INCUBATOR
 from geocritters.game.species import species
 
 BALLS = ("ball", "great_ball", "ultra_ball")
 BERRY = "razz_berry"
 PREMIER = "premier_ball"  # a raid boss's own balls: never in the bag
+INCUBATOR_USES = GameConfig().incubator_uses  # a limited incubator as found
 
 
 def family_of(species_id: int) -> str:
@@ -43,6 +46,12 @@ class Ledger:
     gifts: int = 0  # unsent gifts in the gift bag
     dex: set = field(default_factory=set)  # species ever owned (a trade of a new one is special)
     traded: set = field(default_factory=set)  # creatures received in trades (never tradable again)
+    eggs: dict = field(default_factory=dict)  # egg id -> {"km", "incubator", "walked_km", "maps"}
+    incubators: dict = field(default_factory=dict)  # limited incubator id -> uses left
+    hatched: set = field(default_factory=set)  # egg ids hatched (each pays once)
+    buddy: tuple | None = None  # (creature id, candies credited)
+    buddy_swaps: tuple = (0, 0)  # (UTC day, swaps that day)
+    walked_m: float = 0.0  # the walked total as the server last told it
     # Answers that disagree with the ledger at the moment they were given.
     disagreements: list = field(default_factory=list)
 
@@ -54,7 +63,16 @@ class Ledger:
                    creatures={c["id"]: creature_view(c) for c in creatures},
                    coins=state.coins, defending=dict(state.defending),
                    raids={r: (int(e[0]), bool(e[1])) for r, e in state.raids.items()},
-                   gifts=state.gifts, dex=set(state.dex))
+                   gifts=state.gifts, dex=set(state.dex),
+                   eggs={e.egg_id: {"km": e.km, "incubator": e.incubator, "walked_km": 0.0,
+                                    "maps": 0} for e in state.eggs.values()},
+                   incubators=dict(state.incubators),
+                   buddy=(state.buddy.creature_id, state.buddy.credited) if state.buddy else None,
+                   buddy_swaps=(state.buddy_day, state.buddy_swaps_today))
+
+    @property
+    def buddy_id(self) -> str | None:
+        return self.buddy[0] if self.buddy else None
 
     def free_creatures(self) -> list:
         """The creatures that may be sent to battle, transferred, evolved, powered up."""
@@ -186,6 +204,11 @@ class Ledger:
             self.items[item] += count
         self.xp += response["xp"]
         self.gifts += response["gifts"]
+        self.found(response.get("egg"), key)
+        if response.get("incubator") is not None:
+            if response["incubator"] in self.incubators:
+                self._disagree("an incubator found twice", incubator=response["incubator"], key=key)
+            self.incubators[response["incubator"]] = INCUBATOR_USES
         self.spins[stop_id] += 1
         if response["first_visit"] != (self.spins[stop_id] == 1):
             self._disagree("first_visit", stop=stop_id, told=response["first_visit"],
@@ -195,6 +218,8 @@ class Ledger:
         self.keyed_200s.add(key)
         if self.creatures.pop(creature_id, None) is None:
             self._disagree("transferred a creature the ledger doesn't have", creature=creature_id)
+        if creature_id == self.buddy_id:
+            self._disagree("transferred the buddy", creature=creature_id, key=key)
         self.candy[response["family"]] += response["candy"]
         if response["candy_total"] != self.candy[response["family"]]:
             self._disagree("candy_total", told=response["candy_total"],
@@ -233,13 +258,14 @@ class Ledger:
         self.keyed_200s.add(key)
         for item, count in response["items"].items():
             self.items[item] += count
+        self.found(response.get("egg"), key)
 
     def trade(self, gave: str, result: dict, key: str | None) -> None:
         """A completed trade's ``result`` for this player (what they received and paid);
         ``key``: this player confirmed it."""
         if key is not None:
             self.keyed_200s.add(key)
-        if self.creatures.pop(gave, None) is None or gave in self.defending:
+        if self.creatures.pop(gave, None) is None or gave in self.defending or gave == self.buddy_id:
             self._disagree("traded away a creature the ledger doesn't have free", creature=gave)
         received = result["received"]
         if received["id"] in self.creatures:
@@ -248,6 +274,115 @@ class Ledger:
         self.traded.add(received["id"])
         self.dex.add(int(received["species"]))
         self.stardust -= result["stardust"]
+
+    # eggs and the buddy
+
+    def found(self, egg: dict | None, key: str) -> None:
+        """An egg a spin or an opened gift answered with."""
+        if egg is None:
+            return
+        if egg["egg_id"] in self.eggs or egg["egg_id"] in self.hatched:
+            self._disagree("an egg found twice", egg=egg["egg_id"], key=key)
+        self.eggs[egg["egg_id"]] = {"km": egg["km"], "incubator": None, "walked_km": 0.0, "maps": 0}
+
+    def incubators_view(self) -> list:
+        """The incubators as the API lists them (the infinite one first)."""
+        holding = {e["incubator"]: egg_id for egg_id, e in self.eggs.items() if e["incubator"]}
+        mine = [(INFINITE_INCUBATOR, None), *sorted(self.incubators.items())]
+        return [{"incubator_id": i, "uses_left": uses, "egg_id": holding.get(i)} for i, uses in mine]
+
+    def free_incubators(self) -> list:
+        busy = {e["incubator"] for e in self.eggs.values()}
+        return [i for i in [INFINITE_INCUBATOR, *sorted(self.incubators)]
+                if i not in busy and (i == INFINITE_INCUBATOR or self.incubators[i] > 0)]
+
+    def incubate(self, egg_id: str, incubator_id: str, response: dict, key: str, maps: int) -> None:
+        self.keyed_200s.add(key)
+        egg = self.eggs.get(egg_id)
+        if egg is None or egg["incubator"] is not None or incubator_id not in self.free_incubators():
+            self._disagree("incubated an egg or into an incubator the ledger doesn't have free",
+                           egg=egg_id, incubator=incubator_id, key=key)
+            egg = self.eggs.setdefault(egg_id, {"km": response["egg"]["km"]})
+        if incubator_id != INFINITE_INCUBATOR:
+            self.incubators[incubator_id] = self.incubators.get(incubator_id, 0) - 1
+        egg.update(incubator=incubator_id, walked_km=response["egg"]["walked_km"], maps=maps)
+        if response["egg"]["km"] != egg["km"] or response["incubators"] != self.incubators_view():
+            self._disagree("incubate answer != the ledger", told=response,
+                           ledger=self.incubators_view(), key=key)
+
+    def hatch(self, egg_id: str, response: dict, key: str, rewards: dict) -> None:
+        """``rewards``: km -> (candy min, max, stardust min, max, xp), the game's table."""
+        self.keyed_200s.add(key)
+        egg = self.eggs.pop(egg_id, None)
+        if egg is None or egg["incubator"] is None or egg_id in self.hatched:
+            self._disagree("hatched an egg the ledger doesn't have incubating", egg=egg_id, key=key)
+            egg = {"km": response["km"], "incubator": None}
+        self.hatched.add(egg_id)
+        incubator = egg["incubator"]
+        if incubator not in (None, INFINITE_INCUBATOR) and self.incubators.get(incubator, 0) <= 0:
+            self.incubators.pop(incubator, None)  # its last use: it goes
+        creature = response["creature"]
+        view = creature_view(creature)
+        if creature["id"] in self.creatures:
+            self._disagree("a hatchling already owned", creature=creature["id"], key=key)
+        self.creatures[creature["id"]] = view
+        self.dex.add(view[0])
+        self.candy[family_of(view[0])] += response["candy"]
+        self.stardust += response["stardust"]
+        self.xp += response["xp"]
+        candy_lo, candy_hi, dust_lo, dust_hi, xp = rewards[egg["km"]]
+        if response["km"] != egg["km"] or not candy_lo <= response["candy"] <= candy_hi \
+                or not dust_lo <= response["stardust"] <= dust_hi or response["xp"] != xp:
+            self._disagree("hatch rewards off the table for the egg", egg=egg_id, km=egg["km"],
+                           told=response, key=key)
+
+    def choose_buddy(self, creature_id: str, response: dict, key: str, day: int) -> None:
+        self.keyed_200s.add(key)
+        if creature_id not in self.creatures or creature_id == self.buddy_id:
+            self._disagree("a buddy the ledger doesn't have, or already the buddy",
+                           creature=creature_id, key=key)
+        self._buddy_paid(response, key)
+        swaps = self.buddy_swaps[1] if self.buddy_swaps[0] == day else 0
+        self.buddy_swaps = (day, swaps + 1)
+        self.buddy = (creature_id, 0)
+        self.buddy_page(response, key)
+
+    def claim_buddy_candy(self, response: dict, key: str) -> None:
+        self.keyed_200s.add(key)
+        if self.buddy is None:
+            self._disagree("buddy candy without a buddy", key=key)
+            return
+        self._buddy_paid(response, key)
+        self.buddy = (self.buddy[0], self.buddy[1] + response["candy_paid"])
+        self.buddy_page(response, key)
+
+    def _buddy_paid(self, response: dict, key: str) -> None:
+        paid, family = response["candy_paid"], response["candy_family"]
+        if paid < 0 or (paid and (self.buddy is None or family is None)):
+            self._disagree("buddy candy paid without a buddy", told=response, key=key)
+        if paid:
+            self.candy[family] += paid
+
+    def buddy_page(self, response: dict, key: str | None = None) -> None:
+        """A buddy answer (GET /v1/me/buddy, or a choose or claim): must show the ledger's."""
+        buddy = response["buddy"]
+        told = (buddy["creature_id"], buddy["candy_credited"]) if buddy else None
+        if told != self.buddy or response["swaps_today"] != self.buddy_swaps[1]:
+            self._disagree("buddy answer != the ledger", told=response, buddy=self.buddy,
+                           swaps=self.buddy_swaps, key=key)
+
+    def eggs_page(self, response: dict, maps: int) -> None:
+        """GET /v1/me/eggs: the eggs and incubators the ledger holds; the distances it
+        tells are remembered (``maps``: the player's map reports sent so far)."""
+        told = {e["egg_id"]: (e["km"], e["incubator"]) for e in response["eggs"]}
+        mine = {egg_id: (e["km"], e["incubator"]) for egg_id, e in self.eggs.items()}
+        if told != mine or response["incubators"] != self.incubators_view():
+            self._disagree("my eggs page != the ledger", told=response, eggs=mine,
+                           incubators=self.incubators_view())
+        for e in response["eggs"]:
+            if e["egg_id"] in self.eggs:
+                self.eggs[e["egg_id"]].update(walked_km=e["walked_km"], maps=maps)
+        self.walked_m = response["walked_km"] * 1000
 
     # --- what the ledger predicts about refusals ----------------------------------------
 
@@ -262,6 +397,8 @@ class Ledger:
             return f"creature {target} is free in the ledger"
         if code == "creature_not_found" and target in self.creatures:
             return f"creature {target} is in the ledger"
+        if code == "creature_is_buddy" and target != self.buddy_id:
+            return f"creature {target} is not the ledger's buddy ({self.buddy_id})"
         if action == "power_up" and code == "not_enough_stardust" and target in self.creatures:
             dust, _ = power_up_cost(self.creatures[target][1])
             if self.stardust >= dust:
@@ -296,6 +433,17 @@ class Ledger:
         stored_raids = {r: (int(e[0]), bool(e[1])) for r, e in state.raids.items()}
         if stored_raids != self.raids:
             diffs["raids"] = (stored_raids, dict(self.raids))
+        stored_eggs = {e.egg_id: (e.km, e.incubator) for e in state.eggs.values()}
+        ledger_eggs = {egg_id: (e["km"], e["incubator"]) for egg_id, e in self.eggs.items()}
+        if stored_eggs != ledger_eggs:
+            diffs["eggs"] = (stored_eggs, ledger_eggs)
+        if dict(state.incubators) != self.incubators:
+            diffs["incubators"] = (dict(state.incubators), dict(self.incubators))
+        stored_buddy = (state.buddy.creature_id, state.buddy.credited) if state.buddy else None
+        if stored_buddy != self.buddy:
+            diffs["buddy"] = (stored_buddy, self.buddy)
+        if (state.buddy_day, state.buddy_swaps_today) != self.buddy_swaps:
+            diffs["buddy_swaps"] = ((state.buddy_day, state.buddy_swaps_today), self.buddy_swaps)
         if stored_creatures != self.creatures:
             missing = sorted(set(self.creatures) - set(stored_creatures))
             extra = sorted(set(stored_creatures) - set(self.creatures))
@@ -308,6 +456,7 @@ class Ledger:
         """Counters the ledger itself says went below zero (a spend that wasn't covered)."""
         found = {f"items.{k}": v for k, v in self.items.items() if v < 0}
         found.update({f"candy.{k}": v for k, v in self.candy.items() if v < 0})
+        found.update({f"incubators.{k}": v for k, v in self.incubators.items() if v < 0})
         if self.stardust < 0:
             found["stardust"] = self.stardust
         return found
@@ -325,10 +474,15 @@ def duplicate_units(diffs: dict) -> int:
         if name in diffs:
             stored, told = diffs[name]
             units += sum(abs(stored.get(k, 0) - told.get(k, 0)) for k in set(stored) | set(told))
-    for name in ("defending", "raids"):
+    for name in ("defending", "raids", "eggs", "incubators"):
         if name in diffs:
             stored, told = diffs[name]
             units += sum(stored.get(k) != told.get(k) for k in set(stored) | set(told))
+    if "buddy" in diffs:
+        stored, told = diffs["buddy"]
+        units += abs((stored or (None, 0))[1] - (told or (None, 0))[1]) or 1
+    if "buddy_swaps" in diffs:
+        units += abs(diffs["buddy_swaps"][0][1] - diffs["buddy_swaps"][1][1]) or 1
     if "dex" in diffs:
         units += len(set(diffs["dex"][0]) ^ set(diffs["dex"][1]))
     if "creatures" in diffs:

@@ -41,7 +41,7 @@ _TRADE_STEP = {(429, "rate_limited"), (403, "position_stale"), (403, "not_friend
                (409, "trade_already_offered"), (404, "creature_not_found"),
                (409, "creature_defending"), (409, "creature_already_traded"),
                (409, "trade_creature_gone"), (409, "trade_creature_changed"),
-               (409, "trade_creature_busy"),
+               (409, "trade_creature_busy"), (409, "creature_is_buddy"),
                (403, "trade_too_far"), (403, "trade_limit"), (403, "special_trade_limit"),
                (409, "not_enough_stardust"), (404, "trade_not_found")}
 SOCIAL_REFUSALS = {
@@ -142,7 +142,8 @@ class SocialPlay:
                       and (status is None or tr["status"] == status))
 
     def tradable(self, sim) -> list:
-        return [c for c in sim.ledger.free_creatures() if c not in sim.ledger.traded]
+        return [c for c in sim.ledger.free_creatures()
+                if c not in sim.ledger.traded and c != sim.ledger.buddy_id]
 
     def terms(self, receiver_id: str, species_id: int, level: int):
         """What ``receiver_id`` pays to receive ``species_id`` (game/trades.terms_for, from
@@ -391,8 +392,8 @@ class SocialPlay:
                 continue
             enabled, self.injector.enabled = self.injector.enabled, False
             try:
-                status, _, _ = self.send("GET", f"/v1/map?lat={s.home[0]}&lng={s.home[1]}",
-                                         token=s.token)
+                lat, lng = self.where(s, before)  # walking (egg_play.py)
+                status, _, _ = self.send("GET", f"/v1/map?lat={lat}&lng={lng}", token=s.token)
             finally:
                 self.injector.enabled = enabled
             self.social[f"map {status}"] += 1

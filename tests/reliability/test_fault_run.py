@@ -8,7 +8,9 @@ they get another answer. Then the ledger of what clients were told must equal wh
 stored, nothing may have been applied twice, and replays 11 minutes later must return
 the same answers and change nothing. Trades conserve creatures (each id has one stored
 owner, the one the answers imply) and charge the cost table; each sent gift is opened
-at most once; friend books are mirrored and counted (social_play.py).
+at most once; friend books are mirrored and counted (social_play.py). Eggs, incubators
+and the buddy are the ledger's; each egg hatches once, no walked total exceeds the walk
+(egg_play.py).
 
 Environment: FAULT_ACTIONS (default 10000) in epochs of FAULT_EPOCH_ACTIONS (250), each
 a fresh session of FAULT_PLAYERS (4) new players on an empty backend; FAULT_WORKERS
@@ -46,6 +48,8 @@ GYM_KINDS = ("deploy", "battle", "feed", "gym_spin", "claim_defenders", "defende
 # and a friends page are rare: they may not come up in a short run).
 SOCIAL_KINDS = ("friend_request", "answer_request", "send_gift", "open_gift", "propose_trade",
                 "offer_trade", "confirm_trade")
+# Every walking, egg and buddy action the run must have sent at least once.
+EGG_KINDS = ("walk", "eggs", "incubate", "hatch", "choose_buddy", "claim_buddy_candy")
 
 
 def _the_run(api, clock, faults, report) -> dict:
@@ -86,6 +90,11 @@ def _the_run(api, clock, faults, report) -> dict:
         for name, n in epoch["after_replays"]["social"]["figures"].items():
             social[name] = social.get(name, 0) + n
     total["social"] = social
+    eggs = {}
+    for epoch in epochs:
+        for name, n in epoch["after_replays"]["eggs"]["figures"].items():
+            eggs[name] = eggs.get(name, 0) + n
+    total["eggs"] = eggs
     _result.update(total)
 
     injected = total["injected_by_kind"]
@@ -117,11 +126,19 @@ def _the_run(api, clock, faults, report) -> dict:
         f"{social.get('trades_proposed', 0)} proposed; stardust paid {social.get('trade_stardust_told', 0)} "
         f"(cost table {social.get('trade_stardust_table', 0)}); gifts: {social.get('gifts_sent', 0)} "
         f"sent, {social.get('gifts_opened', 0)} opened")
+    egg_kinds = set(EGG_KINDS) | {"buddy"}
+    report("  walking, eggs, buddy: " + _fmt({k: n for k, n in total["outcomes"].items()
+                                             if k.split()[0] in egg_kinds}))
+    report(
+        f"  walked: {eggs.get('walked_stored_m', 0)} m counted of {eggs.get('walked_path_m', 0)} m "
+        f"walked ({eggs.get('walk_reports', 0)} map reports); {eggs.get('hatched', 0)} eggs hatched "
+        f"({eggs.get('hatch_candy', 0)} candy, {eggs.get('hatch_stardust', 0)} stardust); "
+        f"buddy candy {eggs.get('buddy_candy', 0)}")
     report(
         f"  duplicates: {_duplicates(total)} (ledger units off {_units(total)}, replay mismatches "
         f"{len(total['replay_mismatches'])}, creatures owned twice {len(owners)}, gym/raid "
         f"conservation problems {_gym_problems(total)}, friends/gifts/trades conservation problems "
-        f"{_social_problems(total)})")
+        f"{_social_problems(total)}, walking/egg problems {_egg_problems(total)})")
     return _result
 
 
@@ -139,6 +156,11 @@ def _social_problems(total) -> int:
                for phase in ("after_run", "after_replays"))
 
 
+def _egg_problems(total) -> int:
+    return sum(len(s[phase]["eggs"]["problems"]) for s in total["epochs"]
+               for phase in ("after_run", "after_replays"))
+
+
 def _units(total) -> int:
     return sum(s[phase]["duplicate_units"] for s in total["epochs"]
                for phase in ("after_run", "after_replays"))
@@ -151,7 +173,8 @@ def _duplicates(total) -> int:
                   for phase in ("after_run", "after_replays")
                   for v in s[phase]["action_record_diffs"].values())
     return (_units(total) + visit + records + len(total["replay_mismatches"])
-            + len(total["creatures_owned_twice"]) + _gym_problems(total) + _social_problems(total))
+            + len(total["creatures_owned_twice"]) + _gym_problems(total) + _social_problems(total)
+            + _egg_problems(total))
 
 
 def _short(entries, n=5) -> str:
@@ -162,7 +185,7 @@ def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, fau
     run = _the_run(api, clock, faults, report)
     assert sum(run["actions"].values()) >= ACTIONS * 0.9, run["skipped"]
     for kind in ("throw", "encounter", "spin", "transfer", "evolve", "power_up", *GYM_KINDS,
-                 *SOCIAL_KINDS):
+                 *SOCIAL_KINDS, *EGG_KINDS):
         assert run["actions"].get(kind, 0) > 0, f"no {kind} in the run"
     assert run["injected_by_kind"].get(LOST, 0) > 0 and run["injected_by_kind"].get(THROTTLE, 0) > 0
     # all went through the injector
@@ -180,9 +203,13 @@ def test_ledger_equals_stored_state_and_nothing_is_applied_twice(api, clock, fau
                 f"{phase}: gyms, inboxes, lobbies, boss encounters: {_short(checked['gym_problems'])}"
             assert not checked["social"]["problems"], \
                 f"{phase}: friends, gifts, trades, creature owners: {_short(checked['social']['problems'])}"
+            assert not checked["eggs"]["problems"], \
+                f"{phase}: walking, eggs: {_short(checked['eggs']['problems'])}"
     assert not run["creatures_owned_twice"], run["creatures_owned_twice"]
     assert run["social"].get("trades_completed", 0) > 0 and run["social"].get("gifts_opened", 0) > 0, \
         run["social"]
+    assert run["eggs"].get("hatched", 0) > 0 and run["eggs"].get("walked_stored_m", 0) > 0, run["eggs"]
+    assert run["outcomes"].get("hatch 409 egg_not_ready", 0) > 0, "no hatch tried too early"
     assert not run["disagreements"], f"answers contradicting the ledger: {_short(run['disagreements'])}"
     assert not run["contradictions"], f"refusals the ledger contradicts: {_short(run['contradictions'])}"
     assert not run["unexpected"], f"unexpected refusals: {_short(run['unexpected'])}"
