@@ -12,6 +12,8 @@ JDK; a first install takes ~1.5 min; then ~40-60 s):
 instance of that cache is reused only if it runs the host executor; otherwise one is
 started here (with lambda, s3, iam, sts, logs) and stopped at the end.
 """
+import base64
+import contextlib
 import io
 import json
 import os
@@ -130,10 +132,8 @@ def make_function(lam, role_arn):
     def make(name: str, handler: str = "app.handler", files: dict | None = None,
              timeout: int = 10, layers: list[str] | None = None) -> str:
         name = f"hx-{name}"
-        try:
+        with contextlib.suppress(lam.exceptions.ResourceNotFoundException):
             lam.delete_function(FunctionName=name)
-        except lam.exceptions.ResourceNotFoundException:
-            pass
         lam.create_function(
             FunctionName=name, Runtime="python3.11", Role=role_arn, Handler=handler,
             Code={"ZipFile": zipped(files if files is not None else {"app.py": APP})},
@@ -164,7 +164,6 @@ def test_result_logs_and_warm_reuse(lam, make_function):
     assert 0 < payload["remaining_ms"] <= 10_000
     assert payload["request_id"] == response["ResponseMetadata"]["HTTPHeaders"][
         "x-amzn-requestid"]
-    import base64
     logs = base64.b64decode(response["LogResult"]).decode()
     assert 'handling {"n": 1}' in logs
     assert f"START RequestId: {payload['request_id']}" in logs
