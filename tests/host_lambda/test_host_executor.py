@@ -56,6 +56,8 @@ def handler(event, context):
     print("handling", json.dumps(event))
     if event.get("fail"):
         raise KeyError(event["fail"])
+    if event.get("exit"):
+        os._exit(event["exit"])
     time.sleep(event.get("sleep", 0))
     result = {"echo": event, "request_id": context.aws_request_id,
               "remaining_ms": context.get_remaining_time_in_millis(),
@@ -197,6 +199,18 @@ def test_timeout_then_a_fresh_environment(lam, make_function):
     response, payload, _ = invoke(lam, name, {"sleep": 0, "n": 2})
     assert "FunctionError" not in response, payload
     assert payload["echo"] == {"sleep": 0, "n": 2}
+
+
+def test_runtime_exit_then_a_fresh_environment(lam, make_function):
+    name = make_function("exits")
+    _, first, _ = invoke(lam, name, {"n": 1})
+    response, payload, _ = invoke(lam, name, {"exit": 3})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.ExitError"
+    assert payload["errorMessage"].endswith("exit status 3")
+    response, payload, _ = invoke(lam, name, {"n": 2})
+    assert "FunctionError" not in response, payload
+    assert payload["echo"] == {"n": 2} and payload["pid"] != first["pid"]
 
 
 def test_import_error(lam, make_function):

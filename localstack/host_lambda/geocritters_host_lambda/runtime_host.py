@@ -251,7 +251,9 @@ class RuntimeHost:
         with self.lock:
             runtime = self.runtime
         runtime.init_done.wait()
-        if runtime.init_error is not None:  # a restart after a timeout failed its init
+        # Its init failed (a restart after a timeout retries it, as Lambda does), or it
+        # exited during the previous invocation: a fresh runtime, a cold start.
+        if runtime.init_error is not None or runtime.process.poll() is not None:
             runtime = self.start_runtime()
             runtime.init_done.wait()
         logs = runtime.output.drain()  # init output, before START as in CloudWatch
