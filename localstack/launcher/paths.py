@@ -27,6 +27,9 @@ class Paths:
         self.root = root
         self.venv = root / "venv"
         self.python = self.venv / "bin" / "python"
+        # The Lambda functions' Python 3.11 with awslambdaric (the host executor's runtime).
+        self.lambda_venv = root / "lambda-runtime"
+        self.lambda_python = self.lambda_venv / "bin" / "python"
         self.fs = root / "fs"
         self.ddb = self.fs / DDB_DIR
         self.agent = self.fs / DDB_AGENT

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .aws import endpoint, healthy, http_json
 from .common import LauncherError, clean_python_env, info, read_json, tail
+from .host_lambda import EXECUTOR_NAME, RUNTIME_PYTHON_ENV
 from .install import install, install_complete
 from .paths import Paths
 
@@ -25,9 +26,12 @@ DEFAULT_PORT = 4566
 DEFAULT_SERVICES = "cloudformation,dynamodb,secretsmanager,sts,iam,s3"
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0  # graceful shutdown takes ~1.5-2.5 s; it has hung (see README)
+# How LocalStack runs Lambda code: "docker" (LocalStack's default; no engine here, so
+# functions can be created but not run) or "host" (localstack/host_lambda: host processes).
+LAMBDA_EXECUTORS = ("docker", "host")
 
 
-def runtime_env(paths: Paths, port: int, services: str) -> dict:
+def runtime_env(paths: Paths, port: int, services: str, lambda_executor: str = "docker") -> dict:
     env = clean_python_env()
     for name in list(env):
         if name.startswith("AWS_"):  # LocalStack must not see the caller's AWS settings
@@ -47,6 +51,11 @@ def runtime_env(paths: Paths, port: int, services: str) -> dict:
         "PERSISTENCE": "0",
         "PYTHONUNBUFFERED": "1",
     })
+    if lambda_executor == "host":
+        env["LAMBDA_RUNTIME_EXECUTOR"] = EXECUTOR_NAME  # checked by install (check_executor)
+        env[RUNTIME_PYTHON_ENV] = str(paths.lambda_python)
+    elif lambda_executor != "docker":
+        raise LauncherError(f"unknown Lambda executor {lambda_executor!r}; one of {LAMBDA_EXECUTORS}")
     # DynamoDB Local unpacks libsqlite4java (900 KB) into java.io.tmpdir on every start and
     # never removes it; java ignores TMPDIR, so point it at run/tmp (wiped on each start).
     env["JAVA_TOOL_OPTIONS"] = " ".join(filter(None, [
@@ -182,7 +191,8 @@ def stop(paths: Paths) -> bool:
     return True
 
 
-def start(paths: Paths, port: int, services: str, timeout: float) -> None:
+def start(paths: Paths, port: int, services: str, timeout: float,
+          lambda_executor: str = "docker") -> None:
     install(paths, quiet_if_done=True)
     state = read_json(paths.state) or {}
     running = our_processes(paths)
@@ -195,6 +205,9 @@ def start(paths: Paths, port: int, services: str, timeout: float) -> None:
             info(f"LocalStack already running and ready on {endpoint(port)} (pid {state.get('pid')})")
             if state.get("services") not in (None, services):
                 info(f"note: it runs SERVICES={state['services']}; stop and start to change them")
+            if state.get("lambda_executor", "docker") != lambda_executor:
+                info(f"note: it runs the {state.get('lambda_executor', 'docker')!r} Lambda "
+                     "executor; stop and start to change it")
             return
         if state.get("pid") in running and time.time() - state.get("started_at", 0) < timeout:
             info(f"LocalStack (pid {state['pid']}) is starting ({why}); waiting")
@@ -216,12 +229,12 @@ def start(paths: Paths, port: int, services: str, timeout: float) -> None:
             # -P: the working directory is not put on sys.path (nothing can shadow the
             # real `localstack` package in the venv).
             [str(paths.python), "-P", "-m", "localstack.runtime.main"],
-            cwd=paths.run, env=runtime_env(paths, port, services),
+            cwd=paths.run, env=runtime_env(paths, port, services, lambda_executor),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,  # survives this command; stop() signals it by pid
         )
     paths.state.write_text(json.dumps({
-        "pid": process.pid, "port": port, "services": services,
+        "pid": process.pid, "port": port, "services": services, "lambda_executor": lambda_executor,
         "started_at": started_wall, "log": str(paths.log),
     }, indent=2) + "\n")
     info(f"starting LocalStack (pid {process.pid}) on {endpoint(port)}, log: {paths.log}")

@@ -166,7 +166,7 @@ def test_init_hook_is_an_executable_bash_script():
 def test_no_binaries_in_localstack_dir():
     suffixes = {path.suffix for path in LOCALSTACK_DIR.rglob("*") if path.is_file()
                 and "__pycache__" not in path.parts}
-    assert suffixes <= {".py", ".md", ".yml", ".sh"}
+    assert suffixes <= {".py", ".md", ".yml", ".sh", ".toml"}  # .toml: host_lambda/pyproject
 
 
 def test_stage_must_match_the_templates_pattern():
@@ -185,3 +185,70 @@ def test_listening_reads_the_kernels_socket_table():
         port = sock.getsockname()[1]
         assert launcher_processes.listening(port)
     assert not launcher_processes.listening(port)
+
+
+# -- the host executor (localstack/host_lambda), without LocalStack ---------------------
+
+def test_start_env_selects_the_host_executor_only_when_asked(tmp_path):
+    from localstack.launcher.host_lambda import EXECUTOR_NAME, RUNTIME_PYTHON_ENV
+
+    paths = launcher.Paths(tmp_path)
+    host = launcher_processes.runtime_env(paths, 4566, "lambda", "host")
+    assert host["LAMBDA_RUNTIME_EXECUTOR"] == EXECUTOR_NAME
+    assert host[RUNTIME_PYTHON_ENV] == str(paths.lambda_python)
+    docker = launcher_processes.runtime_env(paths, 4566, "lambda")
+    assert "LAMBDA_RUNTIME_EXECUTOR" not in docker and RUNTIME_PYTHON_ENV not in docker
+    with pytest.raises(launcher.LauncherError, match="unknown Lambda executor"):
+        launcher_processes.runtime_env(paths, 4566, "lambda", "podman")
+
+
+def test_host_executor_pins_agree_with_the_package_and_the_project():
+    import tomllib
+
+    from infra import package
+    from localstack.launcher import host_lambda
+
+    pyproject = tomllib.loads((host_lambda.PACKAGE_DIR / "pyproject.toml").read_text())
+    entry_points = pyproject["project"]["entry-points"]["localstack.lambda.runtime_executor"]
+    assert entry_points == {host_lambda.EXECUTOR_NAME:
+                            "geocritters_host_lambda.plugin:HostRuntimeExecutorPlugin"}
+    constants = (host_lambda.PACKAGE_DIR / "geocritters_host_lambda" / "__init__.py").read_text()
+    assert f'PLUGIN_NAME = "{host_lambda.EXECUTOR_NAME}"' in constants
+    assert f'RUNTIME_PYTHON_ENV = "{host_lambda.RUNTIME_PYTHON_ENV}"' in constants
+    assert f'SUPPORTED_RUNTIME = "{package.RUNTIME}"' in constants
+    assert f"python{host_lambda.LAMBDA_PYTHON_VERSION}" == package.RUNTIME
+    from localstack.launcher.install import LOCALSTACK_REQUIREMENTS
+
+    localstack_pin = LOCALSTACK_REQUIREMENTS[0].split("==")[1]
+    assert f'LOCALSTACK_CORE_VERSION = "{localstack_pin}"' in constants
+    boto3_pin = next(line for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+                     if line.startswith("boto3=="))
+    assert boto3_pin in host_lambda.RUNTIME_REQUIREMENTS
+
+
+def test_host_executor_reinstalls_when_its_source_changes(monkeypatch, tmp_path):
+    import shutil
+
+    from localstack.launcher import host_lambda
+
+    copy = tmp_path / "host_lambda"
+    shutil.copytree(host_lambda.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(host_lambda, "PACKAGE_DIR", copy)
+    before = host_lambda.stamp_content("/usr/bin/python3.11")
+    assert before == host_lambda.stamp_content("/usr/bin/python3.11")
+    with open(copy / "geocritters_host_lambda" / "runtime_host.py", "a") as source:
+        source.write("# changed\n")
+    assert host_lambda.stamp_content("/usr/bin/python3.11")["host_lambda"] != before["host_lambda"]
+
+
+def test_install_fails_loudly_when_localstack_cannot_load_the_executor(tmp_path):
+    from localstack.launcher import host_lambda
+
+    paths = launcher.Paths(tmp_path)
+    paths.python.parent.mkdir(parents=True)
+    # A LocalStack interpreter that does not find the entry point (as a bad install would).
+    paths.python.write_text("#!/bin/sh\necho \"LocalStack does not find the runtime executor\" >&2\n"
+                            "exit 1\n")
+    paths.python.chmod(0o755)
+    with pytest.raises(launcher.LauncherError, match="would fall back to Docker"):
+        host_lambda.check_executor(paths)
