@@ -129,12 +129,14 @@ class MemoryPlayers:
             if count >= max_per_minute:
                 raise rate_limited(Action.MAP, max_per_minute, sample.at_ms)
             self._t.map_windows[player_id] = (minute, count + 1)
+            displaced = {}
         else:
             self._t.map_windows[player_id] = (minute, 1)
+            displaced = {"displaced": self._t.players[player_id].trail.get(trail_slot(sample.at_ms))}
         before = self._t.players[player_id]
         self._t.players[player_id] = replace(
             before, position=sample,
-            trail={**before.trail, trail_slot(sample.at_ms): sample})
+            trail={**before.trail, trail_slot(sample.at_ms): sample}, **displaced)
         return before
 
     def fold_walk(self, player_id: str, walk: Walk, expected_folded_ms: int) -> bool:

@@ -5,8 +5,9 @@ idempotency record) or on every SDK attempt (a 503; the client resends the same 
 Either way one creature hatches, the candy and stardust are paid once, the same key
 answers the same again, and a new request finds nothing left to pay.
 
-And the map's position write under a lost answer: distance walked must not be lost
-(a known bug, xfail: it loses one leg; nothing is ever paid twice for it).
+And the map's position write under a lost answer: distance walked is not lost (the
+write keeps the sample it pushed out of its slot beside it, so the retry's answer, the
+item after the first write, still tells the map what was replaced).
 """
 import pytest
 
@@ -99,9 +100,6 @@ def _walked(player_id):
     return walked_total(state.walk, state.trail, bootstrap.game_context().config)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a map report's position write whose answer is "
-                   "lost and retried by the SDK returns the item after its own first write, so the "
-                   "map can't see the pending sample it replaced: that leg is never folded")
 def test_a_lost_position_write_answer_keeps_the_trail_sample_it_replaced(api, clock, faults):
     me, token = api.login()
     ring_ms = TRAIL_SLOTS * MINUTE_MS

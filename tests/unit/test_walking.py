@@ -123,6 +123,19 @@ def test_the_trail_keeps_one_sample_a_minute_and_says_which_older_one_it_replace
     assert trail == {walking.trail_slot(T0): later} and replaced == same_minute
 
 
+def test_a_retried_write_learns_what_it_replaced_from_the_displaced_sample():
+    """The item a retry sees already holds its own sample; the minute's first write kept
+    the one it pushed out, and only an earlier occupant of the same slot counts."""
+    old = sample_at(LAT, LNG, T0)
+    new = sample_at(_north(300), LNG, T0 + TRAIL_SLOTS * MINUTE_MS)
+    slot = walking.trail_slot(T0)
+    assert record_sample({slot: new}, new, displaced=old) == ({slot: new}, old)
+    assert record_sample({slot: new}, new, displaced=None)[1] is None
+    other_slot = sample_at(LAT, LNG, T0 + MINUTE_MS)
+    assert record_sample({slot: new}, new, displaced=other_slot)[1] is None
+    assert record_sample({slot: new}, new, displaced=new)[1] is None
+
+
 def test_the_map_folds_before_a_pending_sample_is_lost():
     samples = _walk_north(5.0, TRAIL_SLOTS - C.walk_fold_margin_slots - 1)
     trail = {}

@@ -143,6 +143,7 @@ def player_from_record(record: PlayerRecord) -> PlayerState:
         position=_place(record.position),
         walk=_walk(record),
         trail=_trail(record),
+        displaced=_sample_from_text(record.trail_displaced) if record.trail_displaced else None,
         eggs=_eggs(record.eggs),
         incubators=_numbers(record.incubators),
         buddy=_buddy(record.buddy),

@@ -85,6 +85,9 @@ class PlayerRecord(Model):
     for _slot in range(TRAIL_SLOTS):
         vars()[f"t{_slot}"] = UnicodeAttribute(null=True)
     del _slot
+    # The sample the last new-minute write pushed out of its slot ("" when it was empty),
+    # set by that write from the slot's old value (game/player.py PlayerState.displaced).
+    trail_displaced = UnicodeAttribute(null=True)
     eggs = MapAttribute(default=dict)  # egg id -> [km, species, found ms, incubator or "", start m]
     incubators = MapAttribute(default=dict)  # limited incubator id -> uses left
     buddy = MapAttribute(null=True)  # {creature_id, species_id, start_m, credited}

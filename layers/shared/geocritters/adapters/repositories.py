@@ -130,14 +130,18 @@ class DynamoPlayers:
         new window starts (a third when another report opened it meanwhile)."""
         before_sdk_call()
         minute = rate_window(sample.at_ms)
-        written = [PlayerRecord.position.set(place_attribute(sample)),
-                   getattr(PlayerRecord, trail_attribute(trail_slot(sample.at_ms))).set(sample_text(sample))]
+        slot = getattr(PlayerRecord, trail_attribute(trail_slot(sample.at_ms)))
+        written = [PlayerRecord.position.set(place_attribute(sample)), slot.set(sample_text(sample))]
         same_minute = (
             [*written, PlayerRecord.map_count.set(PlayerRecord.map_count + 1)],
             (PlayerRecord.map_minute == minute) & (PlayerRecord.map_count < max_per_minute),
         )
         new_minute = (
-            [*written, PlayerRecord.map_minute.set(minute), PlayerRecord.map_count.set(1)],
+            # The slot's old value, from an earlier minute, kept beside it: if this write's
+            # answer is lost, the retry's old image shows our sample in the slot, not the
+            # one it replaced (SET reads every right-hand side before writing).
+            [*written, PlayerRecord.map_minute.set(minute), PlayerRecord.map_count.set(1),
+             PlayerRecord.trail_displaced.set(slot | "")],
             PlayerRecord.player_id.exists()
             & (PlayerRecord.map_minute.does_not_exist() | (PlayerRecord.map_minute != minute)),
         )

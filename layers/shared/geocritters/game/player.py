@@ -77,6 +77,10 @@ class PlayerState:
     # totals and the trail of samples (slot -> sample) not all folded yet.
     walk: Walk = field(default_factory=Walk)
     trail: Mapping[int, Sample] = field(default_factory=dict)
+    # The sample the last new-minute position write pushed out of its slot: written by
+    # that same write, so a map call whose answer was lost (its retry sees the item after
+    # its own write) still learns what it replaced (walking.record_sample).
+    displaced: Sample | None = None
     # Eggs and the buddy.
     eggs: Mapping[str, Egg] = field(default_factory=dict)
     incubators: Mapping[str, int] = field(default_factory=dict)  # limited: id -> uses left

@@ -109,14 +109,24 @@ def walked_total(walk: Walk, trail: Mapping[int, Sample], config: GameConfig) ->
     return fold(walk, trail.values(), config).walked_m
 
 
-def record_sample(trail: Mapping[int, Sample], sample: Sample) -> tuple[dict[int, Sample], Sample | None]:
+def record_sample(trail: Mapping[int, Sample], sample: Sample,
+                  displaced: Sample | None = None) -> tuple[dict[int, Sample], Sample | None]:
     """The trail after the map wrote ``sample`` into its slot, and the sample it replaced
-    from an earlier minute (None when the slot was empty or held this minute's earlier
-    report, which the later one supersedes by design)."""
+    from an earlier minute.
+
+    When the slot already holds this minute's sample (an earlier report this minute,
+    which the later one supersedes by design, or this very write seen again by a retry
+    whose first answer was lost), the sample replaced from an earlier minute is the one
+    the minute's first write recorded as ``displaced``; the fold ignores it when it is
+    already folded, which is the usual case. None when the slot was empty."""
     slot = trail_slot(sample.at_ms)
+    minute = sample.at_ms // MINUTE_MS
     replaced = trail.get(slot)
-    if replaced is not None and replaced.at_ms // MINUTE_MS == sample.at_ms // MINUTE_MS:
-        replaced = None
+    if replaced is not None and replaced.at_ms // MINUTE_MS == minute:
+        replaced = displaced
+    if replaced is not None and (trail_slot(replaced.at_ms) != slot
+                                 or replaced.at_ms // MINUTE_MS >= minute):
+        replaced = None  # not an earlier occupant of this slot
     return {**trail, slot: sample}, replaced
 
 

@@ -35,7 +35,7 @@ def _report_position(ctx, player_id: str, sample: walking.Sample):
     every few minutes of walking, fold the trail into the walk totals: a second,
     conditional write, only when a pending sample would otherwise be overwritten."""
     before = ctx.players.record_position(player_id, sample, rate_limit(Action.MAP, ctx.config))
-    trail, replaced = walking.record_sample(before.trail, sample)
+    trail, replaced = walking.record_sample(before.trail, sample, before.displaced)
     if walking.fold_due(before.walk, trail, replaced, ctx.config):
         samples = [*trail.values(), *([replaced] if replaced else [])]
         folded = walking.fold(before.walk, samples, ctx.config)
