@@ -51,9 +51,12 @@ test: $(READY) lint
 test-reliability: $(READY)
 	$(BIN)/python -m pytest tests/reliability
 
-## make test-localstack: the API tests over HTTP on LocalStack + DynamoDB Local, with races.
+## make test-localstack: the API tests over HTTP on LocalStack + DynamoDB Local, with races;
+## then LocalStack's host executor running Lambda functions as processes (tests/host_lambda,
+## its own LocalStack, ~1 min).
 test-localstack: $(READY)
 	bash localstack/test-tier.sh
+	GEOCRITTERS_LOCALSTACK=1 $(BIN)/python -m pytest tests/host_lambda -p no:logging
 
 ## make test-fast: unit and API tiers only (no packaging).
 test-fast: $(READY)
