@@ -1,7 +1,15 @@
 """The one place that maps errors to HTTP responses, keyed by error type."""
 from chalice import Response
 
-from ..game.errors import Conflict, GameError, InvalidInput, NotFound, RateLimited, RuleRefused
+from ..game.errors import (
+    Conflict,
+    GameError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    RuleRefused,
+    Unprocessable,
+)
 from ..usecases.ports import BackendBusy, IdempotencyKeyReused
 
 
@@ -26,6 +34,7 @@ STATUS_BY_ERROR = {
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     IdempotencyKeyReused: 422,
+    Unprocessable: 422,
     RateLimited: 429,
     BackendBusy: 503,
 }
