@@ -135,7 +135,7 @@ def for_region(events: Iterable[Event], region: str, now_ms: int) -> list[Event]
 
 def scaled(amount: int, multiplier: float) -> int:
     """A reward or limit under a multiplier, rounded down (whole XP, stardust, gifts)."""
-    return int(math.floor(amount * multiplier + 1e-9))
+    return math.floor(amount * multiplier + 1e-9)
 
 
 # --- validation: an operator's request ---------------------------------------------------

@@ -23,8 +23,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .. import geo
 from .. import events as event_rules
+from .. import geo
 from .. import weather as weather_rules
 from ..config import DEFAULT_CONFIG, HOUR_MS, MINUTE_MS, GameConfig
 from ..errors import InvalidInput, NotFound
