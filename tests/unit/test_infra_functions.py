@@ -155,7 +155,7 @@ def test_template_tables_referenced_by_specs_exist():
 def test_gateway_responses_table():
     assert set(fn.GATEWAY_RESPONSES) == {
         "UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED",
-        "DEFAULT_4XX", "DEFAULT_5XX"}
+        "DEFAULT_4XX", "DEFAULT_5XX", "INCOMPLETE_SIGNATURE", "INVALID_SIGNATURE"}
     assert fn.GATEWAY_RESPONSES["THROTTLED"]["status"] == 429
     assert fn.GATEWAY_RESPONSES["UNAUTHORIZED"]["status"] == 401
     assert fn.GATEWAY_RESPONSES["ACCESS_DENIED"]["status"] == 403

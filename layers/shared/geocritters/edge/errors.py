@@ -17,6 +17,12 @@ class Unauthorized(GameError):
     code = "unauthorized"
 
 
+class OperatorOnly(GameError):
+    """An operator route reached without an IAM identity (a player's token, say)."""
+
+    code = "operator_only"
+
+
 class PayloadTooLarge(GameError):
     code = "payload_too_large"
 
@@ -29,6 +35,7 @@ STATUS_BY_ERROR = {
     InvalidInput: 400,
     Unauthorized: 401,
     RuleRefused: 403,
+    OperatorOnly: 403,
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
