@@ -53,10 +53,11 @@ def _weather_json(ctx, lat: float, lng: float, now_ms: int) -> dict:
 
 
 def _spawns_around(ctx, lat: float, lng: float, now_ms: int) -> list:
-    """The active spawns within the radar radius, each under its own cell's and hour's weather."""
+    """The active spawns within the radar radius, each under its own cell's and hour's
+    weather and the live events in force where and when it appeared."""
     active = ctx.world.active_points_near(lat, lng, ctx.config.radar_radius_m, now_ms)
     weather = {key: ctx.weather.weather_at(*key) for key in active.weather_keys()}
-    return ctx.world.spawns_of(active, weather)
+    return ctx.world.spawns_of(active, weather, ctx.events.current())
 
 
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
