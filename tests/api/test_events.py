@@ -2,7 +2,7 @@
 spawns (and only while it is on), and doubles a spin's XP in its region."""
 from geocritters import bootstrap
 from geocritters.game import geo
-from geocritters.game.config import HOUR_MS, MINUTE_MS
+from geocritters.game.config import HOUR_MS
 from geocritters.game.species import spawnable
 from geocritters.usecases.events import MIN_LEAD_MS
 from tests.support.nearby import HOME, a_stop
