@@ -136,10 +136,10 @@ def incubate(state, egg_id: str, incubator_id: str, walked_total_m: float):
     return replace(_with_egg(state, egg), incubators=incubators)
 
 
-def check_ready(egg: Egg, walked_total_m: float) -> None:
+def check_ready(egg: Egg, walked_total_m: float, distance_multiplier: float = 1.0) -> None:
     if egg.incubator is None:
         raise Conflict("this egg is not incubating", code="egg_not_incubating")
-    left_m = egg.km * 1000 - egg.walked_m(walked_total_m)
+    left_m = hatch_distance_m(egg, distance_multiplier) - egg.walked_m(walked_total_m)
     if left_m > 0:
         raise Conflict(f"walk {left_m / 1000:.2f} km more to hatch this egg", code="egg_not_ready")
 
@@ -149,12 +149,17 @@ def creature_id_for(outcome_key: bytes, egg: Egg, now_ms: int) -> str:
     return f"cr-{now_ms:013d}-{digest[:10]}"
 
 
+def hatch_distance_m(egg: Egg, distance_multiplier: float = 1.0) -> float:
+    """The walk an egg needs: its distance, times a live event's multiplier (≤ 1)."""
+    return egg.km * 1000 * distance_multiplier
+
+
 def hatch(state, egg: Egg, walked_total_m: float, outcome_key: bytes, now_ms: int,
-          config: GameConfig):
+          config: GameConfig, distance_multiplier: float = 1.0):
     """The ready egg becomes a creature (IVs from ``hatch_iv_floor``, at ``hatch_level``
     capped by the trainer's), with candy, stardust and XP by its distance; a limited
     incubator with no use left goes. Returns (state, Hatch)."""
-    check_ready(egg, walked_total_m)
+    check_ready(egg, walked_total_m, distance_multiplier)
     rng = OutcomeRng(outcome_key, "hatch", state.player_id, egg.egg_id)
     kind = roster()[egg.species_id]
     level = min(float(config.hatch_level), max_creature_level(state.level))
@@ -173,8 +178,9 @@ def hatch(state, egg: Egg, walked_total_m: float, outcome_key: bytes, now_ms: in
     return state, Hatch(creature, candy, stardust, xp)
 
 
-def egg_json(egg: Egg, walked_total_m: float) -> dict:
+def egg_json(egg: Egg, walked_total_m: float, distance_multiplier: float = 1.0) -> dict:
     return {"egg_id": egg.egg_id, "km": egg.km, "found_ms": egg.found_ms,
+            "hatch_km": round(hatch_distance_m(egg, distance_multiplier) / 1000, 3),
             "incubator": egg.incubator, "walked_km": round(egg.walked_m(walked_total_m) / 1000, 3)}
 
 

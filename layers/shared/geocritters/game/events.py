@@ -27,11 +27,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
-from .config import DAY_MS, MINUTE_MS
+from .config import DAY_MS, MINUTE_MS, GameConfig
 from .errors import InvalidInput, NotFound, Unprocessable
-from .geo import GEOHASH_ALPHABET
+from .geo import GEOHASH_ALPHABET, encode
 
 EVENT_ID_PREFIX = "ev-"
 EVENT_ID_PATTERN = re.compile(r"^ev-[0-9a-z]{8,40}$")
@@ -136,6 +136,21 @@ def for_region(events: Iterable[Event], region: str, now_ms: int) -> list[Event]
 def scaled(amount: int, multiplier: float) -> int:
     """A reward or limit under a multiplier, rounded down (whole XP, stardust, gifts)."""
     return math.floor(amount * multiplier + 1e-9)
+
+
+def with_limits(config: GameConfig, effects: Effects) -> GameConfig:
+    """The day's limits under the events: gifts opened and remote raids joined per day
+    times their multipliers (rounded down; the rules then read the config as always)."""
+    return replace(
+        config,
+        gifts_opened_per_day=scaled(config.gifts_opened_per_day, effects.gift_limit_multiplier),
+        remote_raids_per_day=scaled(config.remote_raids_per_day, effects.remote_raid_limit_multiplier))
+
+
+def place_of(position) -> str | None:
+    """Where an action without a place of its own happens: the player's last recorded
+    position (the map's), as a geohash-7; None before any."""
+    return None if position is None else encode(position.lat, position.lng, 7)
 
 
 # --- validation: an operator's request ---------------------------------------------------
