@@ -247,6 +247,20 @@ def check_window(start_ms, end_ms, now_ms: int, min_lead_ms: int) -> tuple[int, 
     return start_ms, end_ms
 
 
+# Game data lists a region's events: a geohash cell of this many characters (~39 x 20 km
+# at the equator), the boards' regions.
+REGION_PRECISION = 4
+
+
+def parse_region(raw) -> str:
+    """A region of game data: a geohash of 4 characters (the boards' code when it isn't)."""
+    if not isinstance(raw, str) or len(raw) != REGION_PRECISION \
+            or any(char not in GEOHASH_ALPHABET for char in raw):
+        raise _invalid(f"region must be a geohash of {REGION_PRECISION} characters from "
+                       f"{GEOHASH_ALPHABET!r}", "invalid_region")
+    return raw
+
+
 def check_event_id(raw) -> str:
     if not isinstance(raw, str) or not EVENT_ID_PATTERN.match(raw):
         raise _invalid("malformed event id", "invalid_event_id")
