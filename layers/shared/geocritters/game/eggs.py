@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from .config import GameConfig
 from .entities import Creature
 from .errors import Conflict, InvalidInput, NotFound
+from .events import NO_EFFECTS, Effects
 from .levels import max_creature_level
 from .randomness import OutcomeRng
+from .rewards import under_events
 from .species import Species, roster
 from .stats import IV_MAX, IVs, combat_power
 
@@ -155,11 +157,12 @@ def hatch_distance_m(egg: Egg, distance_multiplier: float = 1.0) -> float:
 
 
 def hatch(state, egg: Egg, walked_total_m: float, outcome_key: bytes, now_ms: int,
-          config: GameConfig, distance_multiplier: float = 1.0):
+          config: GameConfig, effects: Effects = NO_EFFECTS):
     """The ready egg becomes a creature (IVs from ``hatch_iv_floor``, at ``hatch_level``
     capped by the trainer's), with candy, stardust and XP by its distance; a limited
-    incubator with no use left goes. Returns (state, Hatch)."""
-    check_ready(egg, walked_total_m, distance_multiplier)
+    incubator with no use left goes. Live events (``effects``) shorten the walk and
+    multiply the XP and stardust, as for every other reward. Returns (state, Hatch)."""
+    check_ready(egg, walked_total_m, effects.hatch_distance_multiplier)
     rng = OutcomeRng(outcome_key, "hatch", state.player_id, egg.egg_id)
     kind = roster()[egg.species_id]
     level = min(float(config.hatch_level), max_creature_level(state.level))
@@ -169,13 +172,14 @@ def hatch(state, egg: Egg, walked_total_m: float, outcome_key: bytes, now_ms: in
     creature = Creature(player_id=state.player_id, creature_id=creature_id_for(outcome_key, egg, now_ms),
                         species_id=kind.id, level=level, cp=combat_power(kind, level, ivs), ivs=ivs,
                         caught_ms=now_ms, encounter_id=egg.egg_id)
+    hatched = under_events(Hatch(creature, candy, stardust, xp), effects)
     eggs = {k: v for k, v in state.eggs.items() if k != egg.egg_id}
     incubators = {k: v for k, v in state.incubators.items() if k != egg.incubator or v > 0}
-    state = replace(state, eggs=eggs, incubators=incubators, xp=state.xp + xp,
-                    stardust=state.stardust + stardust,
+    state = replace(state, eggs=eggs, incubators=incubators, xp=state.xp + hatched.xp,
+                    stardust=state.stardust + hatched.stardust,
                     candy={**state.candy, kind.family: state.candy.get(kind.family, 0) + candy},
                     dex=state.dex | {kind.id})
-    return state, Hatch(creature, candy, stardust, xp)
+    return state, hatched
 
 
 def egg_json(egg: Egg, walked_total_m: float, distance_multiplier: float = 1.0) -> dict:

@@ -23,18 +23,17 @@ def _walked(ctx, state) -> float:
     return walked_total(state.walk, state.trail, ctx.config)
 
 
-def _distance_multiplier(ctx, state, now_ms: int) -> float:
-    """A live event's hatch-distance multiplier where the player last was (a hatch has
-    no place of its own)."""
-    place = event_rules.place_of(state.position)
-    return ctx.events.effects_at(place, now_ms).hatch_distance_multiplier
+def _event_effects(ctx, state, now_ms: int):
+    """The live events where the player last was (a hatch has no place of its own):
+    their hatch-distance, XP and stardust multipliers."""
+    return ctx.events.effects_at(event_rules.place_of(state.position), now_ms)
 
 
 def eggs_view(ctx, player_id: str) -> dict:
     state = load_player(ctx, player_id)
     walked = _walked(ctx, state)
     eggs = sorted(state.eggs.values(), key=lambda e: (e.found_ms, e.egg_id))
-    shorter = _distance_multiplier(ctx, state, ctx.clock.now_ms())
+    shorter = _event_effects(ctx, state, ctx.clock.now_ms()).hatch_distance_multiplier
     return {"eggs": [egg_rules.egg_json(e, walked, shorter) for e in eggs],
             "incubators": egg_rules.incubators_json(state.incubators, state.eggs),
             "egg_limit": ctx.config.egg_limit, "walked_km": round(walked / 1000, 3)}
@@ -61,7 +60,7 @@ def hatch(ctx, player_id: str, egg_id: str, key: str, request_fingerprint: str) 
         egg = egg_rules.found_egg(state, egg_id)
         state, hatched = egg_rules.hatch(state, egg, _walked(ctx, state), ctx.keys.outcomes,
                                          now_ms, ctx.config,
-                                         _distance_multiplier(ctx, state, now_ms))
+                                         _event_effects(ctx, state, now_ms))
         response = {"egg_id": egg_id, "km": egg.km, "creature": creature_json(hatched.creature),
                     "candy": hatched.candy, "stardust": hatched.stardust, "xp": hatched.xp}
         return [SavePlayer(state), AddCreature(hatched.creature)], response
