@@ -1,12 +1,10 @@
-"""Operator requests in tests: signed with SigV4 (service ``execute-api``) like
-``python -m infra.events`` signs them, with the local operator credentials the local
-gateway checks (devtools/local_gateway.py)."""
+"""Operator requests in tests: signed with SigV4 by the operators' CLI code
+(``infra.events.signed_headers``), with the local operator credentials the local gateway
+checks (devtools/local_gateway.py)."""
 import json
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-
 from devtools.local_gateway import local_operator_credentials
+from infra import events as cli
 
 HOST = "127.0.0.1:8000"
 
@@ -14,11 +12,8 @@ HOST = "127.0.0.1:8000"
 def signed_headers(method: str, path: str, body: bytes = b"", headers: dict | None = None,
                    credentials=None, region: str = "us-east-1", host: str = HOST) -> dict:
     """The headers of a SigV4-signed request (Host, X-Amz-Date, Authorization, ...)."""
-    all_headers = {"Host": host, "Content-Type": "application/json", **(headers or {})}
-    request = AWSRequest(method=method, url=f"http://{host}{path}", data=body,
-                         headers=all_headers)
-    SigV4Auth(credentials or local_operator_credentials(), "execute-api", region).add_auth(request)
-    return dict(request.headers.items())
+    return cli.signed_headers(method, f"http://{host}{path}", body,
+                              credentials or local_operator_credentials(), region, headers)
 
 
 def operator_call(api, method: str, path: str, body=None, key: str | None = None,
