@@ -283,6 +283,12 @@ def keyed_routes(features: Iterable | None = None) -> list[tuple[str, str]]:
     return sorted((r.method, r.path) for f in features for r in f.routes if r.keyed)
 
 
+def operator_routes(features: Iterable | None = None) -> list[tuple[str, str]]:
+    """Sorted [(METHOD, path)] of the operators' routes (AWS_IAM: SigV4, never a player token)."""
+    features = declared_features() if features is None else list(features)
+    return sorted((r.method, r.path) for f in features for r in f.routes if r.operator)
+
+
 # ----------------------------------------------------------------------------------
 # IAM
 
