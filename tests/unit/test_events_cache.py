@@ -54,3 +54,23 @@ def test_a_regional_event_is_not_applied_without_a_place():
     cache = EventsCache(store, clock)
     assert cache.effects_at(None).gift_limit_multiplier == 1.0
     assert cache.effects_at("u09tv").gift_limit_multiplier == 2.0
+
+
+def test_a_started_read_runs_on_another_thread_only_when_the_cache_is_due():
+    """``start`` (the map's): a due re-read runs off the request's thread (so it can
+    overlap the request's own write); a fresh cache answers without any read."""
+    import threading
+
+    clock, store = FakeClock(NOW), CountingStore()
+    event = Event("ev-0123456789", "x", NOW, NOW + HOUR_MS, (), Effects(xp_multiplier=2.0))
+    store.events.append(StoredEvent(event, "f", "arn", NOW))
+    readers = []
+    read = store.events_ending_after
+    store.events_ending_after = lambda after_ms: (readers.append(threading.current_thread()), read(after_ms))[1]
+    cache = EventsCache(store, clock)
+
+    assert cache.start()() == (event,) and store.reads == 1
+    assert readers and readers[0] is not threading.current_thread()
+    assert cache.start()() == (event,) and store.reads == 1  # fresh: no read
+    clock.advance(EVENTS_CACHE_TTL_MS)
+    assert cache.start()() == (event,) and store.reads == 2

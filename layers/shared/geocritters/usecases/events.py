@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 
 from ..game import events as rules
 from ..game.config import DAY_MS, MINUTE_MS
 from ..game.errors import Conflict
+from .background import BackgroundReads
 from .ports import EventStore, IdempotencyKeyReused, StoredEvent
 
 EVENTS_CACHE_TTL_MS = 60_000
@@ -64,13 +66,29 @@ class EventsCache:
         self._events: tuple[rules.Event, ...] = ()
         self._read_ms: int | None = None
         self._lock = threading.Lock()
+        self._background = BackgroundReads("events-read")
+
+    def _due(self, now_ms: int) -> bool:
+        return self._read_ms is None or now_ms - self._read_ms >= self._ttl_ms \
+            or now_ms < self._read_ms
+
+    def start(self) -> Callable[[], tuple[rules.Event, ...]]:
+        """``current``, started now, for a request that makes its own DynamoDB call
+        meanwhile (the map's position update): a fresh cache answers at once; a due
+        re-read (a cold container, then once a TTL) runs on a background thread, so it
+        adds no round trip. The caller must call the result (it re-raises the read's
+        error)."""
+        with self._lock:
+            if not self._due(self._clock.now_ms()):
+                events = self._events
+                return lambda: events
+        return self._background.start(self.current).result
 
     def current(self) -> tuple[rules.Event, ...]:
         """The events a spawn, reward or limit may need now (the cached list)."""
         now_ms = self._clock.now_ms()
         with self._lock:
-            if self._read_ms is None or now_ms - self._read_ms >= self._ttl_ms \
-                    or now_ms < self._read_ms:
+            if self._due(now_ms):
                 stored = self._store.events_ending_after(now_ms - rules.SPAWN_LOOKBACK_MS)
                 self._events = tuple(sorted((s.event for s in stored), key=lambda e: e.id))
                 self._read_ms = now_ms
