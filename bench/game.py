@@ -50,6 +50,9 @@ class Request:
     body: dict | None = None
     headers: dict = field(default_factory=dict)
     principal: str | None = None  # the authorizer's principalId (None: public route)
+    # An operator route's caller: the IAM ARN API Gateway puts in requestContext.identity
+    # once it has checked the SigV4 signature (AWS_IAM).
+    operator: str | None = None
 
     @property
     def path(self) -> str:
@@ -64,12 +67,16 @@ class Request:
             headers["Content-Type"] = "application/json"
         if self.principal:
             headers["Authorization"] = "Bearer (verified by the authorizer)"
+        if self.operator:
+            headers["Authorization"] = "AWS4-HMAC-SHA256 (verified by API Gateway)"
         headers.update(self.headers)
         context = {
             "resourcePath": self.route, "httpMethod": self.method, "path": "/api" + self.path,
             "stage": "api", "requestId": request_id or str(uuid.uuid4()),
             "identity": {"sourceIp": "203.0.113.7", "userAgent": headers["User-Agent"]},
         }
+        if self.operator:
+            context["identity"]["userArn"] = self.operator
         if self.principal:
             context["authorizer"] = {"principalId": self.principal, "integrationLatency": 0}
         return {
@@ -910,6 +917,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("gamedata.not_modified", ("GET", "/v1/game-data"), _game_data_not_modified, 304),
     # --- regional leaderboards ---
     Scenario("boards", ("GET", "/v1/boards/{region}"), lambda h: _board(h)),
+    # --- live events ---
+    Scenario("events_admin", ("POST", "/v1/admin/events"), lambda h: _create_event(h), 201),
+    Scenario("events_admin.list", ("GET", "/v1/admin/events"), lambda h: _list_events(h)),
+    Scenario("events_admin.cancel", ("DELETE", "/v1/admin/events/{event_id}"),
+             lambda h: _cancel_event(h)),
+    Scenario("spin.during_event", ("POST", "/v1/stops/{stop_id}/spin"), lambda h: _spin_during_event(h)),
+    Scenario("gamedata.region", ("GET", "/v1/game-data"), lambda h: _game_data_region(h)),
 )
 SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
 
@@ -938,3 +952,89 @@ def _board(h: Harness) -> Request:
                           boards.expires_at_s(week, ctx.config))
     return Request("GET", "/v1/boards/{region}", path_params={"region": region},
                    query={"metric": "caught"}, principal=reader)
+
+
+# --- live events ---------------------------------------------------------------------------
+
+# Events here apply only around a place ~110 km north of HOME, where no other scenario
+# plays: the benchmark's rounds (which repeat every scenario, creates included) never
+# change another scenario's spawns, rewards or limits.
+EVENT_PLACE = (HOME[0] + 1.0, HOME[1])
+OPERATOR_ARN = "arn:aws:iam::000000000000:user/bench-operator"
+
+
+def _event_prefix() -> str:
+    from geocritters.game.geo import encode
+
+    return encode(*EVENT_PLACE, 6)
+
+
+def _event_body(h: Harness, **effects) -> dict:
+    """An event an operator would create: a day from now (well past the 2 x cache time
+    an event must be created ahead), for two hours, around EVENT_PLACE."""
+    start_ms = h.clock.now_ms() + 24 * 3_600_000
+    return {"name": "Bench event", "start_ms": start_ms, "end_ms": start_ms + 2 * 3_600_000,
+            "prefixes": [_event_prefix()], "effects": effects or {"xp_multiplier": 2}}
+
+
+def _stored_event(h: Harness, start_ms: int, end_ms: int) -> str:
+    """An event put straight into the table (a state builder: no lead-time rule), its id."""
+    from geocritters.adapters.events import event_store
+    from geocritters.game.events import Effects, Event
+    from geocritters.usecases.ports import StoredEvent
+
+    h._serial += 1
+    event_id = f"ev-bench{h._serial:010d}"
+    event = Event(event_id, "Bench double XP", start_ms, end_ms, (_event_prefix(),),
+                  Effects(xp_multiplier=2.0, stardust_multiplier=2.0))
+    event_store().add_event(StoredEvent(event, "bench", OPERATOR_ARN, start_ms), end_ms // 1000 + 86_400)
+    return event_id
+
+
+def _create_event(h: Harness) -> Request:
+    """An operator creates an event: one conditional PutItem."""
+    return Request("POST", "/v1/admin/events", body=_event_body(h),
+                   headers={"Idempotency-Key": h.fresh("create-event")}, operator=OPERATOR_ARN)
+
+
+def _list_events(h: Harness) -> Request:
+    """The operator's list: one Query of the events partition (the events the other
+    event scenarios stored so far: a few)."""
+    return Request("GET", "/v1/admin/events", operator=OPERATOR_ARN)
+
+
+def _cancel_event(h: Harness) -> Request:
+    """An event under way, cancelled: one conditional UpdateItem."""
+    now_ms = h.clock.now_ms()
+    event_id = _stored_event(h, now_ms - 3_600_000, now_ms + 3_600_000)
+    return Request("DELETE", "/v1/admin/events/{event_id}", path_params={"event_id": event_id},
+                   operator=OPERATOR_ARN)
+
+
+def _event_in_force(h: Harness) -> None:
+    """One double XP and stardust event under way around EVENT_PLACE (stored once)."""
+    if "event" not in h._fixtures:
+        now_ms = h.clock.now_ms()
+        h._fixtures["event"] = _stored_event(h, now_ms - 3_600_000, now_ms + 6 * 3_600_000)
+
+
+def _spin_during_event(h: Harness) -> Request:
+    """A spin where an event doubles XP and stardust: warm, the events come from the
+    container's cache (0 calls more than an ordinary spin); cold, one Query fills it."""
+    _event_in_force(h)
+    if "event_stop" not in h._fixtures:
+        forts = h.ctx.world.forts_near(*EVENT_PLACE, 300)
+        h._fixtures["event_stop"] = next(f for f in forts if f.kind == "stop" and f.id.startswith("st-"))
+    stop = h._fixtures["event_stop"]
+    return Request("POST", "/v1/stops/{stop_id}/spin", path_params={"stop_id": stop.id},
+                   body={"lat": stop.lat, "lng": stop.lng},
+                   headers={"Idempotency-Key": h.fresh("spin-event")}, principal=h.new_player())
+
+
+def _game_data_region(h: Harness) -> Request:
+    """Game data with the region's live events: from the container's events cache (no
+    call while it is fresh; a cold container's one Query)."""
+    from geocritters.game.geo import encode
+
+    _event_in_force(h)
+    return Request("GET", "/v1/game-data", query={"region": encode(*EVENT_PLACE, 4)})

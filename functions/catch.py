@@ -20,6 +20,8 @@ feature = Feature("catch", Deployment(
         "players": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
         "encounters": ("BatchGetItem", "UpdateItem", "ConditionCheckItem"),
         "creatures": ("PutItem", "ConditionCheckItem"),
+        # The live events (their XP and stardust multipliers), via the 60 s cache.
+        "events": ("Query",),
         "actions": ("BatchGetItem", "GetItem", "PutItem", "ConditionCheckItem"),
     }))
 

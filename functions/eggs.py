@@ -15,6 +15,8 @@ feature = Feature("eggs", Deployment(
         # when it is refused (a twin may have been applied meanwhile).
         "players": ("BatchGetItem", "GetItem", "UpdateItem"),
         "creatures": ("BatchGetItem", "PutItem"),  # the buddy to be; the hatchling
+        # The live events (their limits / hatch distance), via the 60 s cache.
+        "events": ("Query",),
         "actions": ("BatchGetItem", "GetItem", "PutItem"),
     }))
 

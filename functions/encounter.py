@@ -9,7 +9,8 @@ from geocritters.usecases.encounter import start_encounter
 
 feature = Feature("encounter", Deployment(
     memory_mb=1024, reserved_concurrency=100,
-    tables={"players": ("GetItem",), "encounters": ("GetItem", "PutItem")}))
+    # events: the live events a spawn is recomputed under, via the 60 s cache.
+    tables={"players": ("GetItem",), "encounters": ("GetItem", "PutItem"), "events": ("Query",)}))
 
 
 @feature.route("/v1/encounters", "POST", Action.ENCOUNTER, status=201)

@@ -15,6 +15,8 @@ feature = Feature("gifts", Deployment(
         "players": ("BatchGetItem", "GetItem", "UpdateItem"),  # the actor's own item
         "friends": ("BatchGetItem", "UpdateItem"),  # the pair's interaction days
         "inbox": ("BatchGetItem", "Query", "PutItem", "DeleteItem"),  # the gifts themselves
+        # The live events (their limits / hatch distance), via the 60 s cache.
+        "events": ("Query",),
         "actions": ("BatchGetItem", "GetItem", "PutItem"),
     }))
 

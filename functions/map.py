@@ -15,7 +15,9 @@ feature = Feature("map", Deployment(
     # GetItem only tells a rate-limited player from a missing one.
     # The gyms' states overlap the position update (usecases/gym_board.py).
     tables={"players": ("UpdateItem", "GetItem"), "cells": ("BatchGetItem",),
-            "gyms": ("BatchGetItem",)}))
+            "gyms": ("BatchGetItem",),
+            # The live events that change spawns: one Query a minute per container (cached).
+            "events": ("Query",)}))
 
 
 @feature.route("/v1/map", "GET", Action.MAP)

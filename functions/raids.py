@@ -17,6 +17,8 @@ feature = Feature("raids", Deployment(
         "lobbies": ("Query", "GetItem", "PutItem", "UpdateItem"),
         "encounters": ("PutItem",),  # the boss encounter a claim creates
         "gyms": ("BatchGetItem",),  # the gym's team (Premier Ball bonus), in a claim's read
+        # The live events (their limits / hatch distance), via the 60 s cache.
+        "events": ("Query",),
         "actions": ("BatchGetItem", "GetItem", "PutItem"),
         "cells": ("BatchGetItem",),  # curated gyms, via the cell cache
     }))

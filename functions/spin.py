@@ -15,6 +15,8 @@ feature = Feature("spin", Deployment(
         # when it is refused (a twin may have been applied meanwhile).
         "players": ("BatchGetItem", "UpdateItem"),
         "visits": ("BatchGetItem", "PutItem", "UpdateItem"),
+        # The live events (their XP and stardust multipliers), via the 60 s cache.
+        "events": ("Query",),
         "actions": ("BatchGetItem", "GetItem", "PutItem"),
         "cells": ("BatchGetItem",),  # curated stops, via the cell cache
     }))

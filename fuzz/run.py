@@ -515,6 +515,11 @@ def schemathesis_command(url: str, examples: int, seed: int, report_dir: Path, c
         "--url", url,
         # Every check but unsupported_method (see fuzz/schemathesis.toml for why).
         "--checks", "all", "--exclude-checks", "unsupported_method",
+        # The operators' event routes (tag "events") take a SigV4 signature of the exact
+        # request, which schemathesis can't compute per generated case: every case would be
+        # the gateway's 403/404 and test nothing of the app. Their bad input is covered by
+        # tests/api/test_events_admin.py and test_events_contract_session.py, signed.
+        "--exclude-tag", "events",
         "--mode", "all",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--seed", str(seed),

@@ -164,6 +164,15 @@ GATEWAY_RESPONSES: Mapping[str, Mapping] = MappingProxyType({
     "THROTTLED": MappingProxyType({
         "status": 429, "code": "rate_limited", "retry_after_s": 1,
         "message": "Too many requests; retry after the Retry-After delay."}),
+    # An operator route (AWS_IAM) called without a complete SigV4 signature: a player's
+    # Bearer token, say.
+    "INCOMPLETE_SIGNATURE": MappingProxyType({
+        "status": 403, "code": "signature_required",
+        "message": "This route needs an AWS SigV4 signature of an operator's IAM credentials."}),
+    # ... or with a signature that doesn't match the request (or has expired).
+    "INVALID_SIGNATURE": MappingProxyType({
+        "status": 403, "code": "invalid_signature",
+        "message": "The request's AWS SigV4 signature does not match."}),
     "DEFAULT_4XX": MappingProxyType({
         "status": None, "code": "request_rejected",
         "message": "The request was rejected by the API gateway."}),
@@ -272,6 +281,12 @@ def keyed_routes(features: Iterable | None = None) -> list[tuple[str, str]]:
     """Sorted [(METHOD, path)] of the exactly-once actions (they take an Idempotency-Key)."""
     features = declared_features() if features is None else list(features)
     return sorted((r.method, r.path) for f in features for r in f.routes if r.keyed)
+
+
+def operator_routes(features: Iterable | None = None) -> list[tuple[str, str]]:
+    """Sorted [(METHOD, path)] of the operators' routes (AWS_IAM: SigV4, never a player token)."""
+    features = declared_features() if features is None else list(features)
+    return sorted((r.method, r.path) for f in features for r in f.routes if r.operator)
 
 
 # ----------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ import copy
 import json
 import os
 import py_compile
+import re
 import shutil
 import subprocess
 import sys
@@ -173,6 +174,35 @@ def _permission(spec: fn.FunctionSpec) -> dict:
                 ":${RestAPIId}/*",
                 {"RestAPIId": {"Ref": REST_API}},
             ]},
+        },
+    }
+
+
+# The managed policy an operator (a user, group or role) is given to run
+# ``python -m infra.events``: it may invoke the admin routes, and nothing else of the API.
+OPERATOR_POLICY = "EventsOperatorPolicy"
+API_STAGE = "api"  # .chalice/config.json api_gateway_stage
+
+
+def operator_route_arn(method: str, path: str) -> dict:
+    """The execute-api ARN of one route (a path parameter matches one segment: ``*``)."""
+    resource = re.sub(r"\{[^/]+\}", "*", path)
+    return {"Fn::Sub": [
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}"
+        f":${{RestAPIId}}/{API_STAGE}/{method}{resource}",
+        {"RestAPIId": {"Ref": REST_API}},
+    ]}
+
+
+def _operator_policy(operator_routes: list[tuple[str, str]]) -> dict:
+    return {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {
+            "Description": {"Fn::Sub": "geocritters ${Stage}: create, list and cancel live events"},
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "execute-api:Invoke",
+                "Resource": [operator_route_arn(method, path) for method, path in operator_routes],
+            }]},
         },
     }
 
@@ -318,6 +348,10 @@ def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]],
                 },
             }
 
+    operators = fn.operator_routes()
+    if operators:
+        resources[OPERATOR_POLICY] = _operator_policy(operators)
+        outputs[f"{OPERATOR_POLICY}Arn"] = {"Value": {"Ref": OPERATOR_POLICY}}
     resources[REST_API] = {
         "Properties": {
             "TracingEnabled": True,

@@ -74,8 +74,9 @@ def test_the_same_bytes_in_every_call_and_every_container(api):
 
 
 def test_served_without_the_secret_or_any_table(api, monkeypatch):
-    """Its function's role grants neither (reads_secret=False, no tables): serving it must
-    need neither. The api client already fails a DynamoDB call outside the role; the
+    """Its function's role grants no secret (reads_secret=False) and only the events
+    table, for ?region= (test_game_data_events.py): serving the document must need
+    neither. The api client already fails a DynamoDB call outside the role; the
     secret and the game context (store, keys) must not even be asked for."""
     def refused(*_args, **_kwargs):
         raise AssertionError("GET /v1/game-data asked for the secret or the store")

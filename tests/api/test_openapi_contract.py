@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from chalice import IAMAuthorizer
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import OpenAPIV30SpecValidator
 from openapi_spec_validator import validate as validate_spec
@@ -128,10 +129,13 @@ def test_security_and_path_parameters_match_the_app(spec):
         **spec["components"]["securitySchemes"]["bearerAuth"],
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["components"]["securitySchemes"]["operatorSigV4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
     for path, method, operation in _operations(spec):
         entry = app.app.routes[path][method.upper()]
         public = operation.get("security", spec["security"]) == []
         assert public == (entry.authorizer is None), f"{method} {path}: security differs from the app"
+        signed = operation.get("security") == [{"operatorSigV4": []}]
+        assert signed == isinstance(entry.authorizer, IAMAuthorizer), f"{method} {path}: SigV4 or not"
         params = [_resolve(spec, p) for p in operation.get("parameters", [])]
         documented = sorted(p["name"] for p in params if p["in"] == "path")
         assert documented == sorted(entry.view_args), f"{method} {path}: path parameters"
@@ -146,10 +150,14 @@ def test_every_operation_is_described_and_documents_its_errors(spec):
         assert operation.get("operationId"), where
         assert operation.get("summary", "").strip(), where
         responses = operation["responses"]
-        secured = operation.get("security", spec["security"]) != []
+        security = operation.get("security", spec["security"])
         assert "400" in responses, f"{where}: 400 undocumented"
-        if secured:
+        if {"bearerAuth": []} in security:
             assert "401" in responses, f"{where}: secured but 401 undocumented"
+        if {"operatorSigV4": []} in security:
+            # An operator route: the gateway's signature refusals and the function's own.
+            listed = _resolve(spec, responses["403"])["x-error-codes"]
+            assert {"invalid_signature", "operator_only", "signature_required"} <= set(listed), where
         assert any(code.startswith("2") for code in responses), where
         for code, response in responses.items():
             response = _resolve(spec, response)
@@ -556,11 +564,12 @@ def test_scripted_session_conforms_to_the_document(api, game, clock, spec):
 
     # --- every operation was seen succeeding and refusing ----------------------------------
     for path, method, operation in _operations(spec):
-        own_sessions = {"gyms", "raids", "friends", "gifts", "trades", "eggs", "gamedata", "boards"}
+        own_sessions = {"gyms", "raids", "friends", "gifts", "trades", "eggs", "gamedata", "boards",
+                        "events"}
         if own_sessions & set(operation.get("tags", [])):
             # tests/api/test_gyms_contract_session.py, test_raids_contract_session.py,
             # test_social_contract_session.py, test_eggs.py, test_game_data.py,
-            # test_boards_contract_session.py
+            # test_boards_contract_session.py, test_events_contract_session.py
             continue
         statuses = c.seen[(path, method)]
         assert any(200 <= s < 300 for s in statuses), f"{method} {path}: no success exercised"

@@ -35,6 +35,12 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # the map and the gym routes measured 2026-12-02 (the map now also shows gym states).
 # Cold = after geocritters.bootstrap.reset(); the Secrets Manager read of a cold
 # container is not a DynamoDB call (round trips below include it).
+# 2026-12-02, live events: every function that applies them reads them through its
+# container's 60 s cache (usecases/events.py): a cold container's first request makes
+# one Query of the events table more (and a warm one once a minute); warm, nothing more.
+# The map's Query overlaps its position update (test_the_maps_reads_overlap_... below).
+# Those scenarios' cold budgets are + 1: map (all four), encounter, catch, spin,
+# raids.join, gifts, gifts.open, eggs, eggs.hatch.
 BUDGETS = {
     # A new device: one transaction, the player and its trainer code's item (the code is
     # unique: its item is put only if absent), x2 WRU (2026-12-02, with friends).
@@ -44,20 +50,20 @@ BUDGETS = {
     # Cold: UpdateItem + BatchGetItem of curated cells in flight together, then the curated
     # gyms' states (BatchGetItem, eventually consistent: known only once their cell is
     # read). Warm, gym states < 5 s old: UpdateItem alone.
-    "map": (3, 1, 0, 1),
-    "map.new_minute": (4, 2, 0, 2),  # the minute's first map: a failed conditional update first
+    "map": (4, 1, 0, 1),
+    "map.new_minute": (5, 2, 0, 2),  # the minute's first map: a failed conditional update first
     # The walking fold due (about once per 7 minutes of walking): the minute's first map
     # + the fold's conditional UpdateItem (usecases/map.py).
-    "map.fold": (5, 3, 0, 3),
+    "map.fold": (6, 3, 0, 3),
     # Warm, gym states >= 5 s old: UpdateItem, then the curated gyms' BatchGetItem. Around
     # HOME every gym within 300 m is curated, so the read starts only after the update
     # (usecases/map.py starts the board read with the generated gyms alone): 2 round trips.
-    "map.gyms_stale": (3, 2, 0.5, 1),
-    "encounter": (2, 2, 1, 1),
+    "map.gyms_stale": (4, 2, 0.5, 1),
+    "encounter": (3, 2, 1, 1),
     # One BatchGetItem (player, encounter, idempotency record) + one transaction (x2 WRU);
     # 8 WRU when caught, 6 otherwise.
-    "catch": (2, 2, 3, 8),
-    "spin": (2, 2, 3, 6),  # BatchGetItem: player, visit, idempotency record
+    "catch": (3, 2, 3, 8),
+    "spin": (3, 2, 3, 6),  # BatchGetItem: player, visit, idempotency record
     "items": (1, 1, 1, 0),
     "creatures": (1, 1, 0.5, 0),  # one Query of 21 small items, eventually consistent
     "creatures.transfer": (2, 2, 3, 6),  # BatchGetItem: player, creature, idempotency record
@@ -83,7 +89,7 @@ BUDGETS = {
     # BatchGetItem (player, record, 3 attackers) + Query of the raid's lobby headers +
     # transaction: player, lobby header (count), member item, record (+3 ConditionChecks
     # on the attackers, outside the size model).
-    "raids.join": (3, 3, 6, 8),
+    "raids.join": (4, 3, 6, 8),
     # BatchGetItem (player, record, the gym: its team decides the bonus) + GetItem header +
     # Query members + transaction: player, boss encounter, record.
     "raids.claim": (4, 4, 5, 6),
@@ -102,9 +108,9 @@ BUDGETS = {
     "friends.decline": (2, 2, 10, 8),  # player, both request items, record
     "friends.cancel": (2, 2, 10, 8),
     "friends.remove": (2, 2, 10, 12),  # player, both sides, both counts, record
-    "gifts": (2, 2, 2, 0),  # GetItem player + Query of the inbox's gifts
+    "gifts": (3, 2, 2, 0),  # GetItem player + Query of the inbox's gifts
     "gifts.send": (2, 2, 10, 10),  # player, the gift, both friendship sides, record
-    "gifts.open": (2, 2, 11, 10),  # + the gift read; player, gift deleted, both sides, record
+    "gifts.open": (3, 2, 11, 10),  # + the gift read; player, gift deleted, both sides, record
     # GetItem player + Query of the player's trade links + BatchGetItem of the trades.
     "trades": (3, 3, 3, 0),
     "trades.view": (1, 1, 1, 0),  # GetItem of the trade
@@ -119,9 +125,9 @@ BUDGETS = {
     # Eggs and the buddy, measured 2026-12-02: GetItem of the player for the views; a
     # mutating action reads player + record (+ the creature to be the buddy) in one
     # BatchGetItem, then one transaction: player, record (+ the hatchling), x2 WRU.
-    "eggs": (1, 1, 1, 0),
+    "eggs": (2, 1, 1, 0),
     "eggs.incubate": (2, 2, 2, 4),
-    "eggs.hatch": (2, 2, 2, 6),
+    "eggs.hatch": (3, 2, 2, 6),
     "eggs.buddy": (1, 1, 1, 0),
     "eggs.choose_buddy": (2, 2, 3, 4),
     "eggs.buddy_candy": (2, 2, 2, 4),
@@ -135,6 +141,20 @@ BUDGETS = {
     # its neighbours either side (3 x 8): 34 sequential calls, all eventually consistent
     # but the closed mark. Measured 2026-12-02 on a board of 40 players.
     "boards": (34, 34, 17.5, 0),
+    # --- live events, measured 2026-12-02 ---
+    # The operators' routes: one call each. Create: a conditional PutItem (the event item
+    # is its own idempotency record); list: one Query of the events' one partition (the
+    # few events the scenarios stored, eventually consistent); cancel: a conditional
+    # UpdateItem. No secret (events_admin doesn't read it).
+    "events_admin": (1, 1, 0, 1),
+    "events_admin.list": (1, 1, 0.5, 0),
+    "events_admin.cancel": (1, 1, 0, 1),
+    # A spin where an event doubles XP and stardust: the same calls as any spin, the
+    # events from the container's cache (cold: its one Query).
+    "spin.during_event": (3, 2, 3, 6),
+    # Game data with a region's events: the cache's Query in a cold container, then no
+    # call at all while the cache is fresh.
+    "gamedata.region": (1, 0, 0, 0),
 }
 # The trade's execution is ONE TransactWriteItems: both creatures deleted and put at
 # their new owners (4), both players (2), the trade (1), both friendship sides (2), both
@@ -143,9 +163,10 @@ BUDGETS = {
 # action record (each ~1.1 KB: both creatures' snapshots and the outcome) at 2 KB
 # = (10 + 2 x 2) x 2 = 28. Measured 2026-12-02.
 TRADE_TRANSACTION = {"items": 12, "wru": 28}
-# Cold map: the curated cells read once (two geohash-6 cells around Times Square, 1.0)
-# and the curated gyms' states (0.5, eventually consistent).
-MAP_COLD_RRU = 1.5
+# Cold map: the curated cells read once (two geohash-6 cells around Times Square, 1.0),
+# the curated gyms' states (0.5, eventually consistent) and, since live events, the
+# events cache's Query (0.5, eventually consistent; once a minute per container).
+MAP_COLD_RRU = 2.0
 
 # Modules one deployed function's handler imports in a clean interpreter, measured
 # 2026-12-01: 473 (authorizer) to 486 (catch), the same counts as from the real package
@@ -176,7 +197,13 @@ MODULE_BUDGET = {"auth": 500, "player": 500, "map": 505, "encounter": 501, "catc
                  # 2026-12-02, the leaderboards: 497 each (the stream and schedule
                  # functions' own handler modules: 496); budgets = measured + 10, + 5 for
                  # the walking, eggs, buddy and weather modules.
-                 "boards": 512, "board_aggregator": 512, "board_scheduler": 512}
+                 "boards": 512, "board_aggregator": 512, "board_scheduler": 512,
+                 # 2026-12-02, live events: events_admin 502; budget = measured + 10.
+                 "events_admin": 512}
+# Live events added 3 modules to every function (game.events, usecases.events,
+# adapters.events: the context wires the events cache): every budget above + 3.
+MODULE_BUDGET = {name: budget + (3 if name != "events_admin" else 0)
+                 for name, budget in MODULE_BUDGET.items()}
 
 
 @contextlib.contextmanager
@@ -253,7 +280,9 @@ def test_map_budget_as_the_issue_states_it(figures):
     curated cells and the position update in one round trip (proved below, and in
     tests/api/test_map.py) — plus, since gyms, the curated gyms' states once per cell."""
     row = figures["map"]
-    assert row["ddb_ops_cold"].count("BatchGetItem") == 2 and row["ddb_calls_cold"] <= 3
+    # Cold, + the live events' Query (once a minute per container), overlapping too.
+    assert row["ddb_ops_cold"].count("BatchGetItem") == 2 and row["ddb_calls_cold"] <= 4
+    assert row["ddb_ops_cold"].count("Query") == 1
     assert row["ddb_calls_warm"] <= 1
     assert "BatchGetItem" not in row["ddb_ops_warm"]
     assert row["rru_model_cold"] <= MAP_COLD_RRU
@@ -317,21 +346,23 @@ def _map_at(harness, player_id, lat, lng):
 
 def test_the_maps_reads_overlap_its_position_update():
     """Where generated gyms are within the map's radius: cold, the curated cells, the
-    gyms' states and the position update all in flight at once (one DynamoDB round
-    trip); warm with gym states older than 5 s, the gyms' read and the update."""
+    gyms' states, the live events and the position update all in flight at once (one
+    DynamoDB round trip); warm with gym states older than 5 s, the gyms' read and the
+    update (the events cache still fresh: no Query)."""
     with _bench_harness() as harness:
         harness.seed_curated()
         gym = harness.gym()  # a generated gym: the map around it lists it
         player_id = harness.new_player()
         assert _map_at(harness, player_id, gym.lat, gym.lng)[0] == 200  # the minute's position
         harness.reset()
-        everything = [("BatchGetItem", "cells"), ("BatchGetItem", "gyms"), ("UpdateItem", "players")]
+        everything = [("BatchGetItem", "cells"), ("BatchGetItem", "gyms"), ("UpdateItem", "players"),
+                      ("Query", "events")]
         with hooks.recording() as calls, _in_flight_together(*everything) as met:
             status, body = _map_at(harness, player_id, gym.lat, gym.lng)
         assert status == 200, body
         assert gym.id in {g["id"] for g in body["gyms"]}
         assert sorted(met) == sorted(everything), calls.names
-        assert len(calls.of("dynamodb")) == 3, calls.names
+        assert len(calls.of("dynamodb")) == 4, calls.names
 
         harness.expire_gym_states()
         pair = [("BatchGetItem", "gyms"), ("UpdateItem", "players")]
@@ -434,3 +465,46 @@ def test_game_data_makes_no_aws_call(figures):
     for name in ("gamedata", "gamedata.not_modified"):
         row = figures[name]
         assert row["aws_calls_cold"] == row["aws_calls_warm"] == 0, row
+
+
+# --- live events ----------------------------------------------------------------------------
+
+def test_live_events_are_one_query_per_container_and_nothing_while_cached(figures):
+    """A function applying events reads them once per cache time (cold here); while the
+    cache is fresh they cost no call: a spin under an event makes the calls of any spin,
+    game data with a region's events makes none."""
+    event_spin, spin = figures["spin.during_event"], figures["spin"]
+    assert event_spin["ddb_ops_warm"] == spin["ddb_ops_warm"] == ["BatchGetItem", "TransactWriteItems"]
+    assert event_spin["ddb_ops_cold"].count("Query") == 1
+    region = figures["gamedata.region"]
+    assert region["aws_calls_warm"] == 0, region
+    assert region["ddb_ops_cold"] == ["Query"] and region["aws_calls_cold"] == 1  # no secret
+    assert [figures[name]["ddb_ops_warm"] for name in
+            ("events_admin", "events_admin.list", "events_admin.cancel")] == [
+        ["PutItem"], ["Query"], ["UpdateItem"]]
+
+
+def test_the_event_scenarios_measure_an_event_in_force():
+    """The measured spin really is under its event (XP doubled, also when the events
+    come from the warm cache), and the region's game data lists it: the zero calls
+    above are a cache hit, not an empty table."""
+    from bench.game import SCENARIO_BY_NAME
+
+    with _bench_harness() as harness:
+        def answer(name, cold):
+            scenario = SCENARIO_BY_NAME[name]
+            request = scenario.request(harness)
+            if cold:
+                harness.reset()
+            with hooks.recording() as calls:
+                status, body = harness.invoke(request, scenario.feature)
+            assert status == scenario.status, body
+            return body, calls.of("dynamodb").names
+
+        ordinary, _ = answer("spin", cold=True)
+        for cold in (True, False):
+            body, names = answer("spin.during_event", cold)
+            assert body["xp"] == 2 * ordinary["xp"], (cold, body, ordinary)
+            assert names.count("Query") == (1 if cold else 0), names
+        body, names = answer("gamedata.region", cold=False)
+        assert names == [] and harness._fixtures["event"] in [e["id"] for e in body["events"]]

@@ -217,11 +217,14 @@ def test_api_stage_tracing_and_gateway_responses(template):
     responses = api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
     assert responses == gateway_responses()
     assert set(responses) == {"UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN",
-                              "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"}
+                              "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX",
+                              # the operators' routes (AWS_IAM): a signature missing or wrong
+                              "INCOMPLETE_SIGNATURE", "INVALID_SIGNATURE"}
     statuses = {k: v.get("statusCode") for k, v in responses.items()}
     assert statuses == {"UNAUTHORIZED": "401", "ACCESS_DENIED": "403",
                         "MISSING_AUTHENTICATION_TOKEN": "404", "THROTTLED": "429",
-                        "DEFAULT_4XX": None, "DEFAULT_5XX": None}
+                        "DEFAULT_4XX": None, "DEFAULT_5XX": None,
+                        "INCOMPLETE_SIGNATURE": "403", "INVALID_SIGNATURE": "403"}
     # Throttling and server-side failures tell clients when to retry (api.md).
     for response_type in ("THROTTLED", "DEFAULT_5XX"):
         headers = responses[response_type]["responseParameters"]
@@ -265,3 +268,24 @@ def test_stream_consumer_reads_its_stream_and_has_its_mapping(template):
     assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [scheduler.logical_id, "Arn"]}
     assert resources[f"{scheduler.logical_id}SchedulePermission"]["Properties"][
         "Principal"] == "events.amazonaws.com"
+
+
+def test_the_admin_routes_alone_are_aws_iam_and_operators_may_invoke_only_them(template):
+    """API Gateway checks the SigV4 signature (AWS_IAM) of the operators' routes and of no
+    other; EventsOperatorPolicy lets an operator invoke exactly those routes."""
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    iam_schemes = {name for name, scheme in body["securityDefinitions"].items()
+                   if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4"}
+    assert iam_schemes
+    signed = {(method.upper(), path) for path, methods in body["paths"].items()
+              for method, operation in methods.items()
+              if any(set(s) & iam_schemes for s in operation.get("security", []))}
+    assert signed == set(fn.operator_routes()) == {
+        ("POST", "/v1/admin/events"), ("GET", "/v1/admin/events"), ("DELETE", "/v1/admin/events/{event_id}")}
+    policy = template["Resources"]["EventsOperatorPolicy"]
+    assert policy["Type"] == "AWS::IAM::ManagedPolicy"
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "execute-api:Invoke")
+    arns = sorted(r["Fn::Sub"][0].rsplit(":", 1)[1] for r in statement["Resource"])
+    assert arns == ["${RestAPIId}/api/DELETE/v1/admin/events/*", "${RestAPIId}/api/GET/v1/admin/events",
+                    "${RestAPIId}/api/POST/v1/admin/events"]

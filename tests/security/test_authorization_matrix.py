@@ -608,6 +608,31 @@ MATRIX: dict[tuple[str, str], Entry] = {
             Probe("GET", f"/v1/boards/{geo.encode(w.spawn_lat, w.spawn_lng, 4)}?player_id={w.a_id}",
                   {200}, check=lambda body: body["me"] is None and w.a_id not in json.dumps(body)),
         ]),
+    # --- live events: operators only (IAM-signed), never a player's token ---
+    ("POST", "/v1/admin/events"): Entry(
+        foreign_object=None,
+        how="an operator route: a player's Bearer token is not a SigV4 signature (403 "
+            "signature_required from the gateway; the function also refuses any request "
+            "without an IAM identity, 403 operator_only); nothing is stored",
+        probes=lambda w: [
+            Probe("POST", "/v1/admin/events", {403}, headers=_key("event"),
+                  body={"name": "x", "start_ms": 1, "end_ms": 2, "effects": {"xp_multiplier": 2}},
+                  check=_code("signature_required")),
+        ]),
+    ("GET", "/v1/admin/events"): Entry(
+        foreign_object=None,
+        how="an operator route: a player's token is refused by the gateway (403)",
+        probes=lambda w: [
+            Probe("GET", "/v1/admin/events", {403}, check=_code("signature_required")),
+        ]),
+    ("DELETE", "/v1/admin/events/{event_id}"): Entry(
+        foreign_object=None,
+        how="an operator route: a player's token is refused by the gateway (403), the event "
+            "stays",
+        probes=lambda w: [
+            Probe("DELETE", "/v1/admin/events/ev-0000000000000000", {403},
+                  check=_code("signature_required")),
+        ]),
 }
 
 
@@ -842,10 +867,13 @@ def test_player_b_on_player_a_objects(world, route):
     domain_before, raw_before = _domain_state(world, probe_keys), db_snapshot()
 
     if route not in PUBLIC_ROUTES:
-        # Without a token, nobody gets past the gateway: the first probe, anonymous.
+        # Without a token, nobody gets past the gateway: the first probe, anonymous. An
+        # operator route (AWS_IAM) answers API Gateway's "Missing Authentication Token",
+        # which the template renders as 404 not_found.
         first = probes[0]
         status, body, _ = world.api.call(first.method, first.path, first.body, headers=first.headers)
-        assert (status, body["error"]["code"]) == (401, "unauthorized"), \
+        expected = (404, "not_found") if route[1].startswith("/v1/admin/") else (401, "unauthorized")
+        assert (status, body["error"]["code"]) == expected, \
             f"no token: {first.method} {first.path} -> {status} {body}"
 
     for probe in probes:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from chalice import IAMAuthorizer
 
 from geocritters.edge.auth import jwt_authorizer
 from tests.security.conftest import changed_items, db_snapshot
@@ -17,6 +18,12 @@ CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 
 # The ONLY routes a request may reach without a verified token.
 PUBLIC_ROUTES = {("POST", "/v1/auth/guest"), ("GET", "/v1/game-data")}
+# The ONLY routes that take an operator's AWS SigV4 signature (AWS_IAM) in place of a
+# player's token. Written out, not read from the features: a new operator route (a
+# route no player token can reach, invokable by whoever holds EventsOperatorPolicy)
+# has to be added here on purpose; the declarations' ``operator=True`` must agree.
+OPERATOR_ROUTES = {("POST", "/v1/admin/events"), ("GET", "/v1/admin/events"),
+                   ("DELETE", "/v1/admin/events/{event_id}")}
 # OPTIONS is left out: chalice local answers it itself (a CORS preflight emulation, 200
 # with no body) for every path; the deployed API has no OPTIONS method at all (checked on
 # the packaged template below), so API Gateway answers it like any undeclared method.
@@ -32,12 +39,26 @@ def _routes():
 
 # --- the route table ----------------------------------------------------------------------
 
+def test_the_operator_allow_list_is_exactly_the_declared_operator_routes():
+    from infra.functions import operator_routes
+
+    assert set(operator_routes()) == OPERATOR_ROUTES, (
+        "a feature's operator=True routes differ from OPERATOR_ROUTES: an operator route "
+        "is a deliberate decision, add or remove it there")
+    assert not OPERATOR_ROUTES & PUBLIC_ROUTES
+
+
 def test_every_route_but_the_allow_list_has_the_jwt_authorizer():
     routes = _routes()
     assert {(m, p) for m, p, _ in routes} >= PUBLIC_ROUTES, "stale allow-list entry"
+    assert {(m, p) for m, p, _ in routes} >= OPERATOR_ROUTES, "stale operator allow-list entry"
     for method, path, entry in routes:
         if (method, path) in PUBLIC_ROUTES:
             assert entry.authorizer is None, f"{method} {path} is on the public allow-list"
+        elif (method, path) in OPERATOR_ROUTES:
+            assert isinstance(entry.authorizer, IAMAuthorizer), (
+                f"{method} {path} is an operator route without the IAM (SigV4) authorizer")
+            assert entry.authorizer.name == "sigv4"
         else:
             assert entry.authorizer is jwt_authorizer, f"{method} {path} has no jwt_authorizer"
             assert entry.authorizer.name == "jwt_authorizer"
@@ -127,16 +148,23 @@ def test_packaged_api_has_the_authorizer_everywhere_and_no_wildcard_cors(package
     text = json.dumps(template)
     assert "Access-Control-Allow-Origin" not in text, "CORS headers in the packaged template"
     body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
-    assert set(body["securityDefinitions"]) == {"jwt_authorizer"}
+    assert set(body["securityDefinitions"]) == {"jwt_authorizer", "sigv4"}
     authorizer = body["securityDefinitions"]["jwt_authorizer"]
     assert authorizer["name"] == "Authorization" and authorizer["in"] == "header"
     assert authorizer["x-amazon-apigateway-authorizer"]["type"] == "token"
+    sigv4 = body["securityDefinitions"]["sigv4"]
+    assert sigv4["x-amazon-apigateway-authtype"] == "awsSigv4"
+    assert (sigv4["name"], sigv4["in"]) == ("Authorization", "header")
+    packaged_routes = {(m.upper(), p) for p, operations in body["paths"].items() for m in operations}
+    assert packaged_routes >= OPERATOR_ROUTES | PUBLIC_ROUTES, "an allow-listed route is not packaged"
     for path, operations in body["paths"].items():
         for method, operation in operations.items():
             assert method.upper() != "OPTIONS", f"{path}: an OPTIONS (CORS preflight) method"
             security = operation.get("security")
             if (method.upper(), path) in PUBLIC_ROUTES:
                 assert not security, f"{method} {path} should be public"
+            elif (method.upper(), path) in OPERATOR_ROUTES:
+                assert security == [{"sigv4": []}], f"{method} {path}: {security}"
             else:
                 assert security == [{"jwt_authorizer": []}], f"{method} {path}: {security}"
             for response in operation.get("responses", {}).values():
@@ -191,22 +219,44 @@ def _secured_routes():
     return sorted((r.method, r.path) for f in declared_features() for r in f.routes if not r.public)
 
 
-@pytest.mark.parametrize("method, route", _secured_routes(), ids=lambda v: str(v))
-def test_a_request_that_reached_a_function_without_an_authorizer_is_a_401(method, route):
-    """A gateway that ran no authorizer (LocalStack Community runs none) hands the function
-    a proxy event without an authorizer context: the answer is the gateway's own 401
-    body, never a 500 from the missing principal."""
+def _reach_the_function(method, route, principal=None):
+    """The proxy event of a gateway that ran no authorizer (or, with ``principal``, a
+    player's token authorizer), handed straight to the app."""
     import re
 
     from chalice.local import LambdaContext
 
     import app
     from bench.game import Request
-    from infra.functions import gateway_response_body
 
     params = {name: f"{name}-0001" for name in re.findall(r"{(\w+)}", route)}
     request = Request(method, route, path_params=params, body={} if method == "POST" else None,
-                      headers={"Idempotency-Key": "no-authorizer-0001"}, principal=None)
-    response = app.app(request.event(), LambdaContext("geocritters-test", 512, max_runtime_ms=20_000))
-    assert response["statusCode"] == 401, response
-    assert json.loads(response["body"]) == json.loads(gateway_response_body("UNAUTHORIZED"))
+                      headers={"Idempotency-Key": "no-authorizer-0001"}, principal=principal)
+    return app.app(request.event(), LambdaContext("geocritters-test", 512, max_runtime_ms=20_000))
+
+
+@pytest.mark.parametrize("method, route", _secured_routes(), ids=lambda v: str(v))
+def test_a_request_that_reached_a_function_without_an_authorizer_is_a_401(method, route):
+    """A gateway that ran no authorizer (LocalStack Community runs none) hands the function
+    a proxy event without an authorizer context: the answer is the gateway's own 401
+    body, never a 500 from the missing principal. An operator route has no player token
+    to miss: without an IAM identity (``requestContext.identity.userArn``) it is the
+    function's own 403 operator_only."""
+    from infra.functions import gateway_response_body
+
+    response = _reach_the_function(method, route)
+    if (method, route) in OPERATOR_ROUTES:
+        assert response["statusCode"] == 403, response
+        assert json.loads(response["body"])["error"]["code"] == "operator_only"
+    else:
+        assert response["statusCode"] == 401, response
+        assert json.loads(response["body"]) == json.loads(gateway_response_body("UNAUTHORIZED"))
+
+
+@pytest.mark.parametrize("method, route", sorted(OPERATOR_ROUTES), ids=lambda v: str(v))
+def test_a_players_verified_token_on_an_operator_route_is_403_operator_only(method, route):
+    """Even a gateway misconfigured to run the players' token authorizer on an operator
+    route gets nowhere: a verified player principal is not an IAM identity."""
+    response = _reach_the_function(method, route, principal="player-0001")
+    assert response["statusCode"] == 403, response
+    assert json.loads(response["body"])["error"]["code"] == "operator_only"

@@ -9,6 +9,7 @@ from geocritters.game.buddy import Buddy
 from geocritters.game.config import DAY_MS, DEFAULT_CONFIG
 from geocritters.game.entities import Creature
 from geocritters.game.errors import Conflict, NotFound, RuleRefused
+from geocritters.game.events import Effects
 from geocritters.game.player import PlayerState
 from geocritters.game.randomness import OutcomeRng
 from geocritters.game.species import roster
@@ -99,6 +100,19 @@ def test_an_egg_hatches_only_once_walked_and_pays_by_its_distance():
     assert after.xp == state.xp + xp and after.eggs == {} and 16 in after.dex
     # Deterministic: a retry computes the same creature (its id included).
     assert eggs.hatch(state, egg, 9_000.0, KEY, NOW, C)[1] == hatched
+
+
+def test_live_events_shorten_the_walk_and_multiply_the_hatchs_xp_and_stardust():
+    egg = _egg(1, km=10, incubator="infinite", start_m=0.0)
+    state = _holding(egg)
+    event = Effects(xp_multiplier=2.0, stardust_multiplier=1.5, hatch_distance_multiplier=0.5)
+    with pytest.raises(Conflict):
+        eggs.hatch(state, egg, 4_999.0, KEY, NOW, C, event)
+    after, doubled = eggs.hatch(state, egg, 5_000.0, KEY, NOW, C, event)
+    _, plain = eggs.hatch(state, egg, 10_000.0, KEY, NOW, C)
+    assert doubled.creature == plain.creature and doubled.candy == plain.candy
+    assert doubled.xp == 2 * plain.xp and doubled.stardust == plain.stardust * 3 // 2
+    assert after.xp == state.xp + doubled.xp and after.stardust == doubled.stardust
 
 
 def test_a_low_trainer_hatches_at_its_own_cap():

@@ -175,12 +175,13 @@ def test_the_function_serves_its_stage_config_built_once_per_container(monkeypat
     load_settings.cache_clear()
 
 
-def test_the_function_is_public_and_needs_no_secret_and_no_table():
+def test_the_function_is_public_and_needs_no_secret_and_only_the_events():
     from functions.gamedata import feature
 
     assert [(r.method, r.path, r.public, r.keyed) for r in feature.routes] == \
         [("GET", "/v1/game-data", True, False)]
-    assert feature.deployment.tables == {} and feature.deployment.reads_secret is False
+    assert feature.deployment.tables == {"events": ("Query",)}  # ?region= only
+    assert feature.deployment.reads_secret is False
 
 
 def test_weather_and_eggs_sections_are_the_game_cores_numbers():
@@ -193,3 +194,22 @@ def test_weather_and_eggs_sections_are_the_game_cores_numbers():
     assert eggs["egg_limit"] == DEFAULT_CONFIG.egg_limit and eggs["stop_egg_km"] == [2, 5, 10]
     assert eggs["hatch_rewards"]["10"]["xp"] == DEFAULT_CONFIG.hatch_rewards[10][4]
     assert eggs["buddy_km"]["38"] == buddy_km(species(38), DEFAULT_CONFIG) == 20
+
+
+def test_a_regions_events_join_the_document_and_its_version_and_etag():
+    from geocritters.game.events import Effects, Event
+    from geocritters.usecases.game_data import publish, with_events
+
+    plain = publish(DEFAULT_CONFIG)
+    now = 1_800_000_000_000
+    here = Event("ev-00000001", "Here", now - 1, now + 1000, ("u09t",), Effects(xp_multiplier=2.0))
+    elsewhere = Event("ev-00000002", "There", now - 1, now + 1000, ("dr5r",), Effects(xp_multiplier=3.0))
+    regional = with_events(plain, [here, elsewhere], "u09t", now)
+    document = json.loads(regional.body)
+    assert document["events"] == [here.as_json()]
+    assert {k: v for k, v in document.items() if k not in ("events", "version")} == \
+        {k: v for k, v in json.loads(plain.body).items() if k != "version"}
+    assert document["version"] != json.loads(plain.body)["version"] and regional.etag != plain.etag
+    assert with_events(plain, [elsewhere], "u09t", now) == with_events(plain, [], "u09t", now)
+    assert json.loads(with_events(plain, [], "u09t", now).body)["events"] == []
+    assert with_events(plain, [here], "u09t", now + 1000) != regional  # ended: gone

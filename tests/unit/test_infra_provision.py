@@ -15,7 +15,7 @@ EXPECTED_ENV = {
     "PLAYERS_TABLE", "CREATURES_TABLE", "ENCOUNTERS_TABLE", "ACTIONS_TABLE",
     "VISITS_TABLE", "CELLS_TABLE", "GYMS_TABLE", "INBOX_TABLE",
     "LOBBIES_TABLE", "FRIENDS_TABLE", "TRADES_TABLE", "TRAINER_CODES_TABLE", "GAME_SECRET_ID",
-    "BOARDS_TABLE",
+    "BOARDS_TABLE", "EVENTS_TABLE",
 }
 
 
@@ -43,7 +43,7 @@ def test_template_declares_the_expected_tables():
     info = tables()
     assert list(info) == ["players", "creatures", "encounters", "actions", "visits", "cells",
                           "gyms", "inbox", "lobbies", "friends", "trades", "trainer_codes",
-                          "boards"]
+                          "boards", "events"]
     keys = {short: [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]]
             for short, props in ((s[len("geocritters-${Stage}-"):], p)
                                  for s, p in _template_tables().items())}
@@ -61,6 +61,7 @@ def test_template_declares_the_expected_tables():
         "trades": [("trade_id", "HASH")],
         "trainer_codes": [("trainer_code", "HASH")],
         "boards": [("board", "HASH"), ("item", "RANGE")],
+        "events": [("partition", "HASH"), ("event_id", "RANGE")],
     }
     for props in _template_tables().values():
         assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -115,6 +116,7 @@ def test_ttl_tables_are_those_holding_expiring_items():
         "geocritters-dev-friends": "expires_at",  # friend requests
         "geocritters-dev-trades": "expires_at",
         "geocritters-dev-boards": "expires_at",  # a week's board, two weeks after it ends
+            "geocritters-dev-events": "expires_at",  # an event, 7 days after its end
     }
 
 

@@ -5,6 +5,7 @@ connection per model; the secret and settings are cached too).
 """
 from .adapters.clock import SystemClock
 from .adapters.dynamodb import DynamoGameStore
+from .adapters.events import event_store
 from .adapters.models import bind_tables
 from .adapters.secrets import GameKeys, fetch_game_keys
 from .adapters.tokens import TOKEN_LIFETIME_S, issue_token
@@ -16,11 +17,13 @@ from .observability import enable_tracing
 from .settings import load_settings
 from .usecases.context import GameContext
 from .usecases.curated import CuratedForts
+from .usecases.events import EventsCache
 from .usecases.gym_board import GymBoard
 from .usecases.ports import SessionToken, TokenIssuer
 
 _keys: GameKeys | None = None
 _context: GameContext | None = None
+_events: EventsCache | None = None
 _clock = SystemClock()
 
 
@@ -38,6 +41,16 @@ def clock():
     return _clock
 
 
+def events_cache() -> EventsCache:
+    """The container's one cache of the live events (game data uses it without the rest
+    of the context, which would read the secret)."""
+    global _events
+    if _events is None:
+        bind_tables(load_settings())
+        _events = EventsCache(event_store(), _clock)
+    return _events
+
+
 def _token_issuer(keys: GameKeys) -> TokenIssuer:
     def issue(player_id: str, now_s: int) -> SessionToken:
         return SessionToken(issue_token(keys.tokens, player_id, now_s), TOKEN_LIFETIME_S)
@@ -48,6 +61,7 @@ def game_context() -> GameContext:
     global _context
     if _context is None:
         settings = load_settings()
+        events_cache()  # binds the tables first: the store's connect() below shares its client
         bind_tables(settings)
         keys = game_keys()
         store = DynamoGameStore(settings.region)
@@ -59,14 +73,16 @@ def game_context() -> GameContext:
             config=config, clock=_clock, curated=CuratedForts(store.cells, _clock),
             gym_board=GymBoard(store.gyms, _clock),
             # The game's own weather; a forecast feed (usecases/ports.py WeatherSource) plugs in here.
-            weather=DeterministicWeather(keys.spawns, config))
+            weather=DeterministicWeather(keys.spawns, config),
+            events=events_cache())
     return _context
 
 
 def reset(clock=None) -> None:
     """Forget every cached piece (tests); optionally install another clock."""
-    global _keys, _context, _clock
+    global _keys, _context, _clock, _events
     _keys = None
     _context = None
+    _events = None
     _clock = clock or SystemClock()
     load_settings.cache_clear()

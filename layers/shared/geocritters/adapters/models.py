@@ -9,7 +9,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import IncludeProjection, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, IncludeProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from ..game.walking import TRAIL_SLOTS
@@ -375,3 +375,43 @@ class BoardRecord(Model):
 
 
 ALL_MODELS[BoardRecord.Meta.table_name] = BoardRecord
+
+
+# --- Live events (adapters/events.py) --------------------------------------------------
+
+
+class EventEndIndex(LocalSecondaryIndex):
+    """The events by end time: "every event not yet ended" is one Query (end >= now)."""
+
+    class Meta:
+        index_name = "by_end"
+        projection = AllProjection()
+
+    partition = UnicodeAttribute(hash_key=True)
+    end_ms = NumberAttribute(range_key=True)
+
+
+class EventRecord(Model):
+    """One item per live event (game/events.py), all in one partition ``events``: the
+    table is written by operators only and holds a handful of items (TTL removes them 7
+    days after their end), far below a partition's 1,000 writes/s or 10 GB."""
+
+    class Meta(_Meta):
+        table_name = "events"
+
+    partition = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    start_ms = NumberAttribute()
+    end_ms = NumberAttribute()
+    prefixes = ListAttribute(of=UnicodeAttribute)
+    effects = UnicodeAttribute()  # canonical JSON of game.events.Effects
+    fingerprint = UnicodeAttribute()  # of the creating request: a retry is recognised
+    created_by = UnicodeAttribute()  # the operator's IAM ARN
+    created_ms = NumberAttribute()
+    cancelled_ms = NumberAttribute(null=True)
+    expires_at = NumberAttribute()  # TTL, epoch seconds
+    by_end = EventEndIndex()
+
+
+ALL_MODELS[EventRecord.Meta.table_name] = EventRecord

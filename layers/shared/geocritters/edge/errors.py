@@ -1,12 +1,26 @@
 """The one place that maps errors to HTTP responses, keyed by error type."""
 from chalice import Response
 
-from ..game.errors import Conflict, GameError, InvalidInput, NotFound, RateLimited, RuleRefused
+from ..game.errors import (
+    Conflict,
+    GameError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    RuleRefused,
+    Unprocessable,
+)
 from ..usecases.ports import BackendBusy, IdempotencyKeyReused
 
 
 class Unauthorized(GameError):
     code = "unauthorized"
+
+
+class OperatorOnly(GameError):
+    """An operator route reached without an IAM identity (a player's token, say)."""
+
+    code = "operator_only"
 
 
 class PayloadTooLarge(GameError):
@@ -21,11 +35,13 @@ STATUS_BY_ERROR = {
     InvalidInput: 400,
     Unauthorized: 401,
     RuleRefused: 403,
+    OperatorOnly: 403,
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     IdempotencyKeyReused: 422,
+    Unprocessable: 422,
     RateLimited: 429,
     BackendBusy: 503,
 }

@@ -37,6 +37,8 @@ class Route:
     action: Action
     keyed: bool  # takes an Idempotency-Key: an exactly-once mutating action
     public: bool
+    # An operator's route (IAM-signed, never a player token): functions/events_admin.py.
+    operator: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,14 @@ class Feature:
         self.schedule: Schedule | None = None
 
     def route(self, path: str, method: str, action: Action, *, keyed: bool = False,
-              public: bool = False, status: int = 200):
+              public: bool = False, operator: bool = False, status: int = 200):
         """Register ``view(request, player_id[, key], **path_params)``.
 
         ``keyed`` routes are exactly-once actions: the Idempotency-Key header is required
         and validated before the view runs, and handed to it as ``key``."""
-        self.routes.append(Route(method.upper(), path, Action(action), keyed, public))
+        self.routes.append(Route(method.upper(), path, Action(action), keyed, public, operator))
         return action_route(self.blueprint, path, method, Action(action), keyed=keyed,
-                            public=public, status=status)
+                            public=public, operator=operator, status=status)
 
     def on_stream(self, table: str, **knobs):
         """Register ``handler(event, context)`` for the stream of ``table``; it answers

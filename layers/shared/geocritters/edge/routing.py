@@ -4,14 +4,14 @@ import functools
 import re
 import time
 
-from chalice import Response
+from chalice import IAMAuthorizer, Response
 
 from ..adapters.budget import start_request
 from ..game.actions import Action
 from ..game.errors import GameError
 from ..observability import log_request, logger
 from .auth import jwt_authorizer
-from .errors import Unauthorized, error_response, internal_error_response, json_response
+from .errors import OperatorOnly, Unauthorized, error_response, internal_error_response, json_response
 from .requests import idempotency_key
 
 # Chalice refuses content types outside a route's list itself, in its own error
@@ -34,12 +34,30 @@ def _principal(request) -> str:
     return principal
 
 
+def _operator(request) -> str:
+    """The operator API Gateway verified (AWS_IAM: a SigV4 signature of IAM credentials):
+    it puts the caller in ``requestContext.identity``. An operator route also refuses a
+    request without one here, so a player's token never works on it, even behind a
+    gateway that was misconfigured to run no IAM check."""
+    identity = (request.context or {}).get("identity") or {}
+    arn = identity.get("userArn")
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        raise OperatorOnly("This route is for operators (IAM-signed requests) only.")
+    return arn
+
+
+# API Gateway checks an operator route's SigV4 signature itself (AWS_IAM in the template).
+_iam = IAMAuthorizer()
+
+
 def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bool = False,
-                 public: bool = False, status: int = 200):
+                 public: bool = False, operator: bool = False, status: int = 200):
     """Register ``view(request, player_id[, key], **path_params) -> dict``, answered ``status``.
 
     Routes need a valid token unless ``public``; the player id comes only from the
-    verified token (the authorizer's principal), never from the request. ``keyed``
+    verified token (the authorizer's principal), never from the request. ``operator``
+    routes take no player token: IAM credentials, and the view gets the operator's ARN
+    in place of a player id. ``keyed``
     routes get the validated Idempotency-Key as ``key``. Features call this through
     ``edge.feature.Feature.route``, which also records the route in the declaration.
     """
@@ -52,7 +70,9 @@ def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bo
             outcome = None
             start_request(_remaining_ms(blueprint))
             try:
-                if not public:
+                if operator:
+                    player_id = _operator(request)
+                elif not public:
                     player_id = _principal(request)
                 if keyed:
                     params["key"] = idempotency_key(request)
@@ -79,7 +99,7 @@ def action_route(blueprint, path: str, method: str, action: Action, *, keyed: bo
 
         blueprint.route(
             path, methods=[method], content_types=ACCEPTED_CONTENT_TYPES,
-            authorizer=None if public else jwt_authorizer,
+            authorizer=_iam if operator else None if public else jwt_authorizer,
         )(handler)
         return view
 

@@ -59,3 +59,7 @@ class Action(StrEnum):
     GAME_DATA = "game_data"
     # Regional leaderboards (functions/boards.py).
     BOARD = "board"
+    # Live events, by operators only (functions/events_admin.py).
+    CREATE_EVENT = "create_event"
+    LIST_EVENTS = "list_events"
+    CANCEL_EVENT = "cancel_event"

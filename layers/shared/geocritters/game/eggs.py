@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from .config import GameConfig
 from .entities import Creature
 from .errors import Conflict, InvalidInput, NotFound
+from .events import NO_EFFECTS, Effects
 from .levels import max_creature_level
 from .randomness import OutcomeRng
+from .rewards import under_events
 from .species import Species, roster
 from .stats import IV_MAX, IVs, combat_power
 
@@ -136,10 +138,10 @@ def incubate(state, egg_id: str, incubator_id: str, walked_total_m: float):
     return replace(_with_egg(state, egg), incubators=incubators)
 
 
-def check_ready(egg: Egg, walked_total_m: float) -> None:
+def check_ready(egg: Egg, walked_total_m: float, distance_multiplier: float = 1.0) -> None:
     if egg.incubator is None:
         raise Conflict("this egg is not incubating", code="egg_not_incubating")
-    left_m = egg.km * 1000 - egg.walked_m(walked_total_m)
+    left_m = hatch_distance_m(egg, distance_multiplier) - egg.walked_m(walked_total_m)
     if left_m > 0:
         raise Conflict(f"walk {left_m / 1000:.2f} km more to hatch this egg", code="egg_not_ready")
 
@@ -149,12 +151,18 @@ def creature_id_for(outcome_key: bytes, egg: Egg, now_ms: int) -> str:
     return f"cr-{now_ms:013d}-{digest[:10]}"
 
 
+def hatch_distance_m(egg: Egg, distance_multiplier: float = 1.0) -> float:
+    """The walk an egg needs: its distance, times a live event's multiplier (≤ 1)."""
+    return egg.km * 1000 * distance_multiplier
+
+
 def hatch(state, egg: Egg, walked_total_m: float, outcome_key: bytes, now_ms: int,
-          config: GameConfig):
+          config: GameConfig, effects: Effects = NO_EFFECTS):
     """The ready egg becomes a creature (IVs from ``hatch_iv_floor``, at ``hatch_level``
     capped by the trainer's), with candy, stardust and XP by its distance; a limited
-    incubator with no use left goes. Returns (state, Hatch)."""
-    check_ready(egg, walked_total_m)
+    incubator with no use left goes. Live events (``effects``) shorten the walk and
+    multiply the XP and stardust, as for every other reward. Returns (state, Hatch)."""
+    check_ready(egg, walked_total_m, effects.hatch_distance_multiplier)
     rng = OutcomeRng(outcome_key, "hatch", state.player_id, egg.egg_id)
     kind = roster()[egg.species_id]
     level = min(float(config.hatch_level), max_creature_level(state.level))
@@ -164,17 +172,19 @@ def hatch(state, egg: Egg, walked_total_m: float, outcome_key: bytes, now_ms: in
     creature = Creature(player_id=state.player_id, creature_id=creature_id_for(outcome_key, egg, now_ms),
                         species_id=kind.id, level=level, cp=combat_power(kind, level, ivs), ivs=ivs,
                         caught_ms=now_ms, encounter_id=egg.egg_id)
+    hatched = under_events(Hatch(creature, candy, stardust, xp), effects)
     eggs = {k: v for k, v in state.eggs.items() if k != egg.egg_id}
     incubators = {k: v for k, v in state.incubators.items() if k != egg.incubator or v > 0}
-    state = replace(state, eggs=eggs, incubators=incubators, xp=state.xp + xp,
-                    stardust=state.stardust + stardust,
+    state = replace(state, eggs=eggs, incubators=incubators, xp=state.xp + hatched.xp,
+                    stardust=state.stardust + hatched.stardust,
                     candy={**state.candy, kind.family: state.candy.get(kind.family, 0) + candy},
                     dex=state.dex | {kind.id})
-    return state, Hatch(creature, candy, stardust, xp)
+    return state, hatched
 
 
-def egg_json(egg: Egg, walked_total_m: float) -> dict:
+def egg_json(egg: Egg, walked_total_m: float, distance_multiplier: float = 1.0) -> dict:
     return {"egg_id": egg.egg_id, "km": egg.km, "found_ms": egg.found_ms,
+            "hatch_km": round(hatch_distance_m(egg, distance_multiplier) / 1000, 3),
             "incubator": egg.incubator, "walked_km": round(egg.walked_m(walked_total_m) / 1000, 3)}
 
 

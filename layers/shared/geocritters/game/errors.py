@@ -43,3 +43,9 @@ class RateLimited(GameError):
     """Too many actions of one kind in the current window (429, with Retry-After)."""
 
     code = "rate_limited"
+
+
+class Unprocessable(GameError):
+    """Well-formed, but the game can't accept it as asked (422)."""
+
+    code = "unprocessable"

@@ -1,11 +1,12 @@
 """What a stop spin, a catch and a full bag give."""
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from .config import GameConfig
 from .errors import InvalidInput
+from .events import NO_EFFECTS, Effects, scaled
 from .randomness import OutcomeRng
 
 # Spin loot weights by trainer level band: (lowest level of the band, item -> weight).
@@ -84,3 +85,13 @@ def catch_reward(config: GameConfig, boosted: bool = False) -> CatchReward:
     if boosted:
         stardust += stardust * config.weather_boost_stardust_percent // 100
     return CatchReward(xp=config.catch_xp, stardust=stardust, candy=config.catch_candy)
+
+
+def under_events(reward, effects: Effects = NO_EFFECTS):
+    """A spin's, catch's or hatch's reward under the live events in force where it is
+    earned: XP and stardust times their multipliers (rounded down). The one place events
+    change a reward, so every reward path applies them the same way."""
+    changes = {"xp": scaled(reward.xp, effects.xp_multiplier)}
+    if hasattr(reward, "stardust"):
+        changes["stardust"] = scaled(reward.stardust, effects.stardust_multiplier)
+    return replace(reward, **changes)

@@ -4,13 +4,14 @@ import hashlib
 import hmac
 from dataclasses import replace
 
+from ..game import geo
 from ..game import player as rules
 from ..game.actions import Action
 from ..game.catching import Throw, resolve_throw
 from ..game.entities import Creature, Encounter
 from ..game.errors import Conflict, NotFound
 from ..game.randomness import OutcomeRng
-from ..game.rewards import catch_reward
+from ..game.rewards import catch_reward, under_events
 from ..game.species import species
 from .collection import creature_json
 from .idempotency import run_once
@@ -76,7 +77,8 @@ def throw(ctx, player_id: str, encounter_id: str, aim: Throw, key: str, request_
             outcome = _raid_boss_outcome(encounter, outcome)
         changes, gained, creature = [], {"xp": 0, "stardust": 0, "candy": 0}, None
         if outcome == "caught":
-            reward = catch_reward(ctx.config, boosted=encounter.boosted)
+            reward = under_events(catch_reward(ctx.config, boosted=encounter.boosted),
+                                  ctx.events.effects_at(geo.encode(encounter.lat, encounter.lng, 7), now_ms))
             gained = {"xp": reward.xp, "stardust": reward.stardust, "candy": reward.candy}
             state = rules.grant(state, xp=reward.xp, stardust=reward.stardust,
                                 candy={kind.family: reward.candy})

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from ..game.config import GameConfig
 from ..game.weather import DeterministicWeather
 from ..game.world import World
+from .events import EventsCache, NoEvents
 from .ports import (
     ActionRecords,
     ActionSnapshots,
@@ -49,12 +50,15 @@ class GameContext:
     store: Store
     # The weather per geohash-5 cell and hour: the game's own unless a feed is wired in.
     weather: WeatherSource
+    # The live events, through this container's 60 s cache (usecases/events.py).
+    events: EventsCache
 
     @classmethod
     def wire(cls, store: Store, **rest) -> "GameContext":
         # The deterministic weather is keyed like the world's spawns, so with it the
         # world's own default (no weather given) is what the map shows.
         rest.setdefault("weather", DeterministicWeather(rest["keys"].spawns, rest["config"]))
+        rest.setdefault("events", EventsCache(NoEvents(), rest["clock"]))
         return cls(players=store.players, encounters=store.encounters,
                    creatures=store.creatures, actions=store.actions, visits=store.visits,
                    gyms=store.gyms, inbox=store.inbox, lobbies=store.lobbies,

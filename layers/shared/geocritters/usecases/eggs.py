@@ -8,6 +8,7 @@ hatch one egg twice or pay a candy twice.
 """
 from ..game import buddy as buddy_rules
 from ..game import eggs as egg_rules
+from ..game import events as event_rules
 from ..game.actions import Action
 from ..game.config import DAY_MS
 from ..game.errors import Conflict, NotFound
@@ -22,11 +23,18 @@ def _walked(ctx, state) -> float:
     return walked_total(state.walk, state.trail, ctx.config)
 
 
+def _event_effects(ctx, state, now_ms: int):
+    """The live events where the player last was (a hatch has no place of its own):
+    their hatch-distance, XP and stardust multipliers."""
+    return ctx.events.effects_at(event_rules.place_of(state.position), now_ms)
+
+
 def eggs_view(ctx, player_id: str) -> dict:
     state = load_player(ctx, player_id)
     walked = _walked(ctx, state)
     eggs = sorted(state.eggs.values(), key=lambda e: (e.found_ms, e.egg_id))
-    return {"eggs": [egg_rules.egg_json(e, walked) for e in eggs],
+    shorter = _event_effects(ctx, state, ctx.clock.now_ms()).hatch_distance_multiplier
+    return {"eggs": [egg_rules.egg_json(e, walked, shorter) for e in eggs],
             "incubators": egg_rules.incubators_json(state.incubators, state.eggs),
             "egg_limit": ctx.config.egg_limit, "walked_km": round(walked / 1000, 3)}
 
@@ -51,7 +59,8 @@ def hatch(ctx, player_id: str, egg_id: str, key: str, request_fingerprint: str) 
         state = acting_player(ctx, read.player, Action.HATCH, now_ms)
         egg = egg_rules.found_egg(state, egg_id)
         state, hatched = egg_rules.hatch(state, egg, _walked(ctx, state), ctx.keys.outcomes,
-                                         now_ms, ctx.config)
+                                         now_ms, ctx.config,
+                                         _event_effects(ctx, state, now_ms))
         response = {"egg_id": egg_id, "km": egg.km, "creature": creature_json(hatched.creature),
                     "candy": hatched.candy, "stardust": hatched.stardust, "xp": hatched.xp}
         return [SavePlayer(state), AddCreature(hatched.creature)], response

@@ -34,9 +34,10 @@ def encounter_json(e: Encounter) -> dict:
 
 def start_encounter(ctx, player_id: str, spawn_id: str, lat: float, lng: float) -> dict:
     now_ms = ctx.clock.now_ms()
-    # The spawn is recomputed under its cell's weather in its hour, as the map showed it.
+    # The spawn is recomputed under its cell's weather in its hour and the events in force
+    # when it appeared, as the map showed it (usecases/events.py: how long a change takes).
     weather = ctx.weather.weather_at(*ctx.world.spawn_weather_key(spawn_id))
-    spawn = ctx.world.spawn(spawn_id, now_ms, weather)
+    spawn = ctx.world.spawn(spawn_id, now_ms, weather, ctx.events.current())
     distance = geo.haversine_m(lat, lng, spawn.lat, spawn.lng)
     if distance > ctx.config.encounter_radius_m:
         raise RuleRefused(

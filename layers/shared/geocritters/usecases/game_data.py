@@ -10,12 +10,14 @@ The body is the canonical JSON (sorted keys, no spaces), so the same data is the
 bytes: its hash is a strong ETag, and ``version`` (a hash of the sections) changes
 exactly when a number does.
 """
+import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..game import catching, collection, levels, player, rewards, travel, weather
+from ..game import events as event_rules
 from ..game.buddy import buddy_km
 from ..game.config import GameConfig
 from ..game.friends import FRIENDSHIP_LEVELS
@@ -209,4 +211,32 @@ class PublishedGameData:
 
 def publish(config: GameConfig, sections=SECTIONS) -> PublishedGameData:
     body = canonical_json(game_data(config, sections))
+    return PublishedGameData(body=body, etag=f'"{_digest(body, ETAG_HEX_DIGITS)}"')
+
+
+# --- a region's live events ------------------------------------------------------------------
+
+
+def events_section(events: Iterable[event_rules.Event], region: str, now_ms: int) -> dict:
+    """The events in force or starting within 7 days that apply anywhere in a region
+    (worldwide ones included), by start, with their effects: a client shows what is on
+    and what is coming, and switches at the exact start and end times they carry."""
+    return {"events": [e.as_json() for e in event_rules.for_region(events, region, now_ms)]}
+
+
+def with_events(published: PublishedGameData, events: Iterable[event_rules.Event], region: str,
+                now_ms: int) -> PublishedGameData:
+    """The document with a region's ``events`` section; ``version`` and the ETag cover it."""
+    section = canonical_json(events_section(events, region, now_ms))
+    return _with_section(published, section)
+
+
+@functools.lru_cache(maxsize=32)
+def _with_section(published: PublishedGameData, section: str) -> PublishedGameData:
+    # Most regions see the same few events (often none, or the worldwide ones): the
+    # document is re-serialized once per distinct section, not once per request.
+    document = json.loads(published.body)
+    del document["version"]
+    document.update(json.loads(section))
+    body = canonical_json({**document, "version": _digest(canonical_json(document), VERSION_HEX_DIGITS)})
     return PublishedGameData(body=body, etag=f'"{_digest(body, ETAG_HEX_DIGITS)}"')

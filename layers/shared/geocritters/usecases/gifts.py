@@ -5,6 +5,7 @@ none is there: a friend holds at most one unopened gift from each sender, and a 
 send never writes the receiver's player item. Sending and opening count as the day's
 interaction for the pair (both friendship sides, written together).
 """
+from ..game import events as event_rules
 from ..game import gifts as rules
 from ..game import player as player_rules
 from ..game.actions import Action
@@ -29,9 +30,17 @@ def gift_box(ctx, player_id: str) -> dict:
     state = load_player(ctx, player_id)
     now_ms = ctx.clock.now_ms()
     opened = state.gifts_opened_today if state.gift_open_day == now_ms // DAY_MS else 0
+    limits = _limits(ctx, state, now_ms)
     return {"bag": state.gifts, "bag_capacity": ctx.config.gift_bag_capacity,
             "received": [gift_json(g) for g in ctx.inbox.gifts(player_id)],
-            "opened_today": opened, "open_limit": ctx.config.gifts_opened_per_day}
+            "opened_today": opened, "open_limit": limits.gifts_opened_per_day}
+
+
+def _limits(ctx, state, now_ms: int):
+    """The config with the day's gift limit under the live events where the player last
+    was (opening a gift has no place of its own)."""
+    place = event_rules.place_of(state.position)
+    return event_rules.with_limits(ctx.config, ctx.events.effects_at(place, now_ms))
 
 
 def send_gift(ctx, player_id: str, friend_id: str, key: str, request_fingerprint: str) -> dict:
@@ -62,7 +71,7 @@ def open_gift(ctx, player_id: str, gift_id: str, key: str, request_fingerprint: 
         now_ms = ctx.clock.now_ms()
         state = acting_player(ctx, read.player, Action.OPEN_GIFT, now_ms)
         gift = rules.found_gift(read.gift, gift_id)
-        rules.check_can_open(state, gift, now_ms, ctx.config)
+        rules.check_can_open(state, gift, now_ms, _limits(ctx, state, now_ms))
         state = rules.count_opened(player_rules.grant(state, items=gift.items), now_ms)
         state, egg = find_in_gift(state, OutcomeRng(ctx.keys.outcomes, "gift-egg", gift_id),
                                   now_ms, ctx.config)

@@ -1,8 +1,9 @@
 """The map around the player: spawns, the radar, stops and gyms.
 
 One DynamoDB round trip: the player's position update, with the reads it needs (curated
-cells, gym states) overlapping it on background threads, and answered from per-container
-caches when warm (usecases/curated.py, usecases/gym_board.py). Curated gyms are known
+cells, gym states, the live events) overlapping it on background threads, and answered
+from per-container caches when warm (usecases/curated.py, usecases/gym_board.py,
+usecases/events.py). Curated gyms are known
 only once their cell is read: when the cell isn't cached yet (a container's first map
 request there, then once a minute), their states are read after it: two round trips.
 """
@@ -52,11 +53,12 @@ def _weather_json(ctx, lat: float, lng: float, now_ms: int) -> dict:
             "until_ms": (hour + 1) * HOUR_MS}
 
 
-def _spawns_around(ctx, lat: float, lng: float, now_ms: int) -> list:
-    """The active spawns within the radar radius, each under its own cell's and hour's weather."""
+def _spawns_around(ctx, lat: float, lng: float, now_ms: int, events) -> list:
+    """The active spawns within the radar radius, each under its own cell's and hour's
+    weather and the live events in force where and when it appeared."""
     active = ctx.world.active_points_near(lat, lng, ctx.config.radar_radius_m, now_ms)
     weather = {key: ctx.weather.weather_at(*key) for key in active.weather_keys()}
-    return ctx.world.spawns_of(active, weather)
+    return ctx.world.spawns_of(active, weather, events)
 
 
 def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
@@ -70,15 +72,17 @@ def view_map(ctx, player_id: str, lat: float, lng: float) -> dict:
     generated = ctx.world.forts_near(lat, lng, config.fort_list_radius_m)
     gym_states = ctx.gym_board.start([f.id for f in (*generated, *known_curated)
                                       if f.kind == "gym"])
+    # The live events' cache: its once-a-minute Query overlaps the update too.
+    events = ctx.events.start()
     try:
         player = _report_position(ctx, player_id, walking.sample_at(lat, lng, now_ms))
     except Exception:
-        _finish(curated, gym_states)
+        _finish(curated, gym_states, events)
         raise
     resolved = player.resolved_spawns
     cooldowns = {k: v for k, v in player.stop_cooldowns.items() if v > now_ms}
 
-    around = [s for s in _spawns_around(ctx, lat, lng, now_ms) if s.id not in resolved]
+    around = [s for s in _spawns_around(ctx, lat, lng, now_ms, events()) if s.id not in resolved]
     distance_to = geo.distance_from(lat, lng)
     visible = [s for s in around if distance_to(s.lat, s.lng) <= config.visible_radius_m]
     extra = curated()

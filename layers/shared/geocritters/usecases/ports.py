@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ..game.entities import Creature, Encounter
 from ..game.errors import GameError
+from ..game.events import Event
 from ..game.friends import FriendRequest, Friendship
 from ..game.gifts import Gift
 from ..game.gyms import DefenderReturn, GymState
@@ -588,3 +589,36 @@ class WeatherSource(Protocol):
 
     def weather_at(self, cell: str, hour: int) -> str:
         ...
+
+
+# --- live events -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored, with who created it and the fingerprint of the request."""
+
+    event: Event
+    fingerprint: str
+    created_by: str
+    created_ms: int
+    cancelled_ms: int | None = None
+
+
+class EventStore(Protocol):
+    """The live events (game/events.py), written by operators only.
+
+    - ``events_ending_after``: every event whose end is after ``after_ms``, in ONE read
+      (every function that applies events calls it through usecases/events.py's cache);
+    - ``add_event``: store a new event, only if its id is free (False: it exists);
+    - ``end_event``: set an event's end to ``now_ms``, only if it exists and has not ended;
+      the event as it now is (None when refused: ``get_event`` tells why);
+    - ``get_event``: one event, or None.
+    """
+
+    def events_ending_after(self, after_ms: int) -> list[StoredEvent]: ...
+
+    def add_event(self, stored: StoredEvent, expires_at_s: int) -> bool: ...
+
+    def end_event(self, event_id: str, now_ms: int, expires_at_s: int) -> StoredEvent | None: ...
+
+    def get_event(self, event_id: str) -> StoredEvent | None: ...

@@ -25,6 +25,7 @@ from ..game.battle import distinct_team
 from ..game.config import DAY_MS
 from ..game.entities import Encounter
 from ..game.errors import Conflict, NotFound
+from ..game.events import with_limits
 from ..game.raids import parse_raid_id, premier_balls, raid_by_id
 from ..game.randomness import OutcomeRng
 from ..game.species import species
@@ -125,7 +126,9 @@ def join_raid(ctx, player_id: str, raid_id: str, creature_ids, lat: float, lng: 
         if raid_id in state.raids:
             raise Conflict("you are already in this raid", code="already_in_raid")
         remote = geo.haversine_m(lat, lng, fort.lat, fort.lng) > config.fort_interact_radius_m
-        state = _spend_pass(state, remote, now_ms, config)
+        # The day's remote-raid limit under the live events where the player joins from.
+        limits = with_limits(config, ctx.events.effects_at(geo.encode(lat, lng, 7), now_ms))
+        state = _spend_pass(state, remote, now_ms, limits)
         lobby, new = rules.choose_lobby(ctx.lobbies.lobbies(raid_id), raid_id, remote,
                                         now_ms, config, pick=random.choice)
         state = replace(state, raids={**_forget_old_raids(state.raids, now_ms, config),

@@ -1,13 +1,14 @@
 """Spinning a stop for items."""
 from dataclasses import replace
 
+from ..game import geo
 from ..game import player as rules
 from ..game.actions import Action
 from ..game.eggs import egg_json, find_at_stop
 from ..game.errors import Conflict
 from ..game.gifts import find_gift_at_stop
 from ..game.randomness import OutcomeRng
-from ..game.rewards import fit_in_bag, spin_reward
+from ..game.rewards import fit_in_bag, spin_reward, under_events
 from .forts import check_in_reach, find_fort
 from .idempotency import run_once
 from .player import acting_player
@@ -28,7 +29,8 @@ def spin(ctx, player_id: str, stop_id: str, lat: float, lng: float, key: str, re
 
         first = not read.visited
         rng = OutcomeRng(ctx.keys.outcomes, "spin", player_id, stop_id, now_ms)
-        reward = spin_reward(rng, state.level, first, ctx.config)
+        reward = under_events(spin_reward(rng, state.level, first, ctx.config),
+                              ctx.events.effects_at(geo.encode(lat, lng, 7), now_ms))
         bag = fit_in_bag(state.item_total, reward.items, ctx.config.bag_capacity)
         cooldown_until = now_ms + ctx.config.spin_cooldown_ms
         state = rules.grant(state, items=bag.granted, xp=reward.xp)

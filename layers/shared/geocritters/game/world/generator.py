@@ -12,6 +12,8 @@ the generation cells are widened geohash-7 runs (cells.py), so the world reaches
 
 A spawn also depends on the weather of its spawn point's geohash-5 cell in its hour
 (game/weather.py), which the caller passes in: the world never asks a weather source.
+Likewise the live events (game/events.py): the caller passes the events it knows, and a
+spawn is under those in force at its spawn point when it appeared.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .. import events as event_rules
 from .. import geo
 from .. import weather as weather_rules
 from ..config import DEFAULT_CONFIG, HOUR_MS, MINUTE_MS, GameConfig
@@ -136,6 +139,7 @@ class World:
         self._spawn_secret = bytes(spawn_secret)
         self._species_ids, self._cumulative_weights, types, weights = _normalise_roster(roster)
         self._config = config
+        self._spawn_weights = weights
         # Per weather kind: the spawnable species it boosts, and their cumulative weights
         # for a boosted re-draw (none: that weather changes no spawn of this roster).
         self._boosted: dict[str, frozenset[int]] = {}
@@ -219,7 +223,13 @@ class World:
 
     # Spawns -------------------------------------------------------------------------------
 
-    def _spawn_for_hour(self, point: SpawnPoint, hour: int, weather: str | None = None) -> Spawn:
+    def _event_draw(self, species_ids: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[float, ...]] | None:
+        """An event's species of this roster, with their cumulative spawn weights."""
+        present = tuple(s for s in species_ids if self._spawn_weights.get(s, 0) > 0)
+        return (present, _cumulative(present, self._spawn_weights)) if present else None
+
+    def _spawn_for_hour(self, point: SpawnPoint, hour: int, weather: str | None = None,
+                        events: Sequence[event_rules.Event] = ()) -> Spawn:
         appears_ms = hour * HOUR_MS + point.minute * MINUTE_MS
         # Only the spawn secret decides the creature: the world seed (spawn point places
         # and times) may be known to clients without revealing what will appear.
@@ -240,6 +250,15 @@ class World:
             redraw = WorldRng(self._spawn_secret, "spawn-weather", point.id, str(hour))
             if redraw.random() < self._config.weather_boost_redraw_chance:
                 species_id = _pick_species(redraw, *boosted_draw)
+        if events:
+            # An event's species take its share of the spawns, re-drawn from a stream of
+            # their own too: outside an event (or outside its share) nothing moves.
+            effects = event_rules.effects_at(events, _cell_of(point), appears_ms)
+            event_draw = self._event_draw(effects.spawn_species)
+            if event_draw is not None:
+                redraw = WorldRng(self._spawn_secret, "spawn-event", point.id, str(hour))
+                if redraw.random() < effects.spawn_share:
+                    species_id = _pick_species(redraw, *event_draw)
         boosted = species_id in self._boosted[weather]
         if boosted:
             level = min(level + self._config.weather_boost_levels, self._config.weather_boosted_level_max)
@@ -267,7 +286,8 @@ class World:
                 return candidate
         return None
 
-    def active_spawn(self, point: SpawnPoint, now_ms: int, weather: WeatherByCellHour | None = None) -> Spawn | None:
+    def active_spawn(self, point: SpawnPoint, now_ms: int, weather: WeatherByCellHour | None = None,
+                     events: Sequence[event_rules.Event] = ()) -> Spawn | None:
         """A spawn point shows one spawn per hour from its minute for its duration, else nothing.
 
         ``weather`` gives the kind of each (geohash-5 cell, hour) the spawn may need; without
@@ -278,9 +298,10 @@ class World:
         if hour is None:
             return None
         kind = None if weather is None else weather[(point_weather_cell(point.id), hour)]
-        return self._spawn_for_hour(point, hour, kind)
+        return self._spawn_for_hour(point, hour, kind, events)
 
-    def spawn(self, spawn_id: str, now_ms: int, weather: str | None = None) -> Spawn:
+    def spawn(self, spawn_id: str, now_ms: int, weather: str | None = None,
+              events: Sequence[event_rules.Event] = ()) -> Spawn:
         """A spawn id resolves only while that spawn is active (NotFound "spawn_expired" once gone).
 
         ``weather`` is the kind in the spawn's cell and hour (``spawn_weather_key``); without
@@ -294,7 +315,7 @@ class World:
             point = self.spawn_point(spawn_point_id)
         except NotFound:
             raise NotFound(f"no spawn {spawn_id!r}", code="spawn_not_found") from None
-        spawn = self._spawn_for_hour(point, hour, weather)
+        spawn = self._spawn_for_hour(point, hour, weather, events)
         if now_ms < spawn.appears_ms:
             raise NotFound(f"spawn {spawn_id!r} has not appeared yet", code="spawn_not_active")
         if now_ms >= spawn.despawn_ms:
@@ -325,13 +346,15 @@ class World:
         found.sort(key=lambda entry: (entry[0], entry[1].id))
         return ActivePoints(tuple((point, hour) for _, point, hour in found))
 
-    def spawns_of(self, active: ActivePoints, weather: WeatherByCellHour | None = None) -> list[Spawn]:
+    def spawns_of(self, active: ActivePoints, weather: WeatherByCellHour | None = None,
+                  events: Sequence[event_rules.Event] = ()) -> list[Spawn]:
         """The spawns of active points, nearest first, each under the weather of its cell
-        and hour (``weather`` covers ``active.weather_keys()``; None: the game's own)."""
+        and hour (``weather`` covers ``active.weather_keys()``; None: the game's own) and
+        the ``events`` in force there when it appeared."""
         spawns = []
         for point, hour in active.points:
             kind = None if weather is None else weather[(_weather_cell_of(point), hour)]
-            spawns.append(self._spawn_for_hour(point, hour, kind))
+            spawns.append(self._spawn_for_hour(point, hour, kind, events))
         return spawns
 
     def weather_keys_near(self, lat, lng, radius_m, now_ms: int) -> set[tuple[str, int]]:
@@ -370,14 +393,15 @@ class World:
         found.extend(curated)
         return _nearest_first(lat, lng, radius_m, found)
 
-    def spawns_near(self, lat, lng, radius_m, now_ms: int, weather: WeatherByCellHour | None = None) -> list[Spawn]:
+    def spawns_near(self, lat, lng, radius_m, now_ms: int, weather: WeatherByCellHour | None = None,
+                    events: Sequence[event_rules.Event] = ()) -> list[Spawn]:
         """A player sees the spawns active at now_ms within radius_m, nearest first.
 
         ``weather`` covers at least ``weather_keys_near`` of the same query (or is None: the
         game's own deterministic weather). A caller that asks a weather source first uses
         ``active_points_near`` and ``spawns_of``: one scan of the cells, not two.
         """
-        return self.spawns_of(self.active_points_near(lat, lng, radius_m, now_ms), weather)
+        return self.spawns_of(self.active_points_near(lat, lng, radius_m, now_ms), weather, events)
 
 
 @dataclass(frozen=True)
@@ -423,3 +447,8 @@ def _nearest_first(lat: float, lng: float, radius_m: float, things: Iterable) ->
             ranked.append((distance, thing.id, thing))
     ranked.sort(key=lambda entry: (entry[0], entry[1]))
     return [thing for _, _, thing in ranked]
+
+
+def _cell_of(point: SpawnPoint) -> str:
+    """The geohash-7 cell a spawn point lies in (its id names it): where events apply."""
+    return point.id[3:3 + WORLD_CELL_PRECISION]
