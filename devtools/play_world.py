@@ -7,8 +7,10 @@ the start, reporting its position to the map every 30 game seconds as an app doe
 server counts the distance from those reports, game/walking.py); hatches the egg and
 claims the buddy's candy; shows the weather of its cell and that the spawns it saw are
 boosted exactly when their type is one the weather boosts, and more often than without
-it; then finds itself on its region's weekly boards once the board stream runner of
-``make run`` has applied its changes.
+it; sees a live event an operator creates for its region with the operator CLI
+(``infra/events.py``, SigV4-signed) listed in the game data, then its species appear
+near it once it starts; then finds itself on its region's weekly boards once the board
+stream runner of ``make run`` has applied its changes.
 
 A walk of 2 km at 5 km/h takes 24 game minutes, so the server runs its game clock faster
 than real time (``--clock-rate``; everything on the server follows it, tokens included):
@@ -16,20 +18,23 @@ than real time (``--clock-rate``; everything on the server follows it, tokens in
     python -m devtools.run_local $(python -m devtools.play_world --print-config)
     python -m devtools.play_world                 # ~40 s at the default rate of 60
 
-Standard library only, like devtools/play.py. The egg is found by spinning (an egg at
+Standard library only, like devtools/play.py (and the game's events cache time). The egg is found by spinning (an egg at
 20 % of spins, 45 % of them 2 km): only if the bag fills with 5 and 10 km eggs first
 (~0.5 % of sessions) does ``devtools.seed`` swap them for a 2 km egg, and the transcript says so.
 """
 import argparse
+import datetime
 import itertools
 import json
 import math
+import os
 import subprocess
 import sys
 import time
 import uuid
 
 from devtools.play import Client
+from geocritters.usecases.events import EVENTS_CACHE_TTL_MS
 
 CLOCK_RATE = 60  # game seconds per real second on the dev server of this session
 WALK_KMH = 5.0  # walking speed (issue 12)
@@ -44,6 +49,18 @@ MAX_SPINS = 150
 MAX_CATCHES = 6
 BOARD_REGION_PRECISION = 4  # a board's region is the geohash-4 cell (game/config.py)
 BOARD_WAIT_S = 30  # real seconds: the stream runner applies the stream every 2 s
+# The live event starts this many game seconds after it is created (the game refuses
+# less than 2 minutes: every server's events cache must have read it by then), and
+# re-draws this share of the spawns appearing while it runs among its species (the most
+# the game allows). A spawn point shows a new spawn once an hour, so within the first
+# EVENT_WATCH_MIN minutes several near the player have appeared under the event.
+EVENT_LEAD_S = 180
+EVENT_SPAWN_SHARE = 0.5
+EVENT_WATCH_MIN = 40
+HOUR_MS = 3_600_000
+# What the dev server (devtools/run_local.py) runs with: its local gateway checks an
+# operator's SigV4 signature against these.
+LOCAL_CREDENTIALS = ("local", "local")
 M_PER_DEG_LAT = 111_195.0
 
 
@@ -338,12 +355,68 @@ def weather_step(player: Walker, lat: float, lng: float, species: dict) -> bool:
     return not wrong and boosted >= 1
 
 
-def live_event_step(player: Walker, lat: float, lng: float) -> bool:
-    """TODO(lead): the live event step, once live events land (another branch): the
-    player sees an event start (e.g. in the map's or game data's answer) and what it
-    changes. Until then this only says so; the session's test does not assert it."""
-    player.out("live event: (next step)")
-    return True
+def _iso(ms: int) -> str:
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _event_species(data: dict, nearby: list) -> dict:
+    """The rarest wild species not already about: its spawns can only come from the event."""
+    around = {s["species"] for s in nearby}
+    wild = [s for s in data["species"] if s["spawn_weight"] > 0 and s["id"] not in around]
+    return min(wild, key=lambda s: (s["spawn_weight"], s["id"]))
+
+
+def create_event(player: Walker, region: str, species_id: int, start_ms: int, end_ms: int) -> str | None:
+    """The operator's CLI (infra/events.py), signing with the dev server's local
+    credentials as an operator's would with theirs; the event's id."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") or k in ("AWS_DEFAULT_REGION", "AWS_REGION")}
+    env.update(AWS_ACCESS_KEY_ID=LOCAL_CREDENTIALS[0], AWS_SECRET_ACCESS_KEY=LOCAL_CREDENTIALS[1])
+    command = [sys.executable, "-m", "infra.events", "create", "--url", player.url,
+               "--region", "us-east-1", "--name", "Rare sighting", "--start", _iso(start_ms),
+               "--end", _iso(end_ms), "--prefix", region, "--species", str(species_id),
+               "--spawn-share", str(EVENT_SPAWN_SHARE), "--xp", "2"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        player.out(f"operator CLI: exit {done.returncode}: {done.stderr.strip()}")
+        return None
+    created = json.loads(done.stdout)
+    return created.get("event", created)["id"]
+
+
+def _region_events(player: Walker, region: str) -> list:
+    return player.get(f"/v1/game-data?region={region}")["events"]
+
+
+def live_event_step(player: Walker, lat: float, lng: float, data: dict) -> bool:
+    """An operator creates a live event for this region (the CLI, IAM-signed) starting a
+    few game minutes on: the game data lists it ahead; once it starts, spawns appearing
+    from then on are re-drawn among its species, so the map shows one it didn't before."""
+    seen = player.look(lat, lng)
+    region = seen["geohash"][:BOARD_REGION_PRECISION]
+    chosen = _event_species(data, seen["nearby"])
+    now_ms = player.game_ms()
+    start_ms = now_ms + EVENT_LEAD_S * 1000
+    event_id = create_event(player, region, chosen["id"], start_ms, start_ms + HOUR_MS)
+    if event_id is None:
+        return False
+    player.out(f"operator: event {event_id} in {region}: {chosen['name']} spawns, x2 XP, "
+               f"from game time {_iso(start_ms)}")
+    # A new event reaches every server's events cache within that cache's time.
+    player.wait_game(EVENTS_CACHE_TTL_MS / 1000 + 1)
+    listed = [e for e in _region_events(player, region) if e["id"] == event_id]
+    player.out(f"game data for {region}: {len(listed)} upcoming event(s) listed before the start")
+    player.wait_game(max(0, (start_ms - player.game_ms()) / 1000) + 1)
+    deadline = start_ms + EVENT_WATCH_MIN * 60_000
+    event_spawns = 0
+    while player.game_ms() < deadline and not event_spawns:
+        seen = player.look(lat, lng, every_s=REPORT_EVERY_S)
+        event_spawns = sum(s["species"] == chosen["id"] for s in seen["nearby"])
+    minutes = (player.game_ms() - start_ms) / 60_000
+    share = chosen["spawn_weight"] / sum(s["spawn_weight"] for s in data["species"])
+    player.out(f"live event: {event_spawns} {chosen['name']} nearby {minutes:.0f} game minutes "
+               f"after the start (none before; {share:.1%} of wild spawns without the event)")
+    return len(listed) == 1 and event_spawns > 0
 
 
 def find_on_boards(player: Walker, region: str) -> bool:
@@ -401,8 +474,8 @@ def world(url: str, lat: float, lng: float, rate: float = CLOCK_RATE, aws_url: s
     if egg_km <= EGG_KM or not hatch_and_candy(player, egg["egg_id"], species):
         return False
     region = player.look(lat, lng)["geohash"][:BOARD_REGION_PRECISION]
-    return (weather_step(player, lat, lng, species) and live_event_step(player, lat, lng)
-            and find_on_boards(player, region))
+    return (weather_step(player, lat, lng, species)
+            and live_event_step(player, lat, lng, data) and find_on_boards(player, region))
 
 
 def main(argv=None) -> int:

@@ -81,9 +81,10 @@ def test_players_together_against_the_dev_server(tmp_path):
 def test_world_over_time_against_the_dev_server(tmp_path):
     """Issue 12's session (devtools/play_world.py) on a dev server whose game clock runs
     60x real time: a buddy, a 2 km egg found at stops, a 2 km walk at 5 km/h reported
-    every 30 game seconds, the hatch, the buddy's candy, weather-boosted spawns, and the
-    player on its region's boards after the stream runner applied the stream. (The live
-    event step is the lead's to fill in: not asserted here.)"""
+    every 30 game seconds, the hatch, the buddy's candy, weather-boosted spawns, a live
+    event created with the operator CLI listed ahead and its species appearing once it
+    starts, and the player on its region's boards after the stream runner applied the
+    stream."""
     import re
     import time
 
@@ -122,6 +123,10 @@ def test_world_over_time_against_the_dev_server(tmp_path):
     boosted = re.search(r"spawns in sight: (\d+) of \d+ weather boosted, each of a type its "
                         r"weather boosts \(0 not\)", transcript)
     assert boosted and int(boosted.group(1)) >= 1, transcript
+    assert re.search(r"operator: event ev-\S+ in dr5r: ", transcript), transcript
+    assert "game data for dr5r: 1 upcoming event(s) listed before the start" in transcript
+    event = re.search(r"live event: (\d+) \w+ nearby \d+ game minutes after the start", transcript)
+    assert event and int(event.group(1)) >= 1, transcript
     assert re.search(r"board dr5r caught: rank \d+ of \d+, score 1$", transcript, re.M), transcript
     walked_score = re.search(r"board dr5r walked: rank \d+ of \d+, score (\d+) m", transcript)
     assert walked_score and int(walked_score.group(1)) > 0, transcript
