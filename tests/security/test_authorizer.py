@@ -16,6 +16,9 @@ from tests.security.conftest import changed_items, db_snapshot
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 
+# The allow-list and the gateway's refusals don't touch storage: run once, on moto.
+pytestmark = pytest.mark.backend_independent
+
 # The ONLY routes a request may reach without a verified token.
 PUBLIC_ROUTES = {("POST", "/v1/auth/guest"), ("GET", "/v1/game-data")}
 # The ONLY routes that take an operator's AWS SigV4 signature (AWS_IAM) in place of a
@@ -108,8 +111,6 @@ import importlib, json, os, sys
 sys.path[:0] = [{root!r}, {layer!r}]
 from functions import FEATURES
 
-# The allow-list and the gateway's refusals don't touch storage: run once, on moto.
-pytestmark = pytest.mark.backend_independent
 seen = {{}}
 for feature in ("",) + FEATURES + ("none",):
     os.environ["GEOCRITTERS_FEATURE"] = feature
