@@ -1,6 +1,7 @@
 """`make run` for real: the dev server (moto server + chalice local) in a subprocess,
 and scripted players over HTTP: one logs in, sees spawns and stops, spins, catches,
 lists; two become friends, exchange gifts and trade; several take a gym and win a raid."""
+import contextlib
 import os
 import subprocess
 import sys
@@ -15,17 +16,30 @@ from tests.support.chalice_local import free_port, wait_until_serving
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-def test_scripted_sessions_against_the_dev_server(tmp_path):
+@contextlib.contextmanager
+def dev_server(tmp_path, *args: str):
+    """``devtools.run_local`` (what `make run` starts) in a subprocess on free ports, with
+    no AWS settings of the test run; yields (url, aws_url) once it serves; its output goes
+    to ``tmp_path/server.log``."""
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.run_local", "--port", str(port), "--aws-port", str(aws_port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process)
+    with open(tmp_path / "server.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devtools.run_local", "--port", str(port),
+             "--aws-port", str(aws_port), *args],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(url, process)
+            yield url, f"http://127.0.0.1:{aws_port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_scripted_sessions_against_the_dev_server(tmp_path):
+    with dev_server(tmp_path) as (url, aws_url):
         lines = []
         assert play(url, 40.758, -73.9855, out=lines.append) == 0, "\n".join(lines)
         transcript = "\n".join(lines)
@@ -34,16 +48,11 @@ def test_scripted_sessions_against_the_dev_server(tmp_path):
         # Issue #11's "done when": friends, gifts both ways, a trade (play_social checks
         # both collections and both stardust balances itself, and says so in its answer).
         lines = []
-        assert social(url, f"http://127.0.0.1:{aws_port}", 40.758, -73.9855, out=lines.append), \
-            "\n".join(lines)
+        assert social(url, aws_url, 40.758, -73.9855, out=lines.append), "\n".join(lines)
         transcript = "\n".join(lines)
         assert "misty accepts: 200 count=1" in transcript
         assert transcript.count(" opens it: 200 ") == 2
         assert "ash confirms: 200 status=completed" in transcript
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
     banner = (tmp_path / "server.log").read_text()
     assert f"Geocritters is running at {url}" in banner
 
@@ -54,16 +63,7 @@ def test_players_together_against_the_dev_server(tmp_path):
     short timings (a 3 s lobby countdown, a coin a second, raids every 20 minutes)."""
     from devtools.play_together import dev_server_args, gyms, midday_longitude, raid
 
-    port, aws_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.run_local", "--port", str(port), "--aws-port", str(aws_port),
-         *dev_server_args()],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url, aws_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
-    try:
-        wait_until_serving(url, process)
+    with dev_server(tmp_path, *dev_server_args()) as (url, aws_url):
         lines = []
         lng = midday_longitude()
         assert gyms(url, aws_url, 40.758, lng, out=lines.append), "\n".join(lines)
@@ -71,10 +71,6 @@ def test_players_together_against_the_dev_server(tmp_path):
         transcript = "\n".join(lines)
         assert "red deploys: 200 team=red" in transcript
         assert transcript.count(" joins: 200 lobby=1 ") == 3, transcript
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.mark.slow
@@ -90,24 +86,11 @@ def test_world_over_time_against_the_dev_server(tmp_path):
 
     from devtools.play_world import CLOCK_RATE, dev_server_args, world
 
-    port, aws_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - the server writes it until the end
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.run_local", "--port", str(port), "--aws-port", str(aws_port),
-         *dev_server_args()],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url, aws_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}"
-    try:
-        wait_until_serving(url, process)
+    with dev_server(tmp_path, *dev_server_args()) as (url, aws_url):
         lines = []
         started = time.monotonic()
         assert world(url, 40.758, -73.9855, CLOCK_RATE, aws_url, out=lines.append), "\n".join(lines)
         session_s = time.monotonic() - started
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
     transcript = "\n".join(lines)
     assert re.search(r"server clock: ~\d+x real time \(expected 60x\)", transcript)
     assert re.search(r"buddy: \w+, a candy every 1 km", transcript), transcript
