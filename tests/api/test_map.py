@@ -52,14 +52,18 @@ def test_bad_coordinates_are_400(api, query):
 
 
 def test_dynamodb_calls_per_map_request(api, clock):
-    """Cold: ≤ 4 calls. Warm: none for the static world and ≤ 2 for the player's state."""
+    """Cold: ≤ 5 calls: the curated cells and the live events (both read while the
+    position update is in flight), the update (a second try when a new rate minute
+    starts), and the states of curated gyms found in a cold cell (LocalStack's tables
+    hold other tests' curated POIs). Warm: none for the static world and ≤ 2 for the
+    player's state."""
     _, token = api.login()
     bootstrap.reset(clock=clock)  # a cold container: nothing cached
     with dynamodb_calls() as cold:
         assert _map(api, token)[0] == 200
     with dynamodb_calls() as warm:
         assert _map(api, token)[0] == 200
-    assert len(cold) <= 4, cold.names
+    assert len(cold) <= 5, cold.names
     assert "BatchGetItem" in cold.names, "curated POIs are read when cold"
     static_reads = [c for c in warm.names if c in {"BatchGetItem", "Query", "Scan"}]
     assert static_reads == [], warm.names

@@ -107,12 +107,31 @@ def localstack_env(pytestconfig):
     return env
 
 
+def _without_live_events(env: dict) -> None:
+    """Empty the events table. LocalStack keeps every table for the whole run (each test
+    makes its own players, so they never meet), but a live event applies to every player
+    in its region, or worldwide: one left by a test would change the spawns, rewards and
+    limits of every later one. So on LocalStack each test starts with no events, as it
+    does on moto."""
+    import boto3
+
+    from infra import tables
+
+    client = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL"])
+    name = env[tables()["events"].env_var]
+    keys = [k["AttributeName"] for k in client.describe_table(TableName=name)["Table"]["KeySchema"]]
+    for page in client.get_paginator("scan").paginate(TableName=name, ConsistentRead=True):
+        for item in page["Items"]:
+            client.delete_item(TableName=name, Key={k: item[k] for k in keys})
+
+
 @pytest.fixture
 def aws(pytestconfig, localstack_env):
     saved = dict(os.environ)
     try:
         if localstack_env is not None:
             os.environ.update(localstack_env)
+            _without_live_events(localstack_env)
             yield localstack_env
         else:
             with mock_aws():
