@@ -11,10 +11,11 @@ CLOCK_RATE ?=
 
 .PHONY: run play-world test test-fast test-localstack test-reliability lint package import-pois clean bench bench-contention bench-trades fuzz dev-policy
 
-$(READY): requirements.txt requirements-dev.txt
+$(READY): requirements.txt requirements-dev.txt requirements-clients.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-clients.txt
 	# Tools and scripts import the shared package the way the Lambda layer provides it.
 	echo "$(CURDIR)/layers/shared" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/geocritters-dev.pth"
 	touch $@
