@@ -42,7 +42,8 @@ def handler(event, context):
         raise Exception("Unauthorized")
     if kind == "broken":
         return {"principalId": "x", "context": {"nested": {"no": "objects"}},
-                "policyDocument": {"Version": "2012-10-17", "Statement": []}}
+                "policyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}}
     if kind == "crash":
         raise RuntimeError("bug in the authorizer")
     api_arn, stage = event["methodArn"].split("/")[:2]
