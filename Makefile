@@ -9,7 +9,7 @@ BACKEND ?= moto
 # make run CLOCK_RATE=60: the game clock N times real time (devtools.run_local --clock-rate).
 CLOCK_RATE ?=
 
-.PHONY: run play-world test test-fast test-localstack test-reliability lint package import-pois clean bench bench-contention bench-trades fuzz dev-policy
+.PHONY: run play-world test test-fast test-localstack test-deployed test-reliability lint package deploy import-pois clean bench bench-contention bench-trades fuzz dev-policy
 
 # The Python SDK is reinstalled when the document its models come from, or its code, changes.
 SDK_SOURCES := docs/openapi.json clients/python/pyproject.toml clients/python/build_backend.py \
@@ -28,11 +28,15 @@ $(READY): requirements.txt requirements-dev.txt requirements-clients.txt $(SDK_S
 	echo "$(CURDIR)/layers/shared" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/geocritters-dev.pth"
 	touch $@
 
-## make run [BACKEND=localstack]: the backend on 127.0.0.1:8000 with an embedded AWS
-## (moto server by default; LocalStack host mode with DynamoDB Local on request).
+## make run [BACKEND=localstack|deployed]: the backend on 127.0.0.1:8000 with an embedded
+## AWS (moto server by default; LocalStack host mode with DynamoDB Local on request; or
+## the deployed form: `make deploy` into LocalStack, the functions run as processes
+## behind its API Gateway).
 run: $(READY)
 ifeq ($(BACKEND),localstack)
 	bash localstack/run.sh
+else ifeq ($(BACKEND),deployed)
+	bash localstack/run-deployed.sh
 else
 	$(BIN)/python -m devtools.run_local $(if $(CLOCK_RATE),--clock-rate $(CLOCK_RATE))
 endif
@@ -45,13 +49,15 @@ play-world: $(READY)
 
 ## make test: every tier that runs here: unit, API on moto, template + package, e2e,
 ## security, reliability (1,000-action fault run), bench guards; `make fuzz` at its CI
-## size (150 examples per operation); then the API tier again over HTTP on LocalStack
-## (+ races) when this machine can run it.
+## size (150 examples per operation); then, when this machine can run LocalStack, the
+## races and security tiers over HTTP on it, the host executor, and the API tier on the
+## deployed form (make test-localstack, make test-deployed).
 test: $(READY) lint
 	FAULT_ACTIONS=1000 $(BIN)/python -m pytest
 	$(MAKE) --no-print-directory fuzz
 	@if $(BIN)/python -m localstack.launcher check; then \
-		$(MAKE) --no-print-directory test-localstack; \
+		$(MAKE) --no-print-directory test-localstack && \
+		$(MAKE) --no-print-directory test-deployed; \
 	else \
 		echo "SKIPPED: the LocalStack tier (see the line above); run it where it can run"; \
 	fi
@@ -60,12 +66,19 @@ test: $(READY) lint
 test-reliability: $(READY)
 	$(BIN)/python -m pytest tests/reliability
 
-## make test-localstack: the API tests over HTTP on LocalStack + DynamoDB Local, with races;
-## then LocalStack's host executor running Lambda functions as processes (tests/host_lambda,
-## its own LocalStack, ~1 min).
+## make test-localstack: the security tests, the API's races and the store's contract over
+## HTTP (chalice local) on LocalStack + DynamoDB Local; then LocalStack's host executor and
+## authorizer hook running Lambda functions as processes, `chalice deploy --stage dev`
+## included (tests/host_lambda, its own LocalStack, ~1.5 min).
 test-localstack: $(READY)
 	bash localstack/test-tier.sh
 	GEOCRITTERS_LOCALSTACK=1 $(BIN)/python -m pytest tests/host_lambda -p no:logging
+
+## make test-deployed: the packaged template deployed into LocalStack with `make deploy`
+## (the README's commands), then tests/api and tests/deployed over HTTP through its API
+## Gateway, the authorizer and the per-feature functions (run as host processes).
+test-deployed: $(READY)
+	bash localstack/deployed-tier.sh
 
 ## make test-fast: unit and API tiers only (no packaging).
 test-fast: $(READY)
@@ -84,6 +97,19 @@ dev-policy: $(READY)
 ## make package STAGE=prod: build/<stage>/template.json + zips, one function per action.
 package: $(READY)
 	$(BIN)/python -m infra.package --stage $(STAGE)
+
+## make deploy STAGE=prod BUCKET=<bucket>: make package, then the AWS CLI's
+## `cloudformation package` (the zips to S3) and `cloudformation deploy` (stack
+## geocritters-<stage>), with whatever credentials and endpoint the AWS CLI finds
+## (AWS_ENDPOINT_URL points it at LocalStack: make test-deployed does exactly that).
+deploy: package
+	@test -n "$(BUCKET)" || { echo "make deploy needs BUCKET=<an S3 bucket for the code>" >&2; exit 2; }
+	$(BIN)/aws cloudformation package --template-file build/$(STAGE)/template.json \
+		--s3-bucket $(BUCKET) --output-template-file build/$(STAGE)/packaged.json
+	$(BIN)/aws cloudformation deploy --template-file build/$(STAGE)/packaged.json \
+		--stack-name geocritters-$(STAGE) --s3-bucket $(BUCKET) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+		--parameter-overrides Stage=$(STAGE) --no-fail-on-empty-changeset
 
 ## make import-pois FILE=pois.geojson [ENDPOINT=http://127.0.0.1:4510]: curated stops and gyms.
 import-pois: $(READY)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make test-localstack: the API and security tests over real HTTP (chalice local) on
-# LocalStack, whose DynamoDB is Amazon's DynamoDB Local (which enforces DynamoDB's own
-# limits, unlike moto), with the race tests, and the store's contract suite
+# make test-localstack: the security tests and the API's race tests over real HTTP
+# (chalice local) on LocalStack, whose DynamoDB is Amazon's DynamoDB Local (which enforces
+# DynamoDB's own limits, unlike moto), and the store's contract suite
 # (tests/contract) on DynamoDB Local too; tests marked backend_independent (identity,
 # tokens, keys: nothing a storage backend changes) ran on moto and are left out here.
 # tests/security goes first: its table snapshots scan every table, which grow over the run.
@@ -34,5 +34,7 @@ eval "$("$PY" -m tests.localstack.lambda_stub install)"
 launcher start --port "$PORT" \
   --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs,sqs,events
 eval "$(launcher deploy --stage dev)"
-LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/security tests/api tests/localstack tests/contract \
+# tests/api runs here for its races only: the rest of it runs on the deployed form on
+# DynamoDB Local (make test-deployed) and in-process on moto.
+LOCALSTACK_URL="http://127.0.0.1:$PORT" "$PY" -m pytest tests/security tests/api/test_*races.py tests/localstack tests/contract \
   --backend=localstack -m "not backend_independent" "$@"

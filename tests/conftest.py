@@ -19,5 +19,7 @@ pytest_plugins = ("tests.support.game_api", "tests.support.packaged", "tests.sup
 
 
 def pytest_addoption(parser):
-    parser.addoption("--backend", choices=("moto", "localstack"), default="moto",
-                     help="API tier backend: moto in-process (default) or LocalStack over HTTP")
+    parser.addoption("--backend", choices=("moto", "localstack", "deployed"), default="moto",
+                     help="API tier backend: moto in-process (default), chalice local over "
+                          "HTTP on LocalStack, or the deployed form: LocalStack's API Gateway "
+                          "and the packaged template's functions (make test-deployed)")

@@ -51,6 +51,16 @@ from .processes import (
 )
 
 
+def key_values(pairs: list[str]) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--function-env takes KEY=VALUE, not {pair!r}")
+        result[key] = value
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m localstack.launcher", description=__doc__,
@@ -66,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                          default=os.environ.get("GEOCRITTERS_LAMBDA_EXECUTOR", "docker"),
                          help="how Lambda functions run: host = as host processes "
                               "(localstack/host_lambda); docker = LocalStack's default")
+    p_start.add_argument("--function-env", action="append", default=[], metavar="KEY=VALUE",
+                         help="(host executor) add a variable to every function's environment: "
+                              "offline test seams such as GEOCRITTERS_CLOCK_FILE")
     sub.add_parser("stop", help="stop LocalStack and DynamoDB Local")
     p_logs = sub.add_parser("logs", help="print the end of the log")
     p_logs.add_argument("--tail", type=int, default=50)
@@ -95,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                 install(paths)
         elif args.command == "start":
             with locked(paths):
-                start(paths, args.port, args.services, args.timeout, args.lambda_executor)
+                start(paths, args.port, args.services, args.timeout, args.lambda_executor,
+                      key_values(args.function_env))
         elif args.command == "stop":
             with locked(paths):
                 if not stop(paths):

@@ -24,6 +24,7 @@ RUNTIME_PYTHON_ENV = "GEOCRITTERS_LAMBDA_RUNTIME_PYTHON"  # geocritters_host_lam
 # The on_infra_start hook that runs Lambda authorizers in the REST API gateway
 # (geocritters_host_lambda.authorizers.HOOK_NAME, pyproject's entry point).
 AUTHORIZER_HOOK_NAME = "geocritters_lambda_authorizers"
+FUNCTION_ENV = "GEOCRITTERS_HOST_LAMBDA_ENV"  # geocritters_host_lambda.executor.EXTRA_ENV
 # The functions' Python: the Lambda runtime of infra/package.py (RUNTIME = "python3.11").
 LAMBDA_PYTHON_VERSION = "3.11"
 LAMBDA_PYENV_VERSION = "3.11"  # pyenv resolves a prefix to the newest installed 3.11.x

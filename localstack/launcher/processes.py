@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .aws import endpoint, healthy, http_json
 from .common import LauncherError, clean_python_env, info, read_json, tail
-from .host_lambda import EXECUTOR_NAME, RUNTIME_PYTHON_ENV
+from .host_lambda import EXECUTOR_NAME, FUNCTION_ENV, RUNTIME_PYTHON_ENV
 from .install import install, install_complete
 from .paths import Paths
 
@@ -31,7 +31,8 @@ STOP_TIMEOUT = 10.0  # graceful shutdown takes ~1.5-2.5 s; it has hung (see READ
 LAMBDA_EXECUTORS = ("docker", "host")
 
 
-def runtime_env(paths: Paths, port: int, services: str, lambda_executor: str = "docker") -> dict:
+def runtime_env(paths: Paths, port: int, services: str, lambda_executor: str = "docker",
+                function_env: dict[str, str] | None = None) -> dict:
     env = clean_python_env()
     for name in list(env):
         if name.startswith("AWS_"):  # LocalStack must not see the caller's AWS settings
@@ -54,8 +55,12 @@ def runtime_env(paths: Paths, port: int, services: str, lambda_executor: str = "
     if lambda_executor == "host":
         env["LAMBDA_RUNTIME_EXECUTOR"] = EXECUTOR_NAME  # checked by install (check_executor)
         env[RUNTIME_PYTHON_ENV] = str(paths.lambda_python)
+        if function_env:
+            env[FUNCTION_ENV] = json.dumps(function_env)
     elif lambda_executor != "docker":
         raise LauncherError(f"unknown Lambda executor {lambda_executor!r}; one of {LAMBDA_EXECUTORS}")
+    if function_env and lambda_executor != "host":
+        raise LauncherError("--function-env needs --lambda-executor host")
     # DynamoDB Local unpacks libsqlite4java (900 KB) into java.io.tmpdir on every start and
     # never removes it; java ignores TMPDIR, so point it at run/tmp (wiped on each start).
     env["JAVA_TOOL_OPTIONS"] = " ".join(filter(None, [
@@ -192,7 +197,7 @@ def stop(paths: Paths) -> bool:
 
 
 def start(paths: Paths, port: int, services: str, timeout: float,
-          lambda_executor: str = "docker") -> None:
+          lambda_executor: str = "docker", function_env: dict[str, str] | None = None) -> None:
     install(paths, quiet_if_done=True)
     state = read_json(paths.state) or {}
     running = our_processes(paths)
@@ -205,6 +210,10 @@ def start(paths: Paths, port: int, services: str, timeout: float,
             info(f"LocalStack already running and ready on {endpoint(port)} (pid {state.get('pid')})")
             if state.get("services") not in (None, services):
                 info(f"note: it runs SERVICES={state['services']}; stop and start to change them")
+            if (state.get("function_env") or {}) != (function_env or {}):
+                raise LauncherError(f"the running LocalStack gives functions "
+                                    f"{state.get('function_env') or {}}, not {function_env or {}}; "
+                                    "stop it first")
             if state.get("lambda_executor", "docker") != lambda_executor:
                 info(f"note: it runs the {state.get('lambda_executor', 'docker')!r} Lambda "
                      "executor; stop and start to change it")
@@ -229,12 +238,13 @@ def start(paths: Paths, port: int, services: str, timeout: float,
             # -P: the working directory is not put on sys.path (nothing can shadow the
             # real `localstack` package in the venv).
             [str(paths.python), "-P", "-m", "localstack.runtime.main"],
-            cwd=paths.run, env=runtime_env(paths, port, services, lambda_executor),
+            cwd=paths.run, env=runtime_env(paths, port, services, lambda_executor, function_env),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,  # survives this command; stop() signals it by pid
         )
     paths.state.write_text(json.dumps({
         "pid": process.pid, "port": port, "services": services, "lambda_executor": lambda_executor,
+        "function_env": function_env or {},
         "started_at": started_wall, "log": str(paths.log),
     }, indent=2) + "\n")
     info(f"starting LocalStack (pid {process.pid}) on {endpoint(port)}, log: {paths.log}")

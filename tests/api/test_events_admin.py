@@ -9,10 +9,18 @@ from botocore.credentials import Credentials
 
 from geocritters.game.config import DAY_MS, HOUR_MS, MINUTE_MS
 from tests.support.ddb_calls import dynamodb_calls
+from tests.support.deployed import OPERATOR_ROUTES, skip_when_deployed
 from tests.support.operator import operator_call, signed_headers
 
 ADMIN = "/v1/admin/events"
 
+
+
+@pytest.fixture(autouse=True)
+def _signed_routes_only(api):
+    """Every test here calls the SigV4 admin routes (tests/support/deployed.py says why
+    they are not run on the deployed form)."""
+    skip_when_deployed(api, OPERATOR_ROUTES)
 
 def new_event(clock, **overrides) -> dict:
     body = {"name": "Double XP weekend", "start_ms": clock.now_ms() + 10 * MINUTE_MS,

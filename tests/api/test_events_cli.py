@@ -10,12 +10,14 @@ from botocore.credentials import Credentials
 
 from geocritters.game.config import DAY_MS, MINUTE_MS
 from infra import events as cli
+from tests.support.deployed import OPERATOR_ROUTES, skip_when_deployed
 
 URL = "http://127.0.0.1:8000"
 
 
 def run(api, clock, *argv, credentials=None):
     """(exit code, stdout, stderr, requests sent) of one CLI run through ``api``'s transport."""
+    skip_when_deployed(api, OPERATOR_ROUTES)
     sent = []
 
     def send(method, url, headers, body):

@@ -10,10 +10,18 @@ from botocore.credentials import Credentials
 
 from geocritters.game.config import DAY_MS, MINUTE_MS
 from tests.api.test_openapi_contract import SPEC_PATH, Contract, _operations
+from tests.support.deployed import OPERATOR_ROUTES, skip_when_deployed
 from tests.support.operator import signed_headers
 
 ADMIN = "/v1/admin/events"
 
+
+
+@pytest.fixture(autouse=True)
+def _signed_routes_only(api):
+    """Every test here calls the SigV4 admin routes (tests/support/deployed.py says why
+    they are not run on the deployed form)."""
+    skip_when_deployed(api, OPERATOR_ROUTES)
 
 @pytest.fixture(scope="module")
 def spec():

@@ -8,6 +8,7 @@ import pytest
 
 from geocritters.adapters.tokens import TOKEN_LIFETIME_S
 from tests.fakes.real_time import RealTime
+from tests.support.deployed import IN_PROCESS_ONLY
 
 RATE = 60
 
@@ -18,7 +19,9 @@ def real():
 
 
 @pytest.fixture
-def clock(real):
+def clock(real, pytestconfig):
+    if pytestconfig.getoption("--backend") == "deployed":
+        pytest.skip(f"not on the deployed form: {IN_PROCESS_ONLY}")
     return real.accelerated_clock(RATE)
 
 

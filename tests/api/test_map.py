@@ -4,6 +4,7 @@ import pytest
 from geocritters import bootstrap
 from geocritters.game.geo import haversine_m
 from tests.support.ddb_calls import dynamodb_calls, in_flight_together
+from tests.support.deployed import IN_PROCESS_ONLY, skip_when_deployed
 from tests.support.nearby import HOME
 
 
@@ -57,6 +58,7 @@ def test_dynamodb_calls_per_map_request(api, clock):
     starts), and the states of curated gyms found in a cold cell (LocalStack's tables
     hold other tests' curated POIs). Warm: none for the static world and ≤ 2 for the
     player's state."""
+    skip_when_deployed(api, IN_PROCESS_ONLY)
     _, token = api.login()
     bootstrap.reset(clock=clock)  # a cold container: nothing cached
     with dynamodb_calls() as cold:
@@ -73,6 +75,7 @@ def test_dynamodb_calls_per_map_request(api, clock):
 def test_cold_map_reads_the_cells_while_it_updates_the_player(api, clock):
     """Issue #5: one sequential DynamoDB round trip when cold. The curated cells'
     BatchGetItem and the position's UpdateItem must be in flight at the same time."""
+    skip_when_deployed(api, IN_PROCESS_ONLY)
     _, token = api.login()
     bootstrap.reset(clock=clock)
     with in_flight_together("UpdateItem", "BatchGetItem") as met:

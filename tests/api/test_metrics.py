@@ -5,12 +5,14 @@ import json
 import pytest
 
 from tests.support.api_calls import start_encounter, throw
+from tests.support.deployed import IN_PROCESS_ONLY, skip_when_deployed
 from tests.support.nearby import a_stop
 
 
 @pytest.fixture
-def emf(monkeypatch, capsys):
+def emf(api, monkeypatch, capsys):
     """The EMF documents printed since the last call; every stdout line must be JSON."""
+    skip_when_deployed(api, IN_PROCESS_ONLY)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     capsys.readouterr()
 

@@ -202,6 +202,20 @@ def test_start_env_selects_the_host_executor_only_when_asked(tmp_path):
         launcher_processes.runtime_env(paths, 4566, "lambda", "podman")
 
 
+def test_function_env_reaches_the_host_executor_as_json_and_needs_it(tmp_path):
+    import json
+
+    from localstack.launcher.host_lambda import FUNCTION_ENV
+
+    paths = launcher.Paths(tmp_path)
+    seams = {"GEOCRITTERS_CLOCK_FILE": "/tmp/clock"}
+    host = launcher_processes.runtime_env(paths, 4566, "lambda", "host", seams)
+    assert json.loads(host[FUNCTION_ENV]) == seams
+    assert FUNCTION_ENV not in launcher_processes.runtime_env(paths, 4566, "lambda", "host")
+    with pytest.raises(launcher.LauncherError, match="needs --lambda-executor host"):
+        launcher_processes.runtime_env(paths, 4566, "lambda", "docker", seams)
+
+
 def test_host_executor_pins_agree_with_the_package_and_the_project():
     import tomllib
 

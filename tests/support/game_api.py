@@ -1,9 +1,10 @@
 """The game's API as tests call it: the ``api`` client and its fixtures, loaded for every
 tier by tests/conftest.py (``pytest_plugins``).
 
-The API tier is written once and run on two backends (``--backend``, see
-transports.py): in-process on moto (default), or over real HTTP to chalice local on
-LocalStack. The security and reliability tiers use the same client."""
+The API tier is written once and run on three backends (``--backend``, see
+transports.py): in-process on moto (default), over real HTTP to chalice local on
+LocalStack, or over real HTTP to the deployed form (LocalStack's API Gateway and the
+packaged functions: deployed.py). The security and reliability tiers use the same client."""
 import json
 import os
 import uuid
@@ -16,6 +17,7 @@ from devtools.local_gateway import install as install_local_gateway
 from geocritters import bootstrap
 from geocritters.adapters.clock import FakeClock
 from infra.provision import provision
+from tests.support import deployed
 from tests.support.chalice_local import dev_stage_config, start_chalice_local
 from tests.support.ddb_calls import dynamodb_calls
 from tests.support.transports import PROJECT_DIR, HttpTransport, InProcessTransport, decode
@@ -47,8 +49,11 @@ class GameApi:
     Every call also checks least privilege: each DynamoDB action the request caused
     must be allowed by the deployed policy of the function that serves the route."""
 
-    def __init__(self, transport, app):
+    def __init__(self, transport, app, deployed: bool = False):
         self.transport = transport
+        # The deployed form (--backend=deployed): the functions run in other processes, so
+        # nothing they do is observable in this one (DynamoDB calls, logs, metrics).
+        self.deployed = deployed
         self._features = _feature_of_route()
         self._routes = RouteMatcher(list(app.routes))
         # Players are keyed by device id: a per-test suffix keeps tests apart on a
@@ -89,14 +94,25 @@ def _backend(config) -> str:
 
 
 @pytest.fixture
-def clock():
+def clock(pytestconfig):
+    if _backend(pytestconfig) == "deployed":
+        return deployed.shared_clock(START_MS)  # the functions read it too
     return FakeClock(START_MS)
 
 
 @pytest.fixture(scope="session")
-def localstack_env(pytestconfig):
+def deployed_outputs(pytestconfig):
+    """The deployed stack's outputs (``--backend=deployed``), else None."""
+    return deployed.stack_outputs() if _backend(pytestconfig) == "deployed" else None
+
+
+@pytest.fixture(scope="session")
+def localstack_env(pytestconfig, deployed_outputs):
     """Names of the tables and secret deployed into LocalStack (``make test-localstack``
-    deploys infra/template.json there through CloudFormation before pytest starts)."""
+    deploys infra/template.json there through CloudFormation before pytest starts;
+    ``make test-deployed`` the packaged template)."""
+    if deployed_outputs is not None:
+        return deployed.deployed_env()
     if _backend(pytestconfig) != "localstack":
         return None
     from infra import SECRET_ENV_VAR, secret_name, tables
@@ -152,7 +168,10 @@ def chalice_app():
 
 
 @pytest.fixture(scope="session")
-def http_server(pytestconfig, chalice_app):
+def http_server(pytestconfig, chalice_app, deployed_outputs):
+    if deployed_outputs is not None:
+        yield deployed.api_url(deployed_outputs)
+        return
     if _backend(pytestconfig) != "localstack":
         yield None
         return
@@ -162,11 +181,16 @@ def http_server(pytestconfig, chalice_app):
 
 
 @pytest.fixture
-def api(aws, clock, chalice_app, http_server):
+def api(aws, clock, chalice_app, http_server, deployed_outputs):
     bootstrap.reset(clock=clock)
-    transport = HttpTransport(http_server) if http_server else InProcessTransport(chalice_app)
+    if deployed_outputs is not None:
+        transport = deployed.DeployedTransport(http_server)
+    elif http_server:
+        transport = HttpTransport(http_server)
+    else:
+        transport = InProcessTransport(chalice_app)
     try:
-        yield GameApi(transport, chalice_app)
+        yield GameApi(transport, chalice_app, deployed=deployed_outputs is not None)
     finally:
         transport.close()
         bootstrap.reset()

@@ -5,6 +5,7 @@ import json
 
 from devtools.local_gateway import local_operator_credentials
 from infra import events as cli
+from tests.support.deployed import OPERATOR_ROUTES, skip_when_deployed
 
 HOST = "127.0.0.1:8000"
 
@@ -19,6 +20,7 @@ def signed_headers(method: str, path: str, body: bytes = b"", headers: dict | No
 def operator_call(api, method: str, path: str, body=None, key: str | None = None,
                   credentials=None):
     """Call an operator route as an operator (through ``api``, the tests' client)."""
+    skip_when_deployed(api, OPERATOR_ROUTES)
     raw = json.dumps(body).encode() if body is not None else b""
     headers = {"Idempotency-Key": key} if key else {}
     signed = signed_headers(method, path, raw, headers, credentials)

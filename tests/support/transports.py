@@ -5,6 +5,8 @@
 - ``localstack``: real HTTP to ``chalice local`` (Chalice's own dev server, run in a
   thread of the test process so tests can share its fake clock: chalice_local.py), on
   LocalStack whose DynamoDB is Amazon's DynamoDB Local.
+- ``deployed``: real HTTP to LocalStack's API Gateway, which runs the packaged template's
+  authorizer and per-feature functions (deployed.py).
 """
 import http.client
 import json
@@ -33,12 +35,13 @@ class HttpTransport:
     def __init__(self, base_url: str):
         parts = urllib.parse.urlsplit(base_url)
         self._host, self._port = parts.hostname, parts.port
+        self._prefix = parts.path.rstrip("/")  # the deployed API's stage path
 
     def send(self, method: str, path: str, headers: dict, body: bytes):
         # Generous: a loaded 2-core machine runs the app, LocalStack and DynamoDB Local.
         connection = http.client.HTTPConnection(self._host, self._port, timeout=90)
         try:
-            connection.request(method, path, body=body or None, headers=headers)
+            connection.request(method, self._prefix + path, body=body or None, headers=headers)
             response = connection.getresponse()
             return response.status, response.read(), dict(response.getheaders())
         finally:

@@ -37,3 +37,30 @@ def test_a_wall_clock_step_back_does_not_move_game_time_back():
 def test_a_rate_that_is_not_a_positive_number_is_refused(rate):
     with pytest.raises(ValueError, match="clock rate"):
         AcceleratedClock(rate)
+
+
+def test_a_shared_file_clock_is_read_by_every_holder_of_the_file(tmp_path):
+    from geocritters.adapters.clock import SharedFileClock
+
+    path = str(tmp_path / "clock")
+    test_side = SharedFileClock(path, START_MS)
+    function_side = SharedFileClock(path)  # another process's view, reading only
+    assert function_side.now_ms() == START_MS
+    test_side.advance(90_000)
+    assert function_side.now_ms() == START_MS + 90_000
+
+
+def test_the_clock_comes_from_the_environment_only_when_a_file_is_named(tmp_path, monkeypatch):
+    from geocritters.adapters.clock import (
+        CLOCK_FILE_ENV,
+        SharedFileClock,
+        SystemClock,
+        clock_from_environment,
+    )
+
+    monkeypatch.delenv(CLOCK_FILE_ENV, raising=False)
+    assert isinstance(clock_from_environment(), SystemClock)
+    monkeypatch.setenv(CLOCK_FILE_ENV, str(tmp_path / "clock"))
+    SharedFileClock(str(tmp_path / "clock"), START_MS)
+    clock = clock_from_environment()
+    assert isinstance(clock, SharedFileClock) and clock.now_ms() == START_MS

@@ -3,7 +3,7 @@
 Nothing here runs at import. Tests call ``reset()`` between cases (PynamoDB caches a
 connection per model; the secret and settings are cached too).
 """
-from .adapters.clock import SystemClock
+from .adapters.clock import clock_from_environment
 from .adapters.dynamodb import DynamoGameStore
 from .adapters.events import event_store
 from .adapters.models import bind_tables
@@ -24,7 +24,7 @@ from .usecases.ports import SessionToken, TokenIssuer
 _keys: GameKeys | None = None
 _context: GameContext | None = None
 _events: EventsCache | None = None
-_clock = SystemClock()
+_clock = clock_from_environment()
 
 
 def game_keys() -> GameKeys:
@@ -84,5 +84,5 @@ def reset(clock=None) -> None:
     _keys = None
     _context = None
     _events = None
-    _clock = clock or SystemClock()
+    _clock = clock or clock_from_environment()
     load_settings.cache_clear()

@@ -39,6 +39,20 @@ STOP_GRACE_S = 2.0
 # Inherited from LocalStack's own environment; nothing else of it (its settings,
 # FILESYSTEM_ROOT, SERVICES...) reaches a function.
 INHERITED_ENV = ("PATH", "LANG", "LC_ALL")
+# A JSON object of variables added to every function's environment, over LocalStack's
+# (`launcher start --function-env KEY=VALUE`): offline test seams such as the shared
+# test clock (GEOCRITTERS_CLOCK_FILE). The deployed template is never changed for them.
+EXTRA_ENV = "GEOCRITTERS_HOST_LAMBDA_ENV"
+
+
+def extra_function_env() -> dict[str, str]:
+    value = os.environ.get(EXTRA_ENV)
+    if not value:
+        return {}
+    extra = json.loads(value)
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise LambdaRuntimeException(f"{PLUGIN_NAME}: ${EXTRA_ENV} must be a JSON object of strings")
+    return extra
 
 
 def runtime_python() -> Path:
@@ -77,6 +91,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
         code = Path(self.function_version.config.code.get_unzipped_code_location())
         env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
         env.update({key: str(value) for key, value in env_vars.items()})
+        env.update(extra_function_env())
         env.update({
             "LAMBDA_TASK_ROOT": str(code),
             "PYTHONPATH": os.pathsep.join([str(code), *layer_paths(self.function_version)]),

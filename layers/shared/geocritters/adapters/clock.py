@@ -1,6 +1,12 @@
 """Wall-clock time, behind a function so tests pass a fake clock instead of sleeping."""
 import math
+import os
 import time
+
+# Names a file holding the game time in ms (SharedFileClock). Set only offline, for the
+# deployed-form test tier: the functions then run in processes of their own (LocalStack's
+# host executor) and read the test's fake time from that file. AWS never sets it.
+CLOCK_FILE_ENV = "GEOCRITTERS_CLOCK_FILE"
 
 
 class SystemClock:
@@ -41,3 +47,35 @@ class AcceleratedClock:
         # game time go back, which would reorder actions and walking samples.
         elapsed_ns = self._monotonic_ns() - self._start_ns
         return self._start_ms + int(elapsed_ns * self.rate) // 1_000_000
+
+
+class SharedFileClock:
+    """Game time read from a file on every call: one fake clock shared by a test process
+    and the function processes it calls (``make test-deployed``). ``advance`` and
+    ``set_ms`` are for the test side; a function only reads. The file is replaced
+    atomically, so a reader never sees half a number."""
+
+    def __init__(self, path: str, now_ms: int | None = None):
+        self.path = path
+        if now_ms is not None:
+            self.set_ms(now_ms)
+
+    def now_ms(self) -> int:
+        with open(self.path, encoding="ascii") as file:
+            return int(file.read())
+
+    def set_ms(self, now_ms: int) -> None:
+        partial = f"{self.path}.{os.getpid()}.tmp"
+        with open(partial, "w", encoding="ascii") as file:
+            file.write(str(int(now_ms)))
+        os.replace(partial, self.path)
+
+    def advance(self, ms: int) -> None:
+        self.set_ms(self.now_ms() + ms)
+
+
+def clock_from_environment():
+    """The clock a process starts with: the system's, unless $GEOCRITTERS_CLOCK_FILE
+    names a shared test clock."""
+    path = os.environ.get(CLOCK_FILE_ENV)
+    return SharedFileClock(path) if path else SystemClock()
