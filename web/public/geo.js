@@ -1,6 +1,7 @@
 // Distances and the travel rules as the server applies them, with the numbers taken from
 // GET /v1/game-data (never copied here).
 
+// The server's sphere (game/geo.py); tests/web/test_geo_js.py compares the two.
 const EARTH_RADIUS_M = 6371008.8;
 
 export function distanceM(a, b) {
@@ -9,7 +10,8 @@ export function distanceM(a, b) {
   const dLng = (b.lng - a.lng) * rad;
   const h = Math.sin(dLat / 2) ** 2
     + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+  const s = Math.min(1, Math.max(0, h));
+  return 2 * EARTH_RADIUS_M * Math.atan2(Math.sqrt(s), Math.sqrt(1 - s));
 }
 
 // A point `stepM` metres from `from` toward `to` (the end itself when closer). Straight in
