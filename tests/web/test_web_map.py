@@ -82,10 +82,14 @@ def catch_one(page, deadline: float) -> str:
     """Walk near spawns and throw until one is caught; the caught creature's line."""
     me = page.locator(".gc-player .gc-dot")
     step = 0
+    refused = set()
     while time.monotonic() < deadline:
-        spawns = page.locator("#spawns li.spawn")
-        if spawns.count() == 0:
-            # Nothing in sight (70 m): walk on by clicking the map, around a square.
+        # Spawns not tried yet, with time left to walk there and throw.
+        fresh = [spawn_id for spawn_id in page.locator("#spawns li.spawn").evaluate_all(
+            "rows => rows.filter(r => Number(r.dataset.despawnInMs) > 20000).map(r => r.dataset.id)")
+            if spawn_id not in refused]
+        if not fresh:
+            # Nothing (new) in sight (70 m): walk on by clicking the map, around a square.
             x, y = centre(me)
             dx, dy = [(90, 0), (0, 90), (-90, 0), (0, -90)][step % 4]
             step += 1
@@ -94,7 +98,7 @@ def catch_one(page, deadline: float) -> str:
             wait_still(page)
             page.wait_for_timeout(2500)  # the next map read after the move
             continue
-        spawn_id = spawns.first.get_attribute("data-id")
+        spawn_id = fresh[0]
         row = page.locator(f'#spawns li.spawn[data-id="{spawn_id}"]')
         encounter = row.locator('button[data-action="encounter"]')
         if encounter.is_disabled():
@@ -106,8 +110,19 @@ def catch_one(page, deadline: float) -> str:
                 continue
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / "web-map-spawn.png")
-        encounter.click()
-        page.wait_for_selector("#encounter:not([hidden])", timeout=5000)
+        logged = page.locator("#log li").count()
+        try:
+            encounter.click(timeout=3000)
+        except playwright_api.TimeoutError:  # its row went away (it despawned) meanwhile
+            refused.add(spawn_id)
+            continue
+        page.wait_for_function(
+            f"!document.getElementById('encounter').hidden || document.querySelectorAll('#log li').length > {logged}",
+            timeout=5000)
+        if page.locator("#encounter").is_hidden():
+            # Refused (it despawned meanwhile, say): the page logged why; try another.
+            refused.add(spawn_id)
+            continue
         assert page.locator("#encounter").get_attribute("data-encounter-id").startswith("en-")
         for _ in range(30):
             logged = page.locator("#log li").count()

@@ -242,6 +242,8 @@ function keyedList(listId, objects, render) {
   for (const li of [...list.children]) if (!seen.has(li.dataset.id)) li.remove();
 }
 
+// Buttons lead the row, so text that changes every tick (distances, countdowns) never
+// moves them.
 function button(li, action, label) {
   let b = li.querySelector(`button[data-action="${action}"]`);
   if (!b) {
@@ -250,7 +252,9 @@ function button(li, action, label) {
     b.dataset.action = action;
     b.dataset.id = li.dataset.id;
     b.textContent = label;
-    li.append(b);
+    const span = li.querySelector("span.what");
+    if (span) span.before(b);
+    else li.append(b);
   }
   return b;
 }
@@ -260,7 +264,7 @@ function text(li, value) {
   if (!span) {
     span = document.createElement("span");
     span.className = "what";
-    li.prepend(span);
+    li.append(span);
   }
   if (span.textContent !== value) span.textContent = value;
 }
@@ -274,7 +278,14 @@ function syncMarkers(store, objects, icon, popup) {
       marker = L.marker([object.lat, object.lng], { keyboard: false }).addTo(map);
       marker.on("click", () => walkTo(object));
     }
-    marker.setIcon(icon(object));
+    // A new icon is a new DOM element: only when it looks different, so a marker under
+    // the pointer (or a script's locator) survives the map's refreshes.
+    const look = icon(object);
+    const signature = look.options.className + look.options.html;
+    if (marker.signature !== signature) {
+      marker.setIcon(look);
+      marker.signature = signature;
+    }
     if (marker.getTooltip()) marker.setTooltipContent(popup(object));
     else marker.bindTooltip(popup(object));
     store.set(object.id, { ...object, marker });
@@ -303,7 +314,12 @@ function applyMap(seen) {
   syncMarkers(state.spawns, seen.spawns,
     (s) => dotIcon("spawn", s.id, "#ff6d00", s.boosted ? "&#9733;" : ""),
     (s) => `${speciesName(s.species)}${s.boosted ? " (weather boosted)" : ""}`);
-  syncMarkers(state.stops, seen.stops,
+  // A read sent before a spin answers with the stop's earlier cooldown: cooldowns only
+  // move forward, so the later of the two stands.
+  const stops = seen.stops.map((s) => ({
+    ...s, cooldown_until_ms: Math.max(s.cooldown_until_ms, state.stops.get(s.id)?.cooldown_until_ms ?? 0),
+  }));
+  syncMarkers(state.stops, stops,
     (s) => dotIcon("stop", s.id, "#00b8d4", "", "", s.cooldown_until_ms > serverNow() ? "cooling" : ""),
     (s) => s.name);
   syncMarkers(state.gyms, seen.gyms,
@@ -328,6 +344,7 @@ function drawWorld() {
     li.className = "spawn";
     li.dataset.distanceM = String(Math.round(s.d));
     li.dataset.species = String(s.species);
+    li.dataset.despawnInMs = String(Math.max(0, s.despawn_ms - now));
     text(li, `${speciesName(s.species)} ${Math.round(s.d)} m, gone in ${formatDuration(s.despawn_ms - now)} `);
     button(li, "walk", "Go");
     const b = button(li, "encounter", "Encounter");
@@ -465,6 +482,7 @@ async function spin(stopId) {
   const r = answer.body;
   const stop = state.stops.get(stopId);
   if (stop) stop.cooldown_until_ms = r.cooldown_until_ms;
+  state.lastMap = null; // read the map again as soon as its rate limit allows
   drawWorld();
   const got = Object.entries(r.items).map(([name, n]) => `${n} ${name}`).join(", ") || "nothing";
   log(`spun ${stop?.name ?? stopId}: ${got}, +${r.xp} XP${r.bag_full ? " (bag full)" : ""}${r.egg ? ", an egg" : ""}`, "good");
