@@ -6,6 +6,15 @@ import { Api } from "./api.js";
 import { distanceM, formatDuration, stepToward, travelCooldownMs } from "./geo.js";
 
 const L = window.L;
+if (!L) {
+  const li = document.createElement("li");
+  li.className = "error";
+  li.textContent = "Leaflet did not load (vendor/leaflet/leaflet.js): run `make web-deps`, "
+    + "or `make web-dist` for a static copy";
+  document.getElementById("log").append(li);
+  document.getElementById("login").disabled = true;
+  throw new Error("Leaflet is missing");
+}
 const query = new URLSearchParams(location.search);
 const settings = { ...window.GEOCRITTERS_CONFIG };
 for (const name of ["api", "tiles", "tileUrl"]) {
