@@ -8,6 +8,8 @@ STAGE  ?= prod
 BACKEND ?= moto
 # make run CLOCK_RATE=60: the game clock N times real time (devtools.run_local --clock-rate).
 CLOCK_RATE ?=
+# The web map's npm packages (web/package-lock.json); npm ci writes this file last.
+WEB_PACKAGES := web/node_modules/.package-lock.json
 
 .PHONY: run play-world test test-fast test-localstack test-deployed test-reliability lint package deploy import-pois clean bench bench-contention bench-trades fuzz dev-policy
 
@@ -32,7 +34,7 @@ $(READY): requirements.txt requirements-dev.txt requirements-clients.txt $(SDK_S
 ## AWS (moto server by default; LocalStack host mode with DynamoDB Local on request; or
 ## the deployed form: `make deploy` into LocalStack, the functions run as processes
 ## behind its API Gateway).
-run: $(READY)
+run: $(READY) $(WEB_PACKAGES)
 ifeq ($(BACKEND),localstack)
 	bash localstack/run.sh
 else ifeq ($(BACKEND),deployed)
@@ -52,7 +54,7 @@ play-world: $(READY)
 ## size (150 examples per operation); then, when this machine can run LocalStack, the
 ## races and security tiers over HTTP on it, the host executor, and the API tier on the
 ## deployed form (make test-localstack, make test-deployed).
-test: $(READY) lint
+test: $(READY) web-deps lint
 	FAULT_ACTIONS=1000 $(BIN)/python -m pytest
 	$(MAKE) --no-print-directory fuzz
 	@if $(BIN)/python -m localstack.launcher check; then \
@@ -143,3 +145,37 @@ fuzz: $(READY)
 
 clean:
 	rm -rf build .chalice/deployments .pytest_cache
+
+## make web-deps: the web map's packages (Leaflet, pinned in web/package-lock.json: npm ci)
+## and its browser test's: Playwright and Pillow (requirements-web.txt), and Debian's
+## chromium when missing and this machine can install it (root with apt-get). tests/web
+## skips, saying why, when one of them is missing.
+.PHONY: web-deps web-dist
+web-deps: $(WEB_PACKAGES) $(VENV)/.web-ready
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends chromium fonts-liberation) \
+			|| echo "could not install chromium: tests/web will skip"; \
+		else \
+			echo "no chromium, and no root + apt-get to install it: tests/web will skip"; \
+		fi; }
+
+$(WEB_PACKAGES): web/package.json web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd web && npm ci --no-audit --no-fund; \
+	else \
+		echo "npm not found: the web map (/play/ on make run) needs Leaflet from npm; the API runs without it"; \
+	fi
+
+$(VENV)/.web-ready: requirements-web.txt | $(READY)
+	$(BIN)/pip install --quiet -r requirements-web.txt
+	touch $@
+
+## make web-dist: the web map as static files in build/web-dist/ (web/public + Leaflet's
+## dist files), to put on any static host; see README "Web map" for the API URL and CORS.
+web-dist: $(WEB_PACKAGES)
+	rm -rf build/web-dist
+	mkdir -p build/web-dist/vendor
+	cp -R web/public/. build/web-dist/
+	cp -R web/node_modules/leaflet/dist build/web-dist/vendor/leaflet

@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BANNER = """
 Geocritters is running at {url}   (embedded AWS: moto server at {aws})
 
+Play in the browser (the web map, web/public/): {url}/play/
+
 Play a scripted session (logs in, reads the map, catches, spins, lists the catch):
     .venv/bin/python -m devtools.play --url {url}
 
@@ -172,6 +174,7 @@ def main(argv=None) -> int:
     from chalice.cli.factory import CLIFactory
 
     from devtools.local_gateway import install
+    from devtools.web_static import serve_web
 
     install()
     install_game_clock(args.clock_rate)  # before anything reads the time
@@ -180,6 +183,7 @@ def main(argv=None) -> int:
     config = factory.create_config_obj(chalice_stage_name="dev")
     app = factory.load_chalice_app(config.environment_variables)
     server = factory.create_local_server(app, config, args.host, args.port)
+    serve_web(server)  # the web map on this origin; the deployed API has no such route
     clock = "" if args.clock_rate == 1 else CLOCK_LINE.format(
         rate=args.clock_rate, minutes=60 / args.clock_rate)
     print(BANNER.format(url=f"http://{args.host}:{args.port}", aws=aws_url, poll=BOARD_POLL_S,
