@@ -8,11 +8,7 @@
 # Always stops LocalStack (log tail on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
-PORT=${LOCALSTACK_PORT:-4566}
-STAGE=${DEPLOYED_STAGE:-prod}
-BUCKET=geocritters-artifacts-local
-launcher() { "$PY" -m localstack.launcher "$@"; }
+source localstack/deployed-lib.sh
 
 # One fake game clock shared by the tests and the functions (tests/support/deployed.py):
 # the functions get its path through the host executor, never through the template.
@@ -32,22 +28,10 @@ finish() {
 }
 trap finish EXIT
 
-launcher install
-launcher start --port "$PORT" --lambda-executor host --function-env "GEOCRITTERS_CLOCK_FILE=$CLOCK_FILE" \
-  --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs,sqs,events
-
-export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-  AWS_DEFAULT_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN
-.venv/bin/aws s3 mb "s3://$BUCKET" >/dev/null
-started=$(date +%s)
-# The upload progress of `cloudformation package` is one carriage-returned line per chunk.
-make --no-print-directory deploy STAGE="$STAGE" BUCKET="$BUCKET" | tr '\r' '\n' | grep -v '^Uploading to' 
-echo "deployed geocritters-$STAGE in $(( $(date +%s) - started )) s"
-API=$(.venv/bin/aws cloudformation describe-stacks --stack-name "geocritters-$STAGE" \
-  --query "Stacks[0].Outputs[?OutputKey=='RestAPIId'].OutputValue" --output text)
+start_localstack --function-env "GEOCRITTERS_CLOCK_FILE=$CLOCK_FILE"
+deploy_stack
 # Latency per call while every function is still cold, then warm (figures, no assertion).
-"$PY" -m bench.deployed "$AWS_ENDPOINT_URL/restapis/$API/api/_user_request_" --warm 10
+"$PY" -m bench.deployed "$API_URL" --warm 10
 
 LOCALSTACK_URL="$AWS_ENDPOINT_URL" DEPLOYED_STAGE="$STAGE" DEPLOYED_CLOCK_FILE="$CLOCK_FILE" \
   "$PY" -m pytest tests/api tests/deployed --backend=deployed -p no:logging -rs "$@"
