@@ -1,5 +1,6 @@
 """The launch-surge model's rules (bench.surge.rules) and its input checks, on small
 hand-checkable cases: the rules, not the output numbers."""
+import itertools
 import json
 import math
 
@@ -66,7 +67,7 @@ def test_partitions_are_the_fewest_that_carry_the_units():
 def test_the_curve_rises_to_the_peak_region_by_region():
     players = curve.players(1_000, minutes=240)
     assert players[0] < 10  # the first region opens near zero
-    assert all(b >= a for a, b in zip(players, players[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(players))
     assert 95 < players[50] < 115  # the first region (10 %) is in, the second barely started
     assert math.isclose(players[-1], 1_000, rel_tol=0.02)
     assert curve.players(5_000)[100] == pytest.approx(5 * curve.players(1_000)[100])
