@@ -44,13 +44,15 @@ def dev_server_args() -> list[str]:
 
 
 class Trainer(Client):
+    """A player of these sessions. Its actions (``act``) go through the Python SDK's
+    rules: one Idempotency-Key per action, reused on every retry, Retry-After honoured
+    on 429 and 503 (devtools/play.py ``Client``)."""
+
     def __init__(self, url: str, aws_url: str, name: str, out):
-        super().__init__(url)
+        super().__init__(url, device_id=f"{name}-{uuid.uuid4().hex[:8]}")
         self.name = name
         self.out = out
-        status, login = self.call("POST", "/v1/auth/guest", {"device_id": f"{name}-{uuid.uuid4().hex[:8]}"})
-        assert status == 200, login
-        self.token, self.player_id = login["token"], login["player_id"]
+        self.login()
         self.aws_url = aws_url
         self.creatures: list[str] = []
 
@@ -59,16 +61,6 @@ class Trainer(Client):
             [sys.executable, "-m", "devtools.seed", "--aws-url", self.aws_url,
              "--player", self.player_id, *args], capture_output=True, text=True, check=True)
         self.creatures = json.loads(result.stdout.strip().splitlines()[-1])["creatures"]
-
-    def act(self, method: str, path: str, body=None):
-        """A keyed action, retried with the same key until it isn't a 503."""
-        key = uuid.uuid4().hex
-        for _ in range(10):
-            status, answer = self.call(method, path, body, key=key)
-            if status != 503:
-                return status, answer
-            time.sleep(0.5)
-        return status, answer
 
 
 def _map(trainer: Trainer, lat: float, lng: float) -> dict:

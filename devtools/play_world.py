@@ -18,7 +18,9 @@ than real time (``--clock-rate``; everything on the server follows it, tokens in
     python -m devtools.run_local $(python -m devtools.play_world --print-config)
     python -m devtools.play_world                 # ~40 s at the default rate of 60
 
-Standard library only, like devtools/play.py (and the game's events cache time). The egg is found by spinning (an egg at
+Requests go through the Python SDK by path (devtools/play.py ``Client``): actions by the
+SDK's rules (one Idempotency-Key per action reused on its retries, Retry-After scaled to
+the clock rate); it also reads the game's events cache time. The egg is found by spinning (an egg at
 20 % of spins, 45 % of them 2 km): only if the bag fills with 5 and 10 km eggs first
 (~0.5 % of sessions) does ``devtools.seed`` swap them for a 2 km egg, and the transcript says so.
 """
@@ -32,6 +34,8 @@ import subprocess
 import sys
 import time
 import uuid
+
+from geocritters_sdk import local
 
 from devtools.play import Client
 from geocritters.usecases.events import EVENTS_CACHE_TTL_MS
@@ -75,17 +79,13 @@ class Walker(Client):
     keeps an estimate of the server's game time from the map's ``server_ms``."""
 
     def __init__(self, url: str, rate: float, out):
-        super().__init__(url)
+        # The SDK's local settings at this clock rate: the server's Retry-After counts
+        # game seconds.
+        super().__init__(url, device_id=f"world-{uuid.uuid4().hex[:12]}", settings=local(url, clock_rate=rate))
         self.rate, self.out = rate, out
         self._synced = None  # (server_ms, real monotonic s) of the last map answer
         self._last_act = {}
-        self.player_id = None
         self.seen = WeatherLog()
-
-    def login(self) -> None:
-        status, login = self.call("POST", "/v1/auth/guest", {"device_id": f"world-{uuid.uuid4().hex[:12]}"})
-        assert status == 200, login
-        self.token, self.player_id = login["token"], login["player_id"]
 
     def game_ms(self) -> int:
         server_ms, at = self._synced
@@ -113,9 +113,10 @@ class Walker(Client):
         return seen
 
     def act(self, method: str, path: str, body=None, what: str | None = None, every_s: float = 0):
+        """An action by the SDK's rules (devtools/play.py ``Client.act``), paced."""
         if what:
             self.pace(what, every_s)
-        return self.call(method, path, body, key=uuid.uuid4().hex)
+        return super().act(method, path, body)
 
     def get(self, path: str) -> dict:
         status, body = self.call("GET", path)

@@ -422,10 +422,18 @@ def dev_policy(stage: str = "dev", specs: Mapping[str, FunctionSpec] | None = No
             sids.setdefault(key, statement["Sid"])
     logs = ("logs:CreateLogGroup",)  # chalice deploy doesn't pre-create log groups
     statements = []
+    used: set[str] = set()
     for resources, actions in merged.items():
         if any(r.startswith("arn:aws:logs:") for r in resources):
             actions = actions | set(logs)
-        statements.append({"Sid": sids[resources], "Effect": "Allow",
+        # IAM refuses a policy whose Sids repeat (MalformedPolicyDocument), and two
+        # functions can name the same table with different resources (one with its
+        # indexes): the later one gets a numbered Sid.
+        sid, n = sids[resources], 2
+        while sid in used:
+            sid, n = f"{sids[resources]}{n}", n + 1
+        used.add(sid)
+        statements.append({"Sid": sid, "Effect": "Allow",
                            "Action": sorted(actions), "Resource": list(resources)})
     # Sorted, so the generated file doesn't change with the order features are found in.
     statements.sort(key=lambda statement: statement["Sid"])

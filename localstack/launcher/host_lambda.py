@@ -21,6 +21,9 @@ from .paths import Paths
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "host_lambda"
 EXECUTOR_NAME = "geocritters-host"  # geocritters_host_lambda.PLUGIN_NAME (pyproject's entry point)
 RUNTIME_PYTHON_ENV = "GEOCRITTERS_LAMBDA_RUNTIME_PYTHON"  # geocritters_host_lambda.RUNTIME_PYTHON_ENV
+# The on_infra_start hook that runs Lambda authorizers in the REST API gateway
+# (geocritters_host_lambda.authorizers.HOOK_NAME, pyproject's entry point).
+AUTHORIZER_HOOK_NAME = "geocritters_lambda_authorizers"
 # The functions' Python: the Lambda runtime of infra/package.py (RUNTIME = "python3.11").
 LAMBDA_PYTHON_VERSION = "3.11"
 LAMBDA_PYENV_VERSION = "3.11"  # pyenv resolves a prefix to the newest installed 3.11.x
@@ -39,6 +42,19 @@ if not EXECUTOR_PLUGIN_MANAGER.exists(name):
     raise SystemExit(f"LocalStack does not find the runtime executor {{name!r}}")
 executor = EXECUTOR_PLUGIN_MANAGER.load(name).load()
 print(f"{{executor.__module__}}.{{executor.__qualname__}}")
+"""
+# The same for the authorizer hook: LocalStack runs every on_infra_start plugin its
+# manager lists and says nothing about one it never found.
+HOOK_CHECK_SCRIPT = f"""
+from localstack.runtime import hooks
+name = {AUTHORIZER_HOOK_NAME!r}
+manager = hooks.on_infra_start.manager
+if not manager.exists(name):
+    raise SystemExit(f"LocalStack does not find the on_infra_start hook {{name!r}}")
+plugin = manager.load(name)
+if not any(p.name == name for p in manager.load_all_sorted()):
+    raise SystemExit(f"LocalStack would not run the on_infra_start hook {{name!r}}")
+print(f"{{plugin.fn.__module__}}.{{plugin.fn.__qualname__}}")
 """
 
 
@@ -103,6 +119,7 @@ def install_executor_package(paths: Paths) -> None:
                     cwd=paths.root, env=clean_python_env(), stderr=subprocess.PIPE)
         shutil.rmtree(build)
     check_executor(paths)
+    check_authorizer_hook(paths)
     marker.write_text(digest)
 
 
@@ -114,6 +131,19 @@ def check_executor(paths: Paths) -> str:
     if probe.returncode != 0:
         raise LauncherError(f"LocalStack in {paths.venv} cannot load the runtime executor "
                             f"{EXECUTOR_NAME!r} (it would fall back to Docker):\n"
+                            f"{(probe.stderr or probe.stdout)[-3000:]}")
+    return probe.stdout.strip()
+
+
+def check_authorizer_hook(paths: Paths) -> str:
+    """Fail loudly unless LocalStack's interpreter, run as `start` runs it, lists and loads
+    the hook that runs Lambda authorizers (without it, CUSTOM methods let every request
+    through to the functions)."""
+    probe = subprocess.run([str(paths.python), "-P", "-c", HOOK_CHECK_SCRIPT], cwd=paths.root,
+                           env=clean_python_env(), capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise LauncherError(f"LocalStack in {paths.venv} cannot load the on_infra_start hook "
+                            f"{AUTHORIZER_HOOK_NAME!r} (Lambda authorizers would not run):\n"
                             f"{(probe.stderr or probe.stdout)[-3000:]}")
     return probe.stdout.strip()
 

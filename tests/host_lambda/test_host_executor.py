@@ -10,40 +10,25 @@ JDK; a first install takes ~1.5 min; then ~40-60 s):
 
 ($LOCALSTACK_PORT, default 4566, and $GEOCRITTERS_CACHE choose the instance.) A running
 instance of that cache is reused only if it runs the host executor; otherwise one is
-started here (with lambda, s3, iam, sts, logs) and stopped at the end.
+started here (tests/host_lambda/conftest.py, once for the tier) and stopped at the end.
 """
 import base64
 import contextlib
-import io
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from infra import PROJECT_DIR
-from localstack import launcher
-from localstack.launcher.aws import CREDENTIALS, endpoint
-from localstack.launcher.common import read_json
+from .support import ROLE, aws, zipped
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(os.environ.get("GEOCRITTERS_LOCALSTACK") != "1",
                        reason="set GEOCRITTERS_LOCALSTACK=1 to run against LocalStack"),
 ]
-PORT = int(os.environ.get("LOCALSTACK_PORT", str(launcher.DEFAULT_PORT)))
-SERVICES = "dynamodb,lambda,s3,iam,sts,logs"  # dynamodb: the launcher's readiness check
-ROLE = "host-lambda-test-role"
-TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-    "Action": "sts:AssumeRole"}]}
 
 APP = '''
 import json
@@ -73,58 +58,9 @@ def handler(event, context):
 LAYER_MODULE = 'VALUE = "from the layer"\n'
 
 
-def zipped(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
-def _launcher(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "localstack.launcher", *args], cwd=PROJECT_DIR,
-                          capture_output=True, text=True, timeout=600)
-
-
-def aws(service: str):
-    return boto3.session.Session(region_name="us-east-1", **CREDENTIALS).client(
-        service, endpoint_url=endpoint(PORT),
-        config=Config(read_timeout=60, retries={"max_attempts": 0}))
-
-
-@pytest.fixture(scope="module")
-def localstack_host():
-    paths = launcher.Paths(launcher.cache_dir())
-    was_running = bool(launcher.our_processes(paths))
-    if was_running and (read_json(paths.state) or {}).get("lambda_executor") != "host":
-        pytest.skip(f"LocalStack of {paths.root} runs without the host executor; stop it "
-                    "or use another GEOCRITTERS_CACHE")
-    result = _launcher("install")
-    assert result.returncode == 0, result.stderr
-    started = time.perf_counter()
-    result = _launcher("start", "--port", str(PORT), "--services", SERVICES,
-                       "--lambda-executor", "host")
-    assert result.returncode == 0, result.stderr
-    print(f"\nLocalStack with the host executor up in {time.perf_counter() - started:.1f} s")
-    try:
-        yield paths
-    finally:
-        if not was_running:
-            assert _launcher("stop").returncode == 0
-
-
 @pytest.fixture(scope="module")
 def lam(localstack_host):
     return aws("lambda")
-
-
-@pytest.fixture(scope="module")
-def role_arn(localstack_host):
-    iam = aws("iam")
-    try:
-        return iam.get_role(RoleName=ROLE)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        return iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
 
 
 @pytest.fixture(scope="module")

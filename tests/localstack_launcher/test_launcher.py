@@ -252,3 +252,27 @@ def test_install_fails_loudly_when_localstack_cannot_load_the_executor(tmp_path)
     paths.python.chmod(0o755)
     with pytest.raises(launcher.LauncherError, match="would fall back to Docker"):
         host_lambda.check_executor(paths)
+
+
+def test_install_fails_loudly_when_localstack_cannot_load_the_authorizer_hook(tmp_path):
+    from localstack.launcher import host_lambda
+
+    paths = launcher.Paths(tmp_path)
+    paths.python.parent.mkdir(parents=True)
+    paths.python.write_text("#!/bin/sh\necho \"LocalStack does not find the on_infra_start hook\" >&2\n"
+                            "exit 1\n")
+    paths.python.chmod(0o755)
+    with pytest.raises(launcher.LauncherError, match="Lambda authorizers would not run"):
+        host_lambda.check_authorizer_hook(paths)
+
+
+def test_the_hook_check_names_the_packages_entry_point():
+    import tomllib
+
+    from localstack.launcher import host_lambda
+
+    project = tomllib.loads((host_lambda.PACKAGE_DIR / "pyproject.toml").read_text())
+    hooks = project["project"]["entry-points"]["localstack.hooks.on_infra_start"]
+    # plux names a function plugin after the function: the entry point must say the same.
+    assert hooks == {host_lambda.AUTHORIZER_HOOK_NAME:
+                     f"geocritters_host_lambda.authorizers:{host_lambda.AUTHORIZER_HOOK_NAME}"}

@@ -173,6 +173,14 @@ def test_dev_policy_file_is_generated_from_the_spec():
     assert on_disk == fn.dev_policy("dev")
 
 
+def test_dev_policy_sids_are_unique():
+    # IAM's PutRolePolicy refuses repeated Sids (chalice deploy --stage dev failed on
+    # DynamoDBBoardsTable, granted once with its indexes and once without).
+    sids = [statement["Sid"] for statement in fn.dev_policy("dev")["Statement"]]
+    assert len(sids) == len(set(sids))
+    assert all(sid.isalnum() for sid in sids)
+
+
 def test_dev_policy_covers_every_function():
     policy = fn.dev_policy("dev")
     allowed = {}
