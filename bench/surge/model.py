@@ -39,8 +39,9 @@ def load_results(path: Path) -> dict:
         raise InputError(f"{path} not found: run `make bench` first (~3 min, needs java and npm); "
                          "it measures each action's duration and read/write units")
     results = json.loads(path.read_text())
+    # An action that calls no table (game data) has an empty mapping: measured, not missing.
     missing = [name for name, row in results.get("actions", {}).items()
-               if not row.get("units_by_table")]
+               if not isinstance(row.get("units_by_table"), dict)]
     if not results.get("actions") or missing:
         raise InputError(f"{path} has no per-table read/write units ({', '.join(missing[:3]) or 'no actions'}"
                          "...): it predates them; run `make bench` again")

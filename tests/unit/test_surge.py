@@ -107,6 +107,15 @@ def test_a_bench_file_without_per_table_units_is_refused(tmp_path):
         model.load_results(path)
 
 
+def test_an_action_that_calls_no_table_is_read_as_zero_units(tmp_path):
+    results = _results()
+    results["actions"]["gamedata"] = {**results["actions"]["map"], "feature": "gamedata",
+                                      "units_by_table": {}}
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results))
+    assert model.load_results(path)["actions"]["gamedata"]["units_by_table"] == {}
+
+
 def test_a_mix_naming_an_unknown_action_is_refused(tmp_path):
     path = tmp_path / "mix.json"
     path.write_text(json.dumps(_mix(per_player_per_minute={"teleport": {"rate": 1}})))
