@@ -179,3 +179,12 @@ web-dist: $(WEB_PACKAGES)
 	mkdir -p build/web-dist/vendor
 	cp -R web/public/. build/web-dist/
 	cp -R web/node_modules/leaflet/dist build/web-dist/vendor/leaflet
+
+## make surge [MIX=<swarm mix.json>] [PEAK=100000]: the launch curve at 1x, 5x and 50x of the
+## planned peak through build/bench/results.json (run `make bench` first): the first minute
+## each AWS limit is hit, cost per hour, REST vs HTTP API and x86 vs arm64 -> a table +
+## build/surge/surge.json + plots (installs requirements-surge.txt).
+.PHONY: surge
+surge: $(READY)
+	$(BIN)/pip install --quiet -r requirements-surge.txt
+	$(BIN)/python -m bench.surge $(if $(MIX),--mix $(MIX)) $(if $(PEAK),--peak $(PEAK))

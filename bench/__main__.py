@@ -181,6 +181,9 @@ def run(args) -> dict:
             "local_samples": lat["warm"]["n"], "local_errors": lat["errors"],
             "log_bytes": c["log_bytes_warm"],
             "transactions": c["transactions_warm"],
+            # by DynamoDB's rules on item sizes, per table (short names): the launch-surge model
+            "units_by_table": c.get("units_by_table_warm"),
+            "units_by_table_cold": c.get("units_by_table_cold"),
         }
         if "outcome_warm" in c:
             row["outcome"] = c["outcome_warm"]

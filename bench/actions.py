@@ -14,7 +14,7 @@ import json
 import time
 
 from . import capacity, hooks
-from .game import GENEROUS_TIMEOUT_MS, SCENARIOS, Harness
+from .game import GENEROUS_TIMEOUT_MS, SCENARIOS, STAGE, Harness
 from .stats import summary
 
 
@@ -61,6 +61,7 @@ def count(harness: Harness, size_model: capacity.SizeModel | None, emulator: boo
             if size_model:
                 model = size_model.units(dynamo)
                 row[f"rru_model_{phase}"], row[f"wru_model_{phase}"] = model["rru"], model["wru"]
+                row[f"units_by_table_{phase}"] = size_model.units_by_table(dynamo, f"geocritters-{STAGE}-")
             if emulator:
                 units = capacity.emulator_units(dynamo, size_model)
                 row[f"rru_{phase}"], row[f"wru_{phase}"] = units["rru"], units["wru"]

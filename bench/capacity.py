@@ -268,6 +268,61 @@ class SizeModel:
             wru += factor * write_units(max(self._before.get(ref, 0), after.get(ref, 0)))
         return 0.0, wru
 
+    def units_by_table(self, calls, stage_prefix: str = "") -> dict:
+        """{table: {"rru", "wru"}} for the recorded calls, each call's units split by the
+        table each item belongs to (same rules as ``call_units``); ``stage_prefix``
+        (geocritters-<stage>-) is taken off the table names, leaving the template's short
+        names. What the launch-surge model needs: DynamoDB scales, and throttles, per table."""
+        refs = {ref for call in calls if call.service == "dynamodb" and not _failed_condition(call)
+                for ref in self._written(call)}
+        after = {ref: self._fetch_size(ref) for ref in refs}
+        totals: dict[str, dict] = {}
+        for call in calls:
+            for table, sub in self._per_table(call):
+                rru, wru = self.call_units(sub, after)
+                name = table[len(stage_prefix):] if table.startswith(stage_prefix) else table
+                entry = totals.setdefault(name, {"rru": 0.0, "wru": 0.0})
+                entry["rru"] += rru
+                entry["wru"] += wru
+        return totals
+
+    @staticmethod
+    def _per_table(call: hooks.Call):
+        """(table, call restricted to that table): a multi-table BatchGetItem or
+        TransactWriteItems is billed item by item, so its parts can be billed apart."""
+        from dataclasses import replace
+
+        if call.service != "dynamodb":
+            return []
+        p = call.params
+        if "TableName" in p:
+            return [(p["TableName"], call)]
+        if call.operation in ("BatchGetItem", "BatchWriteItem"):
+            parts = []
+            for table in p["RequestItems"]:
+                parts.append((table, replace(
+                    call, params={**p, "RequestItems": {table: p["RequestItems"][table]}})))
+            return parts
+        if call.operation in ("TransactWriteItems", "TransactGetItems"):
+            by_table: dict[str, list] = {}
+            for entry in p["TransactItems"]:
+                (_kind, body), = entry.items()
+                by_table.setdefault(body["TableName"], []).append(entry)
+            parts = []
+            for table, entries in by_table.items():
+                sub = replace(call, params={**p, "TransactItems": entries})
+                if call.operation == "TransactGetItems":
+                    # Responses line up with the request's items: keep this table's ones.
+                    indexes = [i for i, e in enumerate(p["TransactItems"])
+                               if next(iter(e.values()))["TableName"] == table]
+                    responses = (call.parsed or {}).get("Responses", [])
+                    sub = replace(sub, parsed={
+                        **(call.parsed or {}),
+                        "Responses": [responses[i] for i in indexes if i < len(responses)]})
+                parts.append((table, sub))
+            return parts
+        return []
+
     def units(self, calls) -> dict:
         """{"rru", "wru"} for the recorded calls (call after the request has finished)."""
         refs = {ref for call in calls if call.service == "dynamodb" and not _failed_condition(call)

@@ -12,6 +12,7 @@ replay or stub is active they return at once (a few hundred nanoseconds per call
   that accepts it (the emulator then reports what it charged).
 - ``replaying(responses)``: botocore answers from canned responses (a ``before-send``
   hook returning ``AWSResponse``): no socket, no emulator, only the client's own work.
+  Each call gets the response recorded for its own request body when there is one.
 - ``stub_secret(value)``: Secrets Manager ``GetSecretValue`` answered locally (DynamoDB
   Local has no Secrets Manager); the cold path still makes, and counts, the call.
 """
@@ -44,6 +45,7 @@ class Call:
     status: int | None = None
     parsed: dict | None = None
     raw: dict | None = None  # {"status", "headers", "body"} when captured
+    sent: str | None = None  # the request body as sent (recorded with raw=True)
 
     @property
     def consumed(self) -> list[dict]:
@@ -176,15 +178,25 @@ def _on_before_send(request, event_name, **_kwargs):
     if _in_flight.suppressed:
         return None
     service, operation = _parts(event_name)
+    if state.replay is None and state.recorders and _in_flight.calls:
+        # This thread's call being sent: its body picks its response at replay.
+        _in_flight.calls[-1].sent = _text(request.body)
     if state.replay is not None:
-        # The next canned response for this operation and these tables: calls from two
-        # threads may arrive in either order (the map's cells and gyms reads are both
-        # BatchGetItems), calls of one kind on the same tables keep theirs.
+        # The canned response recorded for this very request body, else the next one for
+        # this operation and these tables. Calls from several threads arrive in any
+        # order: the map's cells and gyms reads (both BatchGetItems, told apart by their
+        # tables), a board's shard queries (up to 24 Queries of one table in flight:
+        # counts, tops and neighbours, told apart only by their bodies). Bodies that
+        # change between recording and replay (fresh ids) fall back to the order of
+        # calls of one kind on the same tables, which a sequential request keeps.
         tables = _tables_of_body(request.body)
+        sent = request_key(request.body)
         with _lock:
-            index = next((i for i, c in enumerate(state.replay)
+            candidates = [i for i, c in enumerate(state.replay)
                           if (c["service"], c["operation"]) == (service, operation)
-                          and c.get("tables", tables) == tables), None)
+                          and c.get("tables", tables) == tables]
+            index = next((i for i in candidates if state.replay[i].get("request") == sent),
+                         candidates[0] if candidates else None)
             if index is None:
                 left = [f"{c['service']}.{c['operation']}" for c in state.replay]
                 raise ReplayMismatch(f"no canned response left for {service}.{operation} "
@@ -196,6 +208,27 @@ def _on_before_send(request, event_name, **_kwargs):
         return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.1"},
                            _Raw(secret_response_body(_secret["value"]).encode()))
     return None
+
+
+def _text(body) -> str | None:
+    if body is None:
+        return None
+    return body.decode("utf-8") if isinstance(body, bytes) else str(body)
+
+
+def request_key(body) -> str | None:
+    """A request body as replay compares it: JSON with sorted keys and without
+    ReturnConsumedCapacity (added while counting, never asked for by the app)."""
+    text = _text(body)
+    if not text:
+        return text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, dict):
+        parsed.pop("ReturnConsumedCapacity", None)
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"))
 
 
 def secret_response_body(value: str, name: str = "geocritters/bench/game-secret") -> str:
@@ -242,8 +275,9 @@ def consumed_capacity():
 @contextlib.contextmanager
 def replaying(responses: list[dict]):
     """Answer every AWS call from ``responses`` ({service, operation, status, headers,
-    body}): each call gets the first unused response of its operation; a call with none
-    left fails loudly."""
+    body, and the ``request`` body they answered): each call gets the unused response
+    recorded for its body, else the first unused one of its operation and tables; a
+    call with none left fails loudly."""
     previous, _state.replay = _state.replay, list(responses)
     try:
         yield _state.replay
@@ -289,5 +323,6 @@ def canned(calls: Calls) -> list[dict]:
     missing = [c.operation for c in calls if c.raw is None]
     if missing:
         raise ValueError(f"calls recorded without raw=True: {missing}")
-    return [{"service": c.service, "operation": c.operation, "tables": _tables(c.params), **c.raw}
+    return [{"service": c.service, "operation": c.operation, "tables": _tables(c.params),
+             "request": request_key(c.sent), **c.raw}
             for c in calls]

@@ -71,7 +71,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from infra import PROJECT_DIR, load_template, tables
+from infra import PROJECT_DIR, alarms, load_template, tables
 from infra import functions as fn
 from infra.provision import app_environment
 
@@ -352,6 +352,10 @@ def build_merge_template(stage: str, routes: dict[str, list[tuple[str, str]]],
     if operators:
         resources[OPERATOR_POLICY] = _operator_policy(operators)
         outputs[f"{OPERATOR_POLICY}Arn"] = {"Value": {"Ref": OPERATOR_POLICY}}
+    # The runbook's alarms and dashboard (docs/launch.md), from the same declarations.
+    parameters.update(alarms.PARAMETERS)
+    resources.update(alarms.resources(specs))
+    outputs.update(alarms.OUTPUTS)
     resources[REST_API] = {
         "Properties": {
             "TracingEnabled": True,

@@ -23,7 +23,6 @@ from botocore import handlers
 from moto import mock_aws
 
 from bench import hooks  # registers the call-recording hooks first
-from bench.actions import count
 from bench.capacity import SizeModel, item_size, read_units, write_units
 from bench.game import SCENARIOS, SECRET, STAGE, Harness
 from infra.provision import provision
@@ -228,10 +227,8 @@ def _size_model() -> SizeModel:
 
 
 @pytest.fixture(scope="module")
-def figures():
-    with _bench_harness() as harness:
-        harness.seed_curated()
-        yield count(harness, _size_model(), emulator=False)
+def figures(bench_run):
+    return bench_run.figures  # tests/bench/conftest.py: count(), on moto
 
 
 def test_every_route_has_a_scenario_and_every_scenario_a_budget(figures):
