@@ -5,7 +5,7 @@ PY=.venv/bin/python
 PORT=${LOCALSTACK_PORT:-4566}
 STAGE=${DEPLOYED_STAGE:-prod}
 BUCKET=geocritters-artifacts-local
-DEPLOYED_SERVICES=cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs,sqs,events
+DEPLOYED_SERVICES=cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs,sqs,events,cloudwatch,sns
 launcher() { "$PY" -m localstack.launcher "$@"; }
 
 # start_localstack [launcher start options...]: install, start with the host executor,

@@ -27,12 +27,12 @@ finish() {
 trap finish EXIT
 
 launcher install
-# Lambda, API Gateway, Logs, SQS and EventBridge too, for the packaged template
-# (tests/localstack: the stream consumer's dead-letter queue, the weekly rule); the
+# Lambda, API Gateway, Logs, SQS, EventBridge, CloudWatch and SNS too, for the packaged template
+# (tests/localstack: the stream consumer's dead-letter queue, the weekly rule, the alarms); the
 # stand-in lets LocalStack create functions without Docker (they can't run).
 eval "$("$PY" -m tests.localstack.lambda_stub install)"
 launcher start --port "$PORT" \
-  --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs,sqs,events
+  --services cloudformation,dynamodb,secretsmanager,sts,iam,s3,lambda,apigateway,logs,sqs,events,cloudwatch,sns
 eval "$(launcher deploy --stage dev)"
 # tests/api runs here for its races only: the rest of it runs on the deployed form on
 # DynamoDB Local (make test-deployed) and in-process on moto.

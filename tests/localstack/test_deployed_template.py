@@ -86,7 +86,8 @@ STAGE = "lstemplate"  # not `dev`: the API tests deploy infra/template.json as g
 STACK = f"geocritters-{STAGE}"
 BUCKET = f"geocritters-{STAGE}-artifacts"
 SERVICES = ("cloudformation", "dynamodb", "secretsmanager", "sts", "iam", "s3", "lambda",
-            "apigateway", "logs", "sqs", "events")  # the last two: the leaderboards' functions
+            "apigateway", "logs", "sqs", "events",  # these two: the leaderboards' functions
+            "cloudwatch", "sns")  # the launch alarms, their topic and dashboard
 STACK_TIMEOUT_S = 300
 PUBLIC_ROUTES = {("/v1/auth/guest", "POST"), ("/v1/game-data", "GET")}
 # LocalStack's Lambda reason when it could not prepare a function for Docker.
