@@ -27,6 +27,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def create_local_server(app, config, host: str = "127.0.0.1", port: int = 0):
+    """chalice local's server for ``app``, as `chalice local` builds it, for the 1st or
+    the nth server of a test session. Chalice's own create_local_server rebases the app's
+    class onto CustomLocalChalice (a per-thread current_request); a second call on the
+    same app makes that class its own base (TypeError: inheritance cycle). The app keeps
+    the rebased class, so later servers are built without rebasing it again."""
+    from chalice import local
+
+    if isinstance(app, local.CustomLocalChalice):
+        return local.LocalDevServer(app, config, host, port)
+    return local.create_local_server(app, config, host, port)
+
+
 def start_chalice_local(app, config, host: str = "127.0.0.1", port: int = 0,
                         handler_cls=None) -> RunningServer:
     """Chalice's local dev server for ``app`` (port 0: a free one), serving in a daemon thread.
@@ -39,7 +52,7 @@ def start_chalice_local(app, config, host: str = "127.0.0.1", port: int = 0,
     if handler_cls is None:
         # As `chalice local` builds it: this also gives the app a per-thread
         # current_request, which concurrent requests (the race tests) need.
-        server = local.create_local_server(app, config, host, port)
+        server = create_local_server(app, config, host, port)
     else:
         server = local.LocalDevServer(app, config, host, port, handler_cls=handler_cls)
     server.server.socket.listen(LISTEN_BACKLOG)

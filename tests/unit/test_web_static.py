@@ -9,7 +9,7 @@ import pytest
 
 from devtools import web_static
 from devtools.web_static import resolve, serve_web
-from tests.support.chalice_local import dev_stage_config
+from tests.support.chalice_local import create_local_server, dev_stage_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,9 +56,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 @pytest.fixture
 def dev_server(chalice_app):
     """chalice local as run_local builds it, with serve_web applied."""
-    from chalice import local
-
-    server = local.create_local_server(chalice_app, dev_stage_config(str(ROOT)), "127.0.0.1", 0)
+    server = create_local_server(chalice_app, dev_stage_config(str(ROOT)), "127.0.0.1", 0)
     serve_web(server)
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)
     thread.start()
