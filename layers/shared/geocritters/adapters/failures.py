@@ -1,8 +1,8 @@
 """What a failed DynamoDB call means to the game: busy (retry later, same key), or a
 write condition that did not hold. Read from PynamoDB's ``cause_response_code`` and
 ``cause``, never from message text."""
+from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
-from botocore.exceptions import HTTPClientError
 
 from ..usecases.ports import BackendBusy
 
@@ -21,6 +21,19 @@ def unavailable(error) -> bool:
     if getattr(error, "cause_response_code", None) in THROTTLED:
         return True
     return isinstance(getattr(error, "cause", None), (BotocoreConnectionError, HTTPClientError))
+
+
+# Secrets Manager's name for its own 5xx (DynamoDB's is InternalServerError).
+SECRETS_INTERNAL_ERROR = "InternalServiceError"
+
+
+def sdk_call_unavailable(error: Exception) -> bool:
+    """The same question for a plain boto3 call (no PynamoDB wrapper): throttled, the
+    service's own 5xx, or no answer after the SDK's retries."""
+    if isinstance(error, (BotocoreConnectionError, HTTPClientError)):
+        return True
+    return isinstance(error, ClientError) and \
+        error.response.get("Error", {}).get("Code") in THROTTLED | {SECRETS_INTERNAL_ERROR}
 
 
 def raise_if_unavailable(error) -> None:
