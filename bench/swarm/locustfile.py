@@ -173,9 +173,13 @@ class Player(User):
 
     @task(1)
     def look_at_gym(self) -> None:
-        if not self.seen or not self.seen.gyms:
+        # the map lists gyms within 300 m; one opens within the interaction radius
+        lat, lng = self.walker.lat, self.walker.lng
+        near = [gym for gym in (self.seen.gyms if self.seen else [])
+                if distance_m(lat, lng, gym.lat, gym.lng) <= self.interact_m]
+        if not near:
             return
-        gym = self.rand.choice(self.seen.gyms)
+        gym = self.rand.choice(near)
         self._try(view_gym, gym_id=gym.id, lat=self.walker.lat, lng=self.walker.lng)
         if gym.raid:
             self._try(view_raid, raid_id=gym.raid.id)

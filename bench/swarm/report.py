@@ -5,7 +5,8 @@ observed action mix (bench/surge's format) and the hot-key estimate.
 
 Reads <dir>/swarm_stats_history.csv (--csv-full-history), swarm_failures.csv,
 swarm_stats.csv and observed.json; writes <dir>/requests_per_s.png, latency.png,
-errors_by_code.png, hot_keys.png, hot_keys.json and action_mix.json.
+errors_by_code.png, hot_keys.png, hot_keys.json, summary.json (the steady state: the run's
+second half) and action_mix.json.
 
 Hot keys are an ESTIMATE: DynamoDB's consumed capacity is not returned to clients and the
 app does not ask for it, so each successful request is charged the read/write units the
@@ -83,6 +84,29 @@ def read_stats(path: Path) -> list[dict]:
                 for row in csv.DictReader(handle)]
 
 
+def steady_state(series: dict[str, list[dict]]) -> dict[str, dict]:
+    """Per route over the run's second half (all players in, the logins' rush over): mean
+    requests/s, and the median of Locust's windowed p50 and p99 (its history's percentiles
+    cover the last ~10 s, so their median is a typical moment, not the whole run's tail)."""
+    stamps = [row["t"] for rows in series.values() for row in rows]
+    if not stamps:
+        return {}
+    half = (min(stamps) + max(stamps)) / 2
+
+    def median(values):
+        values = sorted(values)
+        return values[len(values) // 2] if values else None
+
+    result = {}
+    for name, rows in series.items():
+        late = [row for row in rows if row["t"] >= half]
+        rps = [row["rps"] for row in late if row["rps"] is not None]
+        result[name] = {"rps": round(sum(rps) / len(rps), 2) if rps else 0.0,
+                        "p50": median([row["p50"] for row in late if row["p50"]]),
+                        "p99": median([row["p99"] for row in late if row["p99"]])}
+    return result
+
+
 def errors_by_code(failures: list[dict]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for failure in failures:
@@ -117,7 +141,10 @@ def hot_keys(observed: dict, bench: dict | None, seconds: float, top: int = 10) 
         touches[(action, family)] += n
         parsed.append((action, family, key, n))
     totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    touched: dict[tuple[str, str], int] = defaultdict(int)
     for action, family, key, n in parsed:
+        touched[(family, key)] += n
+        totals[(family, key)]  # a key touched by actions of no units is still listed
         if bench is None:
             totals[(family, key)][0] += n
             continue
@@ -134,8 +161,9 @@ def hot_keys(observed: dict, bench: dict | None, seconds: float, top: int = 10) 
                     "families": {}}
     for family in FAMILIES:
         rows = [{"key": key, "read": round(rw[0] / seconds, 4), "write": round(rw[1] / seconds, 4),
-                 "total": rw[0] + rw[1]} for (f, key), rw in totals.items() if f == family]
-        rows.sort(key=lambda row: -row["total"])
+                 "total": rw[0] + rw[1], "touches_per_s": round(touched[(family, key)] / seconds, 4)}
+                for (f, key), rw in totals.items() if f == family]
+        rows.sort(key=lambda row: (-row["total"], -row["touches_per_s"]))
         for row in rows:
             row["total"] = round(row["total"], 3)
         if rows:
@@ -257,6 +285,14 @@ def plot_hot_keys(hot: dict, out: Path) -> Path:
     for axis, family in zip(axes, families, strict=False):
         rows = hot["families"][family]["top"][::-1]
         keys = [row["key"] for row in rows]
+        if not any(row["total"] for row in rows):
+            # no units charged per request (e.g. cells: read from the container's cache, so
+            # DynamoDB sees a refresh per container a minute): how often players hit it
+            axis.barh(keys, [row["touches_per_s"] for row in rows], label="requests touching it", color="grey")
+            axis.set_title(f"{family}: top {len(rows)} of {hot['families'][family]['keys']} keys "
+                           "(requests/s; no per-request units in the bench)", fontsize=9)
+            axis.legend(fontsize=7)
+            continue
         axis.barh(keys, [row["read"] for row in rows], label="read" if hot["unit"] != "requests" else "touches")
         axis.barh(keys, [row["write"] for row in rows], left=[row["read"] for row in rows], label="write")
         axis.set_title(f"{family}: top {len(rows)} of {hot['families'][family]['keys']} keys ({per_s}, estimate)",
@@ -281,10 +317,15 @@ def build(directory: Path, bench_path: Path, host: str) -> dict:
     (directory / "hot_keys.json").write_text(json.dumps(hot, indent=1))
     mix = action_mix(observed, json.loads(ESTIMATE.read_text()), host)
     (directory / "action_mix.json").write_text(json.dumps(mix, indent=1))
+    steady = steady_state(series)
+    (directory / "summary.json").write_text(json.dumps(
+        {"seconds": seconds, "steady_state": steady, "errors_by_code": errors_by_code(failures),
+         "players": observed["sessions"], "player_minutes": round(observed["player_seconds"] / 60, 1)},
+        indent=1))
     plot_over_time(series, directory)
     plot_errors(failures, directory)
     plot_hot_keys(hot, directory)
-    return {"seconds": seconds, "errors": errors_by_code(failures), "hot": hot, "mix": mix}
+    return {"seconds": seconds, "errors": errors_by_code(failures), "hot": hot, "mix": mix, "steady": steady}
 
 
 def main(argv=None) -> int:
@@ -299,17 +340,21 @@ def main(argv=None) -> int:
     result = build(args.directory, args.bench, args.host)
     stats = read_stats(args.directory / f"{PREFIX}_stats.csv")
     print(f"\nswarm report ({result['seconds']:.0f} s) in {args.directory}/")
-    print(f"{'route':48} {'requests':>9} {'fails':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
+    print(f"{'':48} {'whole run':>38} | {'second half (steady)':>24}")
+    print(f"{'route':48} {'requests':>9} {'fails':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} | "
+          f"{'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
     for row in stats:
+        late = result["steady"].get(row["route"], {})
         print(f"{row['route']:48} {row['requests']:9d} {row['failures']:7d} {row['rps']:7.2f} "
-              f"{row['p50'] or 0:7.0f} {row['p99'] or 0:7.0f}")
+              f"{row['p50'] or 0:7.0f} {row['p99'] or 0:7.0f} | {late.get('rps') or 0:7.2f} "
+              f"{late.get('p50') or 0:7.0f} {late.get('p99') or 0:7.0f}")
     print("errors by code: " + (", ".join(f"{code} x{n}" for code, n in result["errors"].items()) or "none"))
     hot = result["hot"]
     unit = "units/s" if hot["unit"] != "requests" else "touches/s (no bench results: unweighted)"
     for family, entry in hot["families"].items():
         first = entry["top"][0]
         print(f"hottest {family} (of {entry['keys']}): {first['key']} "
-              f"read {first['read']} write {first['write']} {unit}")
+              f"read {first['read']} write {first['write']} {unit}, {first['touches_per_s']} requests/s")
     print(f"action mix: {args.directory}/action_mix.json (make surge MIX={args.directory}/action_mix.json)")
     return 0
 

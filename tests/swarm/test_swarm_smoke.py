@@ -88,6 +88,9 @@ def test_report_writes_plots_mix_and_hot_keys(tmp_path):
     for name in ("requests_per_s.png", "latency.png", "errors_by_code.png", "hot_keys.png"):
         assert (tmp_path / name).stat().st_size > 5000, name
     assert result["errors"] == {"409 stop_cooling_down": 1}
+    # the second half of the fixture's history (96..98 s) is its rows from 97 s: both map
+    # rows; the median of two is the upper one
+    assert result["steady"]["GET /v1/map"] == {"rps": 1.5, "p50": 24.0, "p99": 80.0}
     # the mix loads as bench/surge's own, against the bench's actions
     bench = json.loads((DATA / "results.json").read_text())
     mix = model.load_mix(tmp_path / "action_mix.json", bench["actions"])
@@ -109,6 +112,7 @@ def test_report_writes_plots_mix_and_hot_keys(tmp_path):
     # the cells' units come from map.new_minute's read (6/7 of 1 rru) x 2, all on one cell
     cell = hot["families"]["cell"]["top"]
     assert [row["key"] for row in cell] == ["dr5ru7"] and cell[0]["total"] == pytest.approx(12 / 7, abs=1e-3)
+    assert cell[0]["touches_per_s"] == pytest.approx(6 / 2)
     # gyms: 3 map reads x half of 3 rru, split over the 6 gym touches (2 and 4)
     gyms = {row["key"]: row["total"] for row in hot["families"]["gym"]["top"]}
     assert gyms == pytest.approx({"gy-dr5ru7b-0": 3.0, "gy-dr5ru7a-0": 1.5})
