@@ -259,17 +259,24 @@ def plot_over_time(series: dict[str, list[dict]], out: Path) -> list[Path]:
 
 
 def plot_errors(failures: list[dict], out: Path) -> Path:
+    """One bar per error code, split by route (stacked, the legend names them)."""
     plt = _pyplot()
     by_code = errors_by_code(failures)
-    figure, axis = plt.subplots(figsize=(10, 1.5 + 0.4 * max(len(by_code), 1)))
+    codes = list(by_code)[::-1]
+    routes = sorted({f["route"] for f in failures})
+    figure, axis = plt.subplots(figsize=(11, 2 + 0.45 * max(len(codes), 1)))
     if by_code:
-        labels = [f"{code}  ({', '.join(sorted({f['route'] for f in failures if f['error'] == code}))})"
-                  for code in by_code]
-        axis.barh(labels[::-1], list(by_code.values())[::-1])
+        left = [0] * len(codes)
+        for route in routes:
+            counts = [sum(f["count"] for f in failures if f["error"] == code and f["route"] == route)
+                      for code in codes]
+            axis.barh([code[:60] for code in codes], counts, left=left, label=route)
+            left = [a + b for a, b in zip(left, counts, strict=True)]
+        axis.legend(fontsize=7, loc="lower right")
     else:
         axis.text(0.5, 0.5, "no refusals", ha="center", va="center", transform=axis.transAxes)
-    axis.set(xlabel="responses", title="Refusals and failures by error code (routes in brackets)")
-    axis.tick_params(axis="y", labelsize=7)
+    axis.set(xlabel="responses", title="Refusals and failures by error code, by route")
+    axis.tick_params(axis="y", labelsize=8)
     figure.tight_layout()
     figure.savefig(out / "errors_by_code.png", dpi=110)
     plt.close(figure)
