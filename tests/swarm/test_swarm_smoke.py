@@ -37,6 +37,7 @@ def test_route_templates_name_the_api_paths():
         assert routes[action] == (method, template), action
 
 
+@pytest.mark.slow
 @needs_locust
 def test_players_play_against_the_dev_server(tmp_path):
     port, aws_port = free_port(), free_port()
