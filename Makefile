@@ -188,3 +188,25 @@ web-dist: $(WEB_PACKAGES)
 surge: $(READY)
 	$(BIN)/pip install --quiet -r requirements-surge.txt
 	$(BIN)/python -m bench.surge $(if $(MIX),--mix $(MIX)) $(if $(PEAK),--peak $(PEAK))
+
+# make swarm's knobs. HOST is often set by the shell to the machine's name: only a URL counts.
+USERS ?= 200
+SPAWN_RATE ?= 20
+DURATION ?= 3m
+SWARM_HOST := $(if $(filter http://% https://%,$(HOST)),$(HOST),http://127.0.0.1:8000)
+
+## make swarm [USERS=200] [SPAWN_RATE=20] [DURATION=3m] [HOST=http://127.0.0.1:8000]: Locust
+## players (bench/swarm/locustfile.py) walking, catching and spinning through the Python SDK
+## against a running `make run` (better: `make run BACKEND=localstack`), headless, then
+## build/swarm/: Locust's HTML report and CSVs, plots (requests/s and p50/p99 per route,
+## errors by code, hot keys), action_mix.json for `make surge MIX=` (installs
+## requirements-swarm.txt).
+.PHONY: swarm
+swarm: $(READY)
+	$(BIN)/pip install --quiet -r requirements-surge.txt -r requirements-swarm.txt
+	mkdir -p build/swarm
+	PYTHONPATH=$(CURDIR) $(BIN)/locust -f bench/swarm/locustfile.py --headless \
+		-u $(USERS) -r $(SPAWN_RATE) -t $(DURATION) -H $(SWARM_HOST) \
+		--csv build/swarm/swarm --csv-full-history --html build/swarm/report.html \
+		--swarm-out build/swarm --exit-code-on-error 0
+	$(BIN)/python -m bench.swarm.report build/swarm --host $(SWARM_HOST)
