@@ -55,6 +55,8 @@ play-world: $(READY)
 ## races and security tiers over HTTP on it, the host executor, and the API tier on the
 ## deployed form (make test-localstack, make test-deployed).
 test: $(READY) web-deps lint
+	# tests/swarm and the surge's plots need them (make swarm / make surge install them too).
+	$(BIN)/pip install --quiet -r requirements-surge.txt -r requirements-swarm.txt
 	FAULT_ACTIONS=1000 $(BIN)/python -m pytest
 	$(MAKE) --no-print-directory fuzz
 	@if $(BIN)/python -m localstack.launcher check; then \
