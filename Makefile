@@ -19,7 +19,8 @@ SDK_SOURCES := docs/openapi.json clients/python/pyproject.toml clients/python/bu
 
 $(READY): requirements.txt requirements-dev.txt requirements-clients.txt $(SDK_SOURCES)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	# chalice 1.34 (it runs pip to build the packages) requires pip < 26.3.
+	$(BIN)/pip install --quiet --upgrade "pip<26.3"
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-clients.txt
 	# The Python SDK (clients/python/README.md): its build generates the models from
